@@ -1,0 +1,198 @@
+"""Cases: what each probe is run with, derived from the profile (never from provider names).
+
+A case names the requirement it checks and carries a recipe, not a finished payload: names
+are made per run at probe time, so case ids are stable across runs and pytest-xdist workers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as _field
+
+from .catalog import by_id, request_properties
+from .profile import Profile
+
+# Fillers that catch the usual ways of miscounting a string's length.
+AT_MAX_FILLERS = {
+    "ascii": "x",
+    "e-acute": "\u00e9",        # 2 UTF-8 bytes: catches counting bytes
+    "astral-emoji": "\U0001F600",  # 4 bytes, 2 UTF-16 units: catches UTF-16 counting
+    "sharp-s": "\u00df",        # case-folds to "ss": catches folding before counting
+}
+ABOVE_MAX_FILLERS = {
+    "ascii": "x",
+    "astral-emoji": "\U0001F600",
+    "combining-acute": "e\u0301",  # 2 code points, 1 grapheme: catches grapheme/NFC counting
+    "surrounding-spaces": " ",       # catches trimming before counting
+}
+WRONG_TYPE = {"string": 12345, "integer": "1", "number": "1.5", "boolean": "true",
+              "array": {"not": "an array"}, "object": ["not", "an", "object"]}
+BAD_FORMATS = {
+    "uuid": ["not-a-uuid", "3fa85f64-5717-4562-b3fc-2c963f66afa", "3fa85f64x5717x4562xb3fcx2c963f66afa6"],
+    "uint64": ["abc", "-1", "18446744073709551616", "12.5"],
+    "date-time": ["yesterday", "2024-13-45T25:61:00Z"],
+}
+GOOD_FORMATS = {"uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "uint64": "18446744073709551615",
+                "date-time": "2024-01-15T10:30:00Z"}
+
+
+@dataclass
+class Case:
+    id: str
+    requirement: str
+    field: str | None = None
+    params: dict = _field(default_factory=dict)
+
+    def __getitem__(self, key):
+        return self.params[key]
+
+
+def _known(profile: Profile, suffix: str) -> str | None:
+    rid = f"{profile.key}.{suffix}"
+    return rid if rid in by_id(profile) else None
+
+
+def single(suffix: str, **params):
+    def source(profile: Profile) -> list[Case]:
+        rid = _known(profile, suffix)
+        return [Case(suffix, rid, params=params)] if rid else []
+    source.__name__ = f"single({suffix})"
+    return source
+
+
+def per_field(facet: str, keyword: str | None = None, **params):
+    """One case per request property carrying `keyword` (or any, when None)."""
+    def source(profile: Profile) -> list[Case]:
+        out = []
+        for name, schema in request_properties(profile).items():
+            if keyword and keyword not in schema:
+                continue
+            rid = _known(profile, f"{name}.{facet}")
+            if rid:
+                out.append(Case(name, rid, name, {"schema": schema, **params}))
+        return out
+    source.__name__ = f"per_field({facet})"
+    return source
+
+
+def resource_fields(profile: Profile) -> list[Case]:
+    props = profile.resource_schema.get("properties", {})
+    return [Case(name, f"{profile.key}.response.{name}", name, {"schema": schema})
+            for name, schema in props.items()]
+
+
+def echo_fields(profile: Profile) -> list[Case]:
+    out = []
+    for name, schema in request_properties(profile).items():
+        if name in profile.echo:
+            out.append(Case(name, f"{profile.key}.{name}.echoed", name,
+                            {"schema": schema, "pointer": profile.echo[name]}))
+    return out
+
+
+def required_missing(profile: Profile) -> list[Case]:
+    return [Case(f"{name}-missing", f"{profile.key}.{name}.required", name, {"how": "missing"})
+            for name in profile.request_schema.get("required", [])]
+
+
+def required_null(profile: Profile) -> list[Case]:
+    if profile.primary_encoding != "json":
+        return []  # a form field cannot be null
+    return [Case(f"{name}-null", f"{profile.key}.{name}.required", name, {"how": "null"})
+            for name in profile.request_schema.get("required", [])]
+
+
+def wrong_types(profile: Profile) -> list[Case]:
+    out = []
+    for name, schema in request_properties(profile).items():
+        rid = _known(profile, f"{name}.type")
+        kind = schema.get("type")
+        if rid and isinstance(kind, str) and kind in WRONG_TYPE:
+            out.append(Case(f"{name}-{type(WRONG_TYPE[kind]).__name__}", rid, name,
+                            {"value": WRONG_TYPE[kind]}))
+    return out
+
+
+def _length_cases(profile, keyword, facet, fillers, delta):
+    out = []
+    for name, schema in request_properties(profile).items():
+        if keyword not in schema:
+            continue
+        length = schema[keyword] + delta
+        if length < 0:
+            continue
+        for label, filler in fillers.items():
+            out.append(Case(f"{name}-{length}-{label}", f"{profile.key}.{name}.{facet}", name,
+                            {"length": length, "filler": filler, "label": label}))
+    return out
+
+
+def at_min_length(profile):
+    return _length_cases(profile, "minLength", "min-length", {"ascii": "x"}, 0)
+
+
+def below_min_length(profile):
+    return _length_cases(profile, "minLength", "min-length", {"ascii": "x"}, -1)
+
+
+def at_max_length(profile):
+    return _length_cases(profile, "maxLength", "max-length", AT_MAX_FILLERS, 0)
+
+
+def above_max_length(profile):
+    return _length_cases(profile, "maxLength", "max-length", ABOVE_MAX_FILLERS, 1)
+
+
+def enum_values(profile):
+    return [Case(f"{name}-{value}", f"{profile.key}.{name}.enum", name, {"value": value})
+            for name, schema in request_properties(profile).items() for value in schema.get("enum", [])]
+
+
+def undocumented_enum_values(profile):
+    out = []
+    for name, schema in request_properties(profile).items():
+        if "enum" in schema:
+            first = str(schema["enum"][0])
+            for label, value in (("upper-case", first.upper()), ("unknown", "conformance-undocumented")):
+                if value not in schema["enum"]:
+                    out.append(Case(f"{name}-{label}", f"{profile.key}.{name}.enum", name, {"value": value}))
+    return out
+
+
+def good_formats(profile):
+    out = []
+    for name, schema in request_properties(profile).items():
+        fmt = schema.get("format")
+        if fmt in GOOD_FORMATS and name not in profile.param_fields:
+            out.append(Case(f"{name}-{fmt}", f"{profile.key}.{name}.format", name,
+                            {"value": GOOD_FORMATS[fmt]}))
+    return out
+
+
+def bad_formats(profile):
+    out = []
+    for name, schema in request_properties(profile).items():
+        for i, value in enumerate(BAD_FORMATS.get(schema.get("format"), [])):
+            out.append(Case(f"{name}-{i}", f"{profile.key}.{name}.format", name, {"value": value}))
+    return out
+
+
+def rules_of_kind(kind: str):
+    def source(profile: Profile) -> list[Case]:
+        return [Case(key, rule["id"], rule.get("field"), rule)
+                for key, rule in profile.rules.items() if rule.get("kind") == kind]
+    source.__name__ = f"rules_of_kind({kind})"
+    return source
+
+
+def envelope_on_success(profile: Profile) -> list[Case]:
+    envelope = profile.envelope or {}
+    return [Case(rule["id"].removeprefix(profile.key + "."), rule["id"], None, rule)
+            for rule in envelope.get("on_success", [])]
+
+
+def hostile_strings(profile: Profile) -> list[Case]:
+    values = {"nul": "conformance\u0000nul"}
+    if profile.primary_encoding == "json":
+        values["lone-surrogate"] = "conformance\ud800surrogate"
+    field_ = profile.tagged_fields[0] if profile.tagged_fields else None
+    rid = f"{profile.key}.robustness.no-server-error"
+    return [Case(label, rid, field_, {"value": value}) for label, value in values.items()]

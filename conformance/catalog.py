@@ -1,0 +1,142 @@
+"""The requirement catalog: derived from a profile's schemas, plus its explicit rules.
+
+Each schema keyword of the request body (required, type, minLength, maxLength, enum, format,
+default) and each property of the created resource becomes one requirement with a stable id
+`<provider>.<field>.<facet>`; the profile adds what a schema cannot say (statuses, auth,
+provider rules). Levels are MUST unless the profile says otherwise.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .profile import Profile
+
+MUST, SHOULD = "MUST", "SHOULD"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: str
+    title: str
+    area: str
+    source: dict
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "level": self.level, "title": self.title,
+                "area": self.area, "source": self.source}
+
+
+def _type_name(schema: dict) -> str:
+    kind = schema.get("type", "value")
+    return " or ".join(kind) if isinstance(kind, list) else kind
+
+
+def request_properties(profile: Profile) -> dict[str, dict]:
+    return profile.request_schema.get("properties", {})
+
+
+def derive(profile: Profile) -> list[Requirement]:
+    k = profile.key
+    reqs: list[Requirement] = []
+
+    def add(rid: str, title: str, area: str, quote: str, level: str = MUST) -> None:
+        full = f"{k}.{rid}"
+        reqs.append(Requirement(full, profile.level(full, level), title, area, profile.source(quote)))
+
+    required = set(profile.request_schema.get("required", []))
+    json_body = profile.primary_encoding == "json"
+    for name, schema in request_properties(profile).items():
+        quote = schema.get("x-source", name)
+        if name in required:
+            add(f"{name}.required", f"a body without `{name}` (or with it null) is rejected", "request", quote)
+        if json_body and "type" in schema:
+            add(f"{name}.type", f"a `{name}` that is not a {_type_name(schema)} is rejected", "request", quote)
+        if "minLength" in schema:
+            add(f"{name}.min-length",
+                f"`{name}` of {schema['minLength']} characters is accepted, fewer is rejected "
+                "(counted in Unicode code points)", "limits", quote)
+        if "maxLength" in schema:
+            add(f"{name}.max-length",
+                f"`{name}` of {schema['maxLength']} characters is accepted, more is rejected "
+                "(counted in Unicode code points)", "limits", quote)
+        if "enum" in schema:
+            values = ", ".join(map(str, schema["enum"]))
+            add(f"{name}.enum", f"`{name}` accepts each of {values} and rejects any other value", "limits", quote)
+        if "format" in schema:
+            add(f"{name}.format", f"`{name}` must be a valid {schema['format']}: others are rejected", "limits", quote)
+        if "default" in schema and name in profile.echo:
+            add(f"{name}.default", f"an omitted `{name}` is stored as {schema['default']!r}", "response", quote)
+        if name in profile.echo:
+            add(f"{name}.echoed", f"the created resource returns `{name}` exactly as submitted", "response", quote)
+    add("request.valid-accepted", "every body the request schema allows is accepted", "request",
+        profile.request_schema.get("x-source", "the request body as documented"))
+
+    success = profile.data["success"]
+    statuses = " or ".join(map(str, success["statuses"]))
+    add("response.status", f"a valid create answers {statuses}", "response", success["source"])
+    add("response.content-type", "the created resource is sent as application/json", "response",
+        success.get("content_type_source", success["source"]))
+    resource = profile.resource_schema
+    resource_required = set(resource.get("required", []))
+    for name, schema in resource.get("properties", {}).items():
+        fmt = f", format {schema['format']}" if "format" in schema else ""
+        if "const" in schema:
+            shape = f"always {schema['const']!r}"
+        else:
+            shape = f"a {_type_name(schema)}{fmt}"
+        presence = "present and " if name in resource_required else "when present, "
+        add(f"response.{name}", f"the resource's `{name}` is {presence}{shape}", "response",
+            schema.get("x-source", name))
+    props = resource.get("properties", {})
+    if "id" in props:
+        add("response.id-unique", "each create returns a fresh id", "response", props["id"].get("x-source", "id"))
+    if "created_at" in props:
+        add("response.created-at-recent", "`created_at` is the time of the create (within 5 minutes)",
+            "response", props["created_at"].get("x-source", "created_at"), SHOULD)
+
+    envelope = profile.envelope
+    if envelope:
+        add("envelope.status", "the envelope's `status` equals the HTTP status, on every answer",
+            "envelope", envelope["status_source"])
+        for rule in envelope.get("on_success", []):
+            add(rule["id"], rule["title"], "envelope", rule["source"], rule.get("level", MUST))
+
+    auth = profile.rejection("auth")
+    auth_statuses = " or ".join(map(str, auth["statuses"]))
+    add("auth.missing-credential", f"a create without credentials is rejected with {auth_statuses}",
+        "auth", profile.auth["source"])
+    add("auth.wrong-credential", f"a create with a wrong credential is rejected with {auth_statuses}",
+        "auth", profile.auth["source"])
+
+    if "error" in profile.schemas:
+        add("error.body", "every rejection carries the documented error body", "errors",
+            profile.schemas["error"].get("x-source", "error body"))
+    if profile.error_type:
+        add("error.type-matches-status", "the error type is the one documented for the status",
+            "errors", profile.error_type["source"])
+
+    for rule in profile.rules.values():
+        reqs.append(Requirement(rule["id"], profile.level(rule["id"], rule.get("level", MUST)),
+                                rule["title"], rule.get("area", "rules"), profile.source(rule["source"])))
+
+    add("robustness.no-server-error", "no request, however malformed, is answered with a 5xx",
+        "robustness", "a documented API answers client mistakes with 4xx, never with a server error")
+    add("robustness.malformed-body", "a malformed body (broken JSON, a broken multipart form) is rejected with a 4xx",
+        "robustness", _encoding_quote(profile))
+    add("robustness.wrong-content-type", "a body sent with an undocumented Content-Type is rejected with a 4xx",
+        "robustness", _encoding_quote(profile), SHOULD)
+    add("request.unknown-fields", "an unknown body field is either ignored or rejected with a 4xx "
+        "(the page is silent; the suite records which)", "request", _encoding_quote(profile), SHOULD)
+    return reqs
+
+
+def _encoding_quote(profile: Profile) -> str:
+    return "; ".join(e["source"] for e in profile.encodings.values())
+
+
+def by_id(profile: Profile) -> dict[str, Requirement]:
+    cached = profile.__dict__.get("_catalog")
+    if cached is None:
+        cached = profile.__dict__["_catalog"] = {r.id: r for r in derive(profile)}
+    return cached

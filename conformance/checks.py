@@ -1,0 +1,163 @@
+"""Judgments shared by the probes: each returns findings, or raises ConformanceFailure.
+
+The passive checks run on every exchange a probe makes, the way Schemathesis runs
+`not_a_server_error` on every response: a 5xx or a malformed error body is caught wherever it
+appears, and blamed on its own requirement, not on the probe that happened to see it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from .profile import Profile, resolve_pointer
+from .transcript import Exchange
+from .verdict import ConformanceFailure, Finding
+
+
+def status_allowed(status: int | None, allowed) -> bool:
+    if status is None:
+        return False
+    for spec in allowed:
+        if isinstance(spec, int) and status == spec:
+            return True
+        if isinstance(spec, str) and spec.endswith("XX") and str(status)[0] == spec[0]:
+            return True
+    return False
+
+
+def statuses_text(allowed) -> str:
+    return " or ".join(map(str, allowed))
+
+
+def describe(exchange: Exchange) -> str:
+    if exchange.status is None:
+        return exchange.error or "no answer"
+    body = exchange.response_text.strip().replace("\n", " ")
+    if len(body) > 160:
+        body = body[:160] + "…"
+    return f"HTTP {exchange.status} {body}".rstrip()
+
+
+def index_of(target, exchange: Exchange) -> int | None:
+    try:
+        return next(i for i, e in enumerate(target.transcript) if e is exchange)
+    except StopIteration:
+        return None
+
+
+def fail(target, requirement: str, title: str, expected: str, observed: str, exchange=None):
+    raise ConformanceFailure([Finding(requirement, title, expected, observed,
+                                      None if exchange is None else index_of(target, exchange))])
+
+
+def full_id(target, suffix: str) -> str:
+    return f"{target.profile.key}.{suffix}"
+
+
+# -- the probe-side judgments ---------------------------------------------------------
+def expect_created(target, exchange: Exchange, requirement: str, why: str):
+    """The create succeeded with a documented status; returns the resource object."""
+    profile = target.profile
+    if not status_allowed(exchange.status, profile.success_statuses):
+        fail(target, requirement, why, f"HTTP {statuses_text(profile.success_statuses)}",
+             describe(exchange), exchange)
+    if exchange.json is None:
+        fail(target, requirement, why, "a JSON body", exchange.json_error or "no body", exchange)
+    try:
+        return resolve_pointer(exchange.json, profile.resource_at)
+    except (KeyError, IndexError, ValueError, TypeError):
+        fail(target, requirement, why, f"the resource at {profile.resource_at!r}",
+             describe(exchange), exchange)
+
+
+def expect_rejected(target, exchange: Exchange, requirement: str, why: str, situation: str | None = None):
+    """The target refused with one of the statuses documented for this situation."""
+    rejection = target.profile.rejection(situation or requirement)
+    allowed = rejection["statuses"]
+    if not status_allowed(exchange.status, allowed):
+        fail(target, requirement, why, f"a rejection with HTTP {statuses_text(allowed)}",
+             describe(exchange), exchange)
+    if len(allowed) > 1 or any(isinstance(s, str) for s in allowed):
+        target.observe(requirement, f"rejected with HTTP {exchange.status}")
+
+
+def expect_no_server_error(target, exchange: Exchange, why: str):
+    if exchange.status is not None and exchange.status >= 500:
+        fail(target, full_id(target, "robustness.no-server-error"), why,
+             "a 2xx or 4xx answer", describe(exchange), exchange)
+
+
+def expect_equal(target, requirement, why, expected, observed, exchange):
+    if observed != expected:
+        fail(target, requirement, why, repr(expected), repr(observed), exchange)
+
+
+def parse_timestamp(value: str) -> datetime:
+    stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+# -- passive checks, run on every exchange --------------------------------------------
+def passive_findings(profile: Profile, transcript: list[tuple[int, Exchange]],
+                     already: list[Finding]) -> tuple[set[str], list[Finding]]:
+    """The requirements the passive checks judged on these exchanges, and what they found."""
+    seen = {(f.requirement, f.exchange) for f in already}
+    judged: set[str] = set()
+    out: list[Finding] = []
+    for index, exchange in transcript:
+        for finding in _passive(profile, exchange, judged):
+            finding.exchange = index
+            if (finding.requirement, index) not in seen:
+                seen.add((finding.requirement, index))
+                out.append(finding)
+    return judged, out
+
+
+def _passive(profile: Profile, exchange: Exchange, judged: set[str]):
+    k = profile.key
+    status = exchange.status
+    if status is None:
+        return
+    judged.add(f"{k}.robustness.no-server-error")
+    if status >= 500:
+        yield Finding(f"{k}.robustness.no-server-error", "no request is answered with a 5xx",
+                      "a 2xx or 4xx answer", describe(exchange))
+    envelope = profile.envelope
+    if envelope and isinstance(exchange.json, dict):
+        judged.add(f"{k}.envelope.status")
+        try:
+            carried = resolve_pointer(exchange.json, envelope["status_pointer"])
+        except (KeyError, IndexError, ValueError):
+            carried = "(missing)"
+        if carried != status:
+            yield Finding(f"{k}.envelope.status", "the envelope status equals the HTTP status",
+                          f"status {status}", f"status {carried!r}")
+    if 400 <= status < 500 and "error" in profile.schemas:
+        yield from _error_body(profile, exchange, judged)
+
+
+def _error_body(profile: Profile, exchange: Exchange, judged: set[str]):
+    k = profile.key
+    judged.add(f"{k}.error.body")
+    title = "every rejection carries the documented error body"
+    if exchange.json is None:
+        yield Finding(f"{k}.error.body", title, "a JSON error body",
+                      exchange.json_error or "no body")
+        return
+    errors = sorted(profile.validator("error").iter_errors(exchange.json), key=lambda e: e.path)
+    if errors:
+        first = errors[0]
+        where = "/" + "/".join(map(str, first.absolute_path))
+        yield Finding(f"{k}.error.body", title, "a body valid against error.schema.json",
+                      f"at {where}: {first.message}")
+        return
+    table = profile.error_type
+    if table and str(exchange.status) in table["by_status"]:
+        judged.add(f"{k}.error.type-matches-status")
+        expected = table["by_status"][str(exchange.status)]
+        try:
+            actual = resolve_pointer(exchange.json, table["pointer"])
+        except (KeyError, IndexError, ValueError):
+            actual = None
+        if actual != expected:
+            yield Finding(f"{k}.error.type-matches-status", "the error type matches the status",
+                          f"{expected!r} for HTTP {exchange.status}", repr(actual))

@@ -1,0 +1,323 @@
+"""The client bound to a target: auth applied, every exchange recorded and redacted, bounded.
+
+Bounds, because users point this at production: a hard request budget, a per-request
+timeout, a capped response size, a bounded Retry-After wait on 429/503, never a redirect
+followed, and a breaker that stops probing once the target is plainly unreachable.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from .profile import Profile
+from .transcript import Exchange, Redactor, curl_command
+from .verdict import BudgetExhausted, ProbeError, TargetUnreachable
+
+RESPONSE_LIMIT = 1 << 20  # bytes read of any answer; a 50 MB body is cut, not buffered
+RETRY_STATUSES = (429, 503)
+MAX_RETRIES = 2
+MAX_RETRY_WAIT = 5.0
+BREAKER_THRESHOLD = 2  # consecutive transport failures before the target is declared unreachable
+
+
+class Budget:
+    """A hard cap on requests sent, shared by every probe of a process."""
+
+    def __init__(self, limit: int | None):
+        self.limit = limit
+        self.sent = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        with self._lock:
+            if self.limit is not None and self.sent >= self.limit:
+                raise BudgetExhausted(f"the request budget (--max-requests {self.limit}) is spent")
+            self.sent += 1
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else self.limit - self.sent
+
+
+@dataclass
+class Breaker:
+    failures: int = 0
+    reason: str | None = None
+
+    def check(self) -> None:
+        if self.reason:
+            raise TargetUnreachable(self.reason)
+
+
+class Namer:
+    """Per-run unique, recognisable values: `conformance-<run>-<n>`, so owners can find them."""
+
+    def __init__(self, run_id: str):
+        self.prefix = f"conformance-{run_id}-"
+        self._counter = itertools.count(1)
+
+    def tag(self) -> str:
+        return f"{self.prefix}{next(self._counter):04d}"
+
+    def of_length(self, length: int, filler: str = "x") -> str:
+        """A string of exactly `length` code points, led by a unique tag when it fits."""
+        tag = self.tag() + "-"
+        if length <= len(tag):
+            # Too short to carry the tag: vary the first character so reruns rarely collide.
+            n = next(self._counter)
+            lead = chr(0x4E00 + (hash(self.prefix) + n) % 20000)
+            return (lead + filler * length)[:length] if length else ""
+        # Cut to length: a filler of several code points (e + combining accent) must not overshoot.
+        return (tag + filler * (length - len(tag)))[:length]
+
+
+def encode_json(payload) -> bytes:
+    # backslashreplace turns a lone surrogate into its JSON escape (\ud800), which is exactly
+    # the hostile-but-valid JSON text we want to send; every other character goes as UTF-8.
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+class Target:
+    def __init__(self, profile: Profile, base_url: str, credential: str | None,
+                 params: dict[str, str], *, run_id: str, budget: Budget,
+                 timeout: float = 10.0, transport: httpx.BaseTransport | None = None):
+        self.profile = profile
+        self.base_url = base_url.rstrip("/")
+        self.credential = credential
+        self.params = dict(params)
+        self.budget = budget
+        self.redactor = Redactor(credential)
+        self.names = Namer(run_id)
+        self.breaker = Breaker()
+        self.transcript: list[Exchange] = []
+        self.observations = []
+        self.all_exchanges = 0
+        self._baseline: Exchange | None = None
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport,
+                                  headers={"user-agent": "workspace-conformance"})
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.profile.path
+
+    def close(self) -> None:
+        self._http.close()
+
+    def begin(self) -> None:
+        """Start a fresh transcript for the next probe."""
+        self.transcript = []
+        self.observations = []
+
+    def observe(self, requirement: str, text: str) -> None:
+        """Record what the target chose where its document is silent."""
+        from .verdict import Observation
+
+        self.observations.append(Observation(requirement, text))
+
+    def baseline(self) -> Exchange:
+        """One create with every documented field, made once and shared by the probes that
+        only read its answer (status, content type, each resource field)."""
+        if self._baseline is None:
+            from .payloads import baseline
+
+            self._baseline = self.create(baseline(self), files=self.default_files(), note="baseline create")
+        else:
+            self.transcript.append(self._baseline_shared())
+        return self._baseline
+
+    def _baseline_shared(self) -> Exchange:
+        import copy
+
+        shared = copy.copy(self._baseline)
+        shared.shared = True
+        shared.note = "baseline create (sent once, shared by the probes that read it)"
+        return shared
+
+    def default_files(self):
+        """File parts the profile documents as optional are left out of the baseline."""
+        return None
+
+    # -- sending ------------------------------------------------------------------
+    def create(self, payload=None, *, files=None, auth: str = "valid", headers=None,
+               raw: bytes | None = None, content_type: str | None = None,
+               encoding: str | None = None, note: str = "") -> Exchange:
+        encoding = encoding or self.profile.primary_encoding
+        request_headers = dict(self.profile.data.get("headers", {}))
+        request_headers.update(headers or {})
+        cookies = {}
+        self._apply_auth(auth, request_headers, cookies)
+        multipart_fields = None
+        if raw is not None:
+            body_kwargs = {"content": raw}
+            request_headers["content-type"] = content_type or "application/json"
+        elif encoding == "multipart":
+            multipart_fields = _form_fields(payload)
+            body_kwargs = {"data": dict(multipart_fields), "files": files or {}}
+            if not multipart_fields and not files:
+                # httpx sends nothing for an empty form; keep it a (empty) multipart body.
+                body_kwargs = {"content": b""}
+                request_headers["content-type"] = "multipart/form-data; boundary=conformance"
+        else:
+            body_kwargs = {"content": encode_json(payload)}
+            request_headers["content-type"] = content_type or "application/json"
+        if cookies:
+            request_headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        request = self._http.build_request(self.profile.method, self.url, headers=request_headers, **body_kwargs)
+        body_text = self._describe_body(request, multipart_fields, files)
+        shown_headers = self.redactor.headers(request.headers.items(), response=False)
+        exchange = Exchange(
+            method=request.method, url=self.redactor.url(str(request.url)),
+            request_headers=shown_headers, request_body=self.redactor.text(body_text), note=note,
+        )
+        exchange.curl = curl_command(
+            request.method, exchange.url, shown_headers,
+            None if multipart_fields is not None else exchange.request_body,
+            multipart=None if multipart_fields is None else
+            [(k, self.redactor.text(v)) for k, v in multipart_fields]
+            + [(k, "@" + (f[0] or "file")) for k, f in (files or {}).items()],
+        )
+        self.transcript.append(exchange)
+        self._send(request, exchange)
+        return exchange
+
+    def _apply_auth(self, auth: str, headers: dict, cookies: dict) -> None:
+        if auth == "missing" or not self.credential:
+            return
+        secret = self.credential if auth == "valid" else "conformance-wrong-credential-0000"
+        scheme = self.profile.auth
+        value = f"{scheme['scheme']} {secret}" if scheme.get("scheme") else secret
+        if scheme["in"] == "header":
+            headers[scheme["name"]] = value
+        elif scheme["in"] == "cookie":
+            cookies[scheme["name"]] = value
+        else:
+            raise ValueError(f"unknown auth placement {scheme['in']!r}")
+
+    def _describe_body(self, request: httpx.Request, fields, files) -> str:
+        if fields is None:
+            return request.read().decode("utf-8", "replace")
+        lines = [f"{k}={v}" for k, v in fields]
+        lines += [f"{k}=@{f[0]} ({len(f[1])} bytes, {f[2]})" for k, f in (files or {}).items()]
+        return "multipart/form-data:\n" + "\n".join(lines)
+
+    def _send(self, request: httpx.Request, exchange: Exchange) -> None:
+        self.breaker.check()
+        for attempt in range(MAX_RETRIES + 1):
+            self.budget.take()
+            self.all_exchanges += 1
+            started = time.perf_counter()
+            try:
+                response = self._http.send(request, stream=True)
+                try:
+                    body, truncated = _read_capped(response)
+                finally:
+                    response.close()
+            except httpx.TransportError as exc:
+                exchange.elapsed = time.perf_counter() - started
+                exchange.error = self.redactor.text(_describe_transport_error(exc, self.base_url))
+                self.breaker.failures += 1
+                if self.breaker.failures >= BREAKER_THRESHOLD or isinstance(exc, httpx.ConnectError):
+                    self.breaker.reason = exchange.error
+                    raise TargetUnreachable(exchange.error) from None
+                raise ProbeError(exchange.error) from None
+            exchange.elapsed = time.perf_counter() - started
+            self.breaker.failures = 0
+            wait = _retry_wait(response) if attempt < MAX_RETRIES else None
+            if wait is None:
+                self._record(exchange, response, body, truncated)
+                return
+            exchange.waits.append(wait)
+            time.sleep(wait)
+
+    def _record(self, exchange: Exchange, response: httpx.Response, body: bytes, truncated: bool) -> None:
+        exchange.status = response.status_code
+        exchange.response_headers = self.redactor.headers(response.headers.items(), response=True)
+        exchange.response_truncated = truncated
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = body.decode("utf-8", "replace")
+            exchange.json_error = f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+        exchange.response_text = self.redactor.text(text)
+        if exchange.json_error is None:
+            if truncated:
+                exchange.json_error = f"the body is larger than {RESPONSE_LIMIT} bytes and was cut"
+            else:
+                try:
+                    parsed = json.loads(text)
+                except ValueError as exc:
+                    exchange.json_error = f"the body is not JSON ({exc})"
+                else:
+                    exchange.json = self._redact_json(parsed)
+
+    def _redact_json(self, value):
+        if not self.redactor.secret:
+            return value
+        if isinstance(value, str):
+            return self.redactor.text(value)
+        if isinstance(value, list):
+            return [self._redact_json(v) for v in value]
+        if isinstance(value, dict):
+            return {self.redactor.text(k): self._redact_json(v) for k, v in value.items()}
+        return value
+
+    def __repr__(self) -> str:  # shows up in Hypothesis reproductions: never the secret
+        return f"<Target {self.profile.key} at {self.redactor.url(self.base_url)}>"
+
+
+def _form_fields(payload) -> list[tuple[str, str]]:
+    fields = []
+    for key, value in (payload or {}).items():
+        if value is None:
+            continue
+        fields.append((key, value if isinstance(value, str) else json.dumps(value)))
+    return fields
+
+
+def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > RESPONSE_LIMIT:
+            return b"".join(chunks)[:RESPONSE_LIMIT], True
+    return b"".join(chunks), False
+
+
+def _retry_wait(response: httpx.Response) -> float | None:
+    if response.status_code not in RETRY_STATUSES:
+        return None
+    header = response.headers.get("retry-after", "1")
+    try:
+        wait = float(header)
+    except ValueError:
+        wait = 1.0  # an HTTP-date, or garbage: wait a little and try once more
+    return max(0.0, min(wait, MAX_RETRY_WAIT))
+
+
+def _describe_transport_error(exc: httpx.TransportError, base_url: str) -> str:
+    kind = {
+        httpx.ConnectTimeout: "the connection timed out",
+        httpx.ReadTimeout: "the target did not answer in time",
+        httpx.WriteTimeout: "the request could not be sent in time",
+        httpx.PoolTimeout: "no connection was free in time",
+        httpx.RemoteProtocolError: "the target broke the HTTP exchange (closed the connection mid-response?)",
+    }.get(type(exc))
+    if kind is None:
+        text = str(exc) or type(exc).__name__
+        lowered = text.lower()
+        if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+            kind = f"the TLS handshake failed ({text})"
+        elif "name or service not known" in lowered or "nodename" in lowered or "getaddrinfo" in lowered \
+                or "name resolution" in lowered:
+            kind = f"the host name could not be resolved ({text})"
+        elif "refused" in lowered:
+            kind = "the connection was refused"
+        else:
+            kind = text
+    return f"{kind}: {base_url}"

@@ -1,0 +1,46 @@
+"""Valid request bodies built from the request schema, with per-run unique names."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from .catalog import request_properties
+
+
+def valid_value(target, field: str, schema: dict):
+    """A value the schema allows and the target will accept for `field`."""
+    profile = target.profile
+    if field in profile.param_fields:
+        return target.params[profile.param_fields[field]]
+    if field in profile.tagged_fields:
+        return target.names.of_length(min(schema.get("maxLength", 10**6), 26))
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "examples" in schema:
+        return schema["examples"][0]
+    fmt = schema.get("format")
+    if fmt == "uuid":
+        return str(uuid.uuid4())
+    if fmt == "date-time":
+        return datetime.now(timezone.utc).isoformat()
+    if fmt == "uint64":
+        return "1"
+    kind = schema.get("type", "string")
+    kind = kind[0] if isinstance(kind, list) else kind
+    return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}.get(
+        kind, f"{target.names.tag()} {field}")
+
+
+def baseline(target, *, full: bool = True, omit=(), **overrides) -> dict:
+    """All documented fields (full) or only the required ones, with overrides applied."""
+    schema = target.profile.request_schema
+    required = set(schema.get("required", []))
+    body = {}
+    for field, sub in request_properties(target.profile).items():
+        if field in omit or (not full and field not in required):
+            continue
+        if sub.get("x-file"):
+            continue  # file parts travel beside the form fields, not in it
+        body[field] = valid_value(target, field, sub)
+    body.update(overrides)
+    return body

@@ -1,0 +1,203 @@
+"""The pytest plugin: options, fixtures and report hooks. All logic lives in the library.
+
+Loaded through the `pytest11` entry point, it stays inert until a provider is chosen.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from . import exitcodes, session as run_session
+from .probing import execute
+from .settings import OPTIONS, SettingsError, resolve
+from .verdict import ERROR, FAIL, NOT_RUN
+
+RUN = pytest.StashKey["run_session.Run"]()
+RESULT = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "workspace-conformance")
+    for flag, dest, env, help_text in OPTIONS:
+        group.addoption(flag, dest=dest, default=None, help=f"{help_text} [env {env}]")
+        parser.addini(dest, help_text)
+    group.addoption("--target-param", dest="conformance_target_params", action="append", default=[],
+                    metavar="KEY=VALUE", help="provider input such as organization_id (repeatable)")
+    group.addoption("--dry-run", dest="conformance_dry_run", action="store_true",
+                    help="list every request the run would send, without sending any")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    def get(dest, env):
+        import os
+
+        return config.getoption(dest) or os.environ.get(env) or config.getini(dest) or None
+
+    try:
+        settings = resolve(get, config.getoption("conformance_target_params"))
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if settings is None:
+        return
+    worker = getattr(config, "workerinput", None)
+    run = run_session.Run(settings, worker=worker, seed=config.getoption("hypothesis_seed", None))
+    config.stash[RUN] = run
+    if worker is None:
+        run.point_reports(config)
+        try:
+            run.start()
+        except run_session.StartError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(run), "conformance-xdist")
+
+
+class _XdistHooks:
+    def __init__(self, run):
+        self.run = run
+
+    def pytest_configure_node(self, node):
+        node.workerinput.update(self.run.worker_input())
+
+
+def pytest_unconfigure(config):
+    run = config.stash.get(RUN, None)
+    if run is not None:
+        run.stop()
+
+
+def _run(config):
+    run = config.stash.get(RUN, None)
+    if run is None:
+        raise pytest.UsageError("choose a provider: --provider NAME (or CONFORMANCE_PROVIDER)")
+    return run
+
+
+def pytest_generate_tests(metafunc):
+    cases = getattr(metafunc.function, "conformance_cases", None)
+    if cases is None:
+        return
+    found = cases(_run(metafunc.config).profile)
+    metafunc.parametrize("case", found, ids=[c.id for c in found])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Probes with no case for this provider do not apply to it: deselect, do not skip."""
+    keep, drop = [], []
+    for item in items:
+        is_probe = hasattr(getattr(item, "obj", None), "conformance_cases")
+        skip = item.get_closest_marker("skip")
+        empty = skip is not None and "empty parameter set" in str(skip.kwargs.get("reason", ""))
+        (drop if is_probe and empty else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def profile(request):
+    """The loaded provider profile (schemas/<provider>/)."""
+    return _run(request.config).profile
+
+
+@pytest.fixture(scope="session")
+def request_schema(profile):
+    return profile.schemas["request"]
+
+
+@pytest.fixture(scope="session")
+def resource_schema(profile):
+    return profile.schemas["resource"]
+
+
+@pytest.fixture(scope="session")
+def error_schema(profile):
+    return profile.schemas.get("error")
+
+
+@pytest.fixture
+def target(request):
+    """A client bound to the target: auth applied, every exchange recorded, secret redacted."""
+    client = _run(request.config).target()
+    client.begin()
+    return client
+
+
+@pytest.fixture(scope="session")
+def valid_payloads(profile):
+    """Hypothesis strategy of request bodies the provider's request schema allows."""
+    from .generation import valid_bodies
+
+    return valid_bodies(profile)
+
+
+@pytest.fixture(scope="session")
+def invalid_payloads(profile):
+    """Hypothesis strategy of (body, broken requirement id) pairs, each broken in one place."""
+    from .generation import invalid_bodies
+
+    return invalid_bodies(profile)
+
+
+def pytest_pyfunc_call(pyfuncitem):
+    function = pyfuncitem.obj
+    if not hasattr(function, "conformance_cases"):
+        return None
+    run = _run(pyfuncitem.config)
+    target = pyfuncitem.funcargs["target"]
+    result = execute(function, target, pyfuncitem.funcargs["case"], pyfuncitem.nodeid).to_dict()
+    pyfuncitem.stash[RESULT] = result
+    if result["status"] == NOT_RUN:
+        pytest.skip(f"not run: {result['message']}")
+    if result["status"] in (FAIL, ERROR):
+        raise _Verdict(result["message"])
+    return True
+
+
+class _Verdict(Exception):
+    """Carries a failure or error message that is already redacted and needs no traceback."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    result = item.stash.get(RESULT, None)
+    if call.when != "call" or result is None:
+        return
+    report.conformance = result
+    report.user_properties.append(("requirements", " ".join(result["requirements"])))
+    if result["status"] in (FAIL, ERROR):
+        report.longrepr = result["message"]
+
+
+def pytest_report_teststatus(report, config):
+    result = getattr(report, "conformance", None)
+    if result and result["status"] == ERROR and report.when == "call":
+        return "error", "E", ("ERROR", {"yellow": True})
+    return None
+
+
+def pytest_runtest_logreport(report):
+    result = getattr(report, "conformance", None)
+    if result is not None and report.when == "call":
+        run_session.collect(result)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    run = session.config.stash.get(RUN, None)
+    if run is None or hasattr(session.config, "workerinput"):
+        return
+    session.exitstatus = run.finish(int(exitstatus))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    run = config.stash.get(RUN, None)
+    if run is None or run.summary is None:
+        return
+    for line in run.closing_lines():
+        terminalreporter.write_line(line)

@@ -1,0 +1,196 @@
+"""A provider as data: the profile file and its JSON Schemas, loaded and compiled once."""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+BUILTIN = ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend")
+UINT64_MAX = 2**64 - 1
+
+
+class ProfileError(ValueError):
+    """The named profile does not exist or is not well formed."""
+
+
+FORMATS = jsonschema.FormatChecker()
+
+
+@FORMATS.checks("uint64", raises=())
+def _is_uint64(value) -> bool:
+    # wacht-backend documents organization_id as string<uint64>: decimal digits, no sign.
+    if not isinstance(value, str):
+        return True
+    return value.isascii() and value.isdigit() and int(value) <= UINT64_MAX
+
+
+@dataclass
+class Profile:
+    key: str
+    directory: str
+    data: dict
+    schemas: dict = field(default_factory=dict)
+
+    # -- plain facts --------------------------------------------------------------
+    @property
+    def title(self) -> str:
+        return self.data.get("title", self.key)
+
+    @property
+    def document(self) -> dict:
+        return self.data["document"]
+
+    @property
+    def method(self) -> str:
+        return self.data["endpoint"]["method"]
+
+    @property
+    def path(self) -> str:
+        return self.data["endpoint"]["path"]
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the documented base URL (orgo's `/api`): where a server mounts it."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.data["endpoint"].get("documented_base", "")).path.rstrip("/")
+
+    @property
+    def auth(self) -> dict:
+        return self.data["auth"]
+
+    @property
+    def encodings(self) -> dict:
+        return self.data["encodings"]
+
+    @property
+    def primary_encoding(self) -> str:
+        return next(iter(self.encodings))
+
+    @property
+    def success_statuses(self) -> list[int]:
+        return self.data["success"]["statuses"]
+
+    @property
+    def resource_at(self) -> str:
+        return self.data.get("resource_at", "")
+
+    @property
+    def echo(self) -> dict[str, str]:
+        return self.data.get("echo", {})
+
+    @property
+    def tagged_fields(self) -> list[str]:
+        return self.data.get("tagged_fields", [])
+
+    @property
+    def param_fields(self) -> dict[str, str]:
+        """Request fields whose value is a target parameter (e.g. organization_id)."""
+        return self.data.get("param_fields", {})
+
+    @property
+    def target_params(self) -> dict[str, dict]:
+        return self.data.get("target_params", {})
+
+    @property
+    def rules(self) -> dict[str, dict]:
+        return self.data.get("rules", {})
+
+    @property
+    def envelope(self) -> dict | None:
+        return self.data.get("envelope")
+
+    @property
+    def error_type(self) -> dict | None:
+        return self.data.get("error_type")
+
+    def rejection(self, situation: str) -> dict:
+        """Statuses (and their source) for a situation, e.g. `validation`, `auth`.
+
+        A requirement id may have its own entry (orgo documents 400 for an empty name only).
+        """
+        table = self.data["rejections"]
+        suffix = situation.removeprefix(self.key + ".")
+        if suffix in table:
+            return table[suffix]
+        if suffix == "robustness":  # malformed input: any client error will do unless documented
+            return {"statuses": ["4XX"], "source": "any 4xx"}
+        return table["validation"]
+
+    def level(self, requirement_id: str, default: str = "MUST") -> str:
+        return self.data.get("levels", {}).get(requirement_id, default)
+
+    # -- schemas ------------------------------------------------------------------
+    @property
+    def request_schema(self) -> dict:
+        return self.schemas["request"]
+
+    @property
+    def resource_schema(self) -> dict:
+        return self.schemas["resource"]
+
+    def validator(self, name: str) -> Draft202012Validator | None:
+        return _validators(self)[name] if name in self.schemas else None
+
+    def source(self, quote: str) -> dict:
+        return {"document": self.document["file"], "quote": quote}
+
+
+def _validators(profile: Profile) -> dict:
+    cached = profile.__dict__.get("_validators")
+    if cached is None:
+        cached = {
+            name: Draft202012Validator(schema, format_checker=FORMATS)
+            for name, schema in profile.schemas.items()
+        }
+        profile.__dict__["_validators"] = cached
+    return cached
+
+
+def builtin_directory() -> Path:
+    return Path(str(resources.files("conformance.schemas")))
+
+
+@functools.lru_cache(maxsize=None)
+def load(name_or_path: str) -> Profile:
+    """Load a built-in provider by key, or a profile directory by path."""
+    directory = Path(name_or_path)
+    if not (directory / "profile.json").is_file():
+        directory = builtin_directory() / name_or_path
+    if not (directory / "profile.json").is_file():
+        raise ProfileError(
+            f"unknown provider {name_or_path!r}: choose one of {', '.join(BUILTIN)}, "
+            "or give the path of a profile directory"
+        )
+    try:
+        data = json.loads((directory / "profile.json").read_text(encoding="utf-8"))
+        schemas = {
+            name: json.loads((directory / file).read_text(encoding="utf-8"))
+            for name, file in data["schemas"].items()
+        }
+        for name, schema in schemas.items():
+            Draft202012Validator.check_schema(schema)
+    except (OSError, ValueError, KeyError, jsonschema.SchemaError) as exc:
+        raise ProfileError(f"profile {str(directory)!r} is not well formed: {exc}") from None
+    return Profile(key=data["key"], directory=str(directory), data=data, schemas=schemas)
+
+
+def resolve_pointer(document, pointer: str):
+    """JSON Pointer lookup; raises KeyError when the path is absent."""
+    if pointer in ("", "/"):
+        return document
+    node = document
+    for token in pointer.lstrip("/").split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            node = node[int(token)]
+        elif isinstance(node, dict):
+            node = node[token]
+        else:
+            raise KeyError(token)
+    return node

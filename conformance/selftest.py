@@ -1,0 +1,128 @@
+"""The kill matrix: the suite against every conformant variant and every named fault.
+
+A fault is *killed* when one of the requirements it declares fails, *misattributed* when the
+suite fails it only under other requirements, and a *survivor* when nothing fails. A
+conformant variant with any failed requirement is a *false positive*.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from .engine import probe_specs, run_suite
+from .profile import load
+from .reference import available, provider_module
+from .reference.serving import ServerThread, behaviour_prefix, selftest_app
+
+SELFTEST_SEED = 20261125  # fixed: the selftest must give the same matrix on every run
+
+
+@dataclass
+class Outcome:
+    provider: str
+    behaviour: str            # "variant/<name>" or "fault/<name>"
+    declared: tuple[str, ...]
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    requests: int = 0
+    generated_only: bool = False
+
+    @property
+    def is_fault(self) -> bool:
+        return self.behaviour.startswith("fault/")
+
+    @property
+    def verdict(self) -> str:
+        if not self.is_fault:
+            return "false positive" if self.failed or self.errors else "passed"
+        if set(self.failed) & set(self.declared):
+            return "killed"
+        return "misattributed" if self.failed else "survived"
+
+
+def run(keys=None, *, jobs: int = 4, examples: int | None = None) -> list[Outcome]:
+    keys = list(keys or available())
+    probe_specs()  # import the probes once, before the threads race to
+    credential = secrets.token_urlsafe(12)
+    server = ServerThread(selftest_app(keys, credential))
+    root = server.start()
+    jobs_list = []
+    for key in keys:
+        module = provider_module(key)
+        for variant in module.VARIANTS:
+            jobs_list.append((key, None, variant, ()))
+        for name, fault in module.FAULTS.items():
+            jobs_list.append((key, name, "default", fault.caught_by, fault.generated_only))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(lambda job: _one(root, credential, examples, *job), jobs_list))
+    finally:
+        server.stop()
+
+
+def _one(root, credential, examples, key, fault, variant, declared, generated_only=False) -> Outcome:
+    profile = load(key)
+    module = provider_module(key)
+    url = root + behaviour_prefix(key, fault, variant) + profile.base_path
+    started = time.perf_counter()
+    kwargs = {} if examples is None else {"examples": examples}
+    summary = run_suite(profile, url, credential, dict(module.TARGET_PARAMS), seed=SELFTEST_SEED,
+                        run_id=f"st{secrets.token_hex(2)}", **kwargs)
+    rows = summary["requirements"]
+    return Outcome(
+        provider=key, behaviour=f"fault/{fault}" if fault else f"variant/{variant}", declared=tuple(declared),
+        failed=[r["id"] for r in rows if r["status"] == "fail"],
+        errors=[f"{r['id']}: {p['message']}" for r in rows if r["status"] == "error" for p in r["probes"]
+                if p["status"] == "error"],
+        seconds=time.perf_counter() - started, requests=summary["requests_sent"], generated_only=generated_only,
+    )
+
+
+def matrix_lines(outcomes: list[Outcome]) -> list[str]:
+    """One block per provider: a row per behaviour, a column per requirement that ever failed
+    or was declared; K = declared and failed, x = failed but not declared, . = declared, missed."""
+    lines = []
+    for key in dict.fromkeys(o.provider for o in outcomes):
+        mine = [o for o in outcomes if o.provider == key]
+        columns = sorted({r for o in mine for r in (*o.failed, *o.declared)})
+        short = [c.removeprefix(key + ".") for c in columns]
+        lines.append(f"== {key}: {sum(o.is_fault for o in mine)} faults, {sum(not o.is_fault for o in mine)} variants")
+        for i, name in enumerate(short, 1):
+            lines.append(f"   R{i:<3} {name}")
+        width = max(len(o.behaviour) for o in mine)
+        header = " " * (width + 2) + " ".join(f"{i:>3}" for i in range(1, len(columns) + 1))
+        lines.append(header)
+        for o in mine:
+            cells = []
+            for c in columns:
+                if c in o.failed:
+                    cells.append("  K" if c in o.declared else "  x")
+                else:
+                    cells.append("  ." if c in o.declared else "   ")
+            lines.append(f"{o.behaviour:<{width}}  " + " ".join(cells) + f"   {o.verdict}")
+    return lines
+
+
+def tally(outcomes: list[Outcome]) -> dict:
+    faults = [o for o in outcomes if o.is_fault]
+    return {
+        "killed": sum(o.verdict == "killed" for o in faults),
+        "faults": len(faults),
+        "misattributed": sum(o.verdict == "misattributed" for o in faults),
+        "survivors": sum(o.verdict == "survived" for o in faults),
+        "false_positives": sum(o.verdict == "false positive" for o in outcomes),
+    }
+
+
+def last_line(outcomes: list[Outcome]) -> str:
+    t = tally(outcomes)
+    return (f"selftest: killed {t['killed']}/{t['faults']}, misattributed {t['misattributed']}, "
+            f"false positives {t['false_positives']}")
+
+
+def passed(outcomes: list[Outcome]) -> bool:
+    t = tally(outcomes)
+    return t["killed"] == t["faults"] and t["false_positives"] == 0

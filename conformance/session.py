@@ -1,0 +1,163 @@
+"""One conformance run: its target (embedded reference server or the user's), its budget,
+the probe results it gathers, and the reports and exit status it ends with."""
+from __future__ import annotations
+
+import secrets
+import time
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__, exitcodes
+from .client import Budget, Target
+from .settings import Settings
+from .transcript import Redactor
+from .verdicts import one_line, summarize, write_atomically, write_json
+
+_ACTIVE: "Run | None" = None
+
+
+class StartError(RuntimeError):
+    pass
+
+
+def collect(result: dict) -> None:
+    if _ACTIVE is not None:
+        _ACTIVE.results.append(result)
+
+
+class Run:
+    def __init__(self, settings: Settings, worker: dict | None = None, seed=None):
+        global _ACTIVE
+        _ACTIVE = self
+        self.settings = settings
+        self.profile = settings.profile
+        self.worker = worker
+        self.results: list[dict] = []
+        self.summary: dict | None = None
+        self.server = None
+        self.started = time.time()
+        self.credential = settings.credential
+        self.params = dict(settings.params)
+        self.target_url = settings.target_url
+        self.run_id = secrets.token_hex(3)
+        self.seed = seed
+        self._target: Target | None = None
+        self.paths: dict[str, Path] = {}
+        if worker:  # an xdist worker: the controller decided all of this
+            self.target_url = worker["conformance_target_url"]
+            self.credential = worker["conformance_credential"]
+            self.params = worker["conformance_params"]
+            self.run_id = f"{worker['conformance_run_id']}{worker.get('workerid', 'w')}"
+            self.seed = worker["conformance_seed"]
+        if self.seed is None:
+            self.seed = secrets.randbelow(2**32)
+        self.redactor = Redactor(self.credential)
+
+    # -- lifecycle ------------------------------------------------------------------
+    def point_reports(self, config) -> None:
+        out = Path(self.settings.report_dir)
+        key = self.profile.key
+        self.paths = {"json": out / f"{key}.json", "junit": out / f"{key}.junit.xml", "html": out / f"{key}.html"}
+        if not config.option.xmlpath:
+            config.option.xmlpath = str(self.paths["junit"])
+        self.paths["junit"] = Path(config.option.xmlpath)
+        if hasattr(config.option, "htmlpath"):
+            if not config.option.htmlpath:
+                config.option.htmlpath = str(self.paths["html"])
+                config.option.self_contained_html = True
+            self.paths["html"] = Path(config.option.htmlpath)
+
+    def start(self) -> None:
+        if self.target_url is not None:
+            return
+        from .reference import provider_module
+        from .reference.serving import ServerThread, base_url, provider_app
+
+        self.credential = self.credential or secrets.token_urlsafe(18)
+        self.redactor = Redactor(self.credential)
+        try:
+            module = provider_module(self.profile.key)
+        except KeyError:
+            raise StartError(f"there is no bundled reference server for {self.profile.key!r}: give --target-url") from None
+        self.params = {**module.TARGET_PARAMS, **self.params}
+        self.server = ServerThread(provider_app(self.profile.key, self.credential))
+        self.target_url = base_url(self.server.start(), self.profile.key)
+
+    def worker_input(self) -> dict:
+        return {"conformance_target_url": self.target_url, "conformance_credential": self.credential,
+                "conformance_params": self.params, "conformance_run_id": self.run_id,
+                "conformance_seed": self.seed}
+
+    def target(self) -> Target:
+        if self._target is None:
+            self._target = Target(self.profile, self.target_url, self.credential, self.params,
+                                  run_id=self.run_id, budget=Budget(self.settings.max_requests),
+                                  timeout=self.settings.timeout)
+            self._target.hypothesis_seed = self.seed
+            self._target.examples = self.settings.examples
+        return self._target
+
+    def stop(self) -> None:
+        if self._target is not None:
+            self._target.close()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    # -- ending ---------------------------------------------------------------------
+    def meta(self) -> dict:
+        return {
+            "target": self.redactor.url(self.target_url or ""),
+            "embedded_reference_server": self.settings.embedded,
+            "suite_version": __version__,
+            "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
+            "duration_s": round(time.time() - self.started, 3),
+            "requests_sent": sum(1 for r in self.results for e in r["exchanges"] if e["note"] != _SHARED_NOTE
+                                 and (e["response"] is not None or e["error"])),
+            "hypothesis_seed": self.seed,
+        }
+
+    def summarize(self, exitstatus: int = 0) -> dict:
+        unreachable = next((r["unreachable"] for r in self.results if r.get("unreachable")), None)
+        interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
+        self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
+                                 unreachable=unreachable, interrupted=interrupted)
+        return self.summary
+
+    def finish(self, exitstatus: int) -> int:
+        summary = self.summarize(exitstatus)
+        write_json(self.paths["json"], summary)
+        self._mark_junit_errors()
+        if exitstatus in (exitcodes.INTERRUPTED, exitcodes.INTERNAL, exitcodes.USAGE):
+            return exitstatus
+        if not self.results and exitstatus == exitcodes.NO_TESTS:
+            return exitstatus
+        return summary["exit_status"]
+
+    def _mark_junit_errors(self) -> None:
+        """pytest writes every failed call as <failure>; a check the suite could not make is an
+        <error> in the verdicts, and CI test tabs should say so too."""
+        path = self.paths.get("junit")
+        errors = {r["nodeid"].split("::", 1)[-1] for r in self.results if r["status"] == "error"}
+        if not path or not path.is_file() or not errors:
+            return
+        tree = ET.parse(path)
+        for case in tree.iter("testcase"):
+            failure = case.find("failure")
+            if failure is not None and case.get("name") in errors:
+                failure.tag = "error"
+        text = ET.tostring(tree.getroot(), encoding="unicode")
+        write_atomically(path, '<?xml version="1.0" encoding="utf-8"?>' + text)
+
+    def closing_lines(self) -> list[str]:
+        s = self.summary
+        lines = [one_line(s)]
+        if s["problem"]:
+            lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
+        written = ", ".join(str(p) for p in self.paths.values() if p.exists())
+        lines.append(f"reports: {written}")
+        return lines
+
+
+_SHARED_NOTE = "baseline create (sent once, shared by the probes that read it)"

@@ -1,0 +1,137 @@
+"""Workflow 1: a valid create, and the resource it returns.
+
+Checks the documented success status and media type, every documented resource field against
+the resource schema (format checking on), exact echo of what was submitted, documented
+defaults, a fresh id per create, and a creation time that is now.
+"""
+from datetime import datetime, timedelta, timezone
+
+from . import cases
+from .checks import describe, expect_created, expect_equal, fail, parse_timestamp
+from .payloads import baseline
+from .probing import probe
+from .profile import resolve_pointer
+
+RECENT = timedelta(minutes=5)  # generous: a live target's clock may drift from ours
+
+
+@probe(cases.single("response.status"))
+def test_valid_create_answers_documented_status(target, case):
+    expect_created(target, target.baseline(), case.requirement, "a valid create succeeds")
+    target.observe(case.requirement, f"answered HTTP {target.baseline().status}")
+
+
+@probe(cases.single("response.content-type"))
+def test_created_resource_is_sent_as_json(target, case):
+    exchange = target.baseline()
+    expect_created(target, exchange, f"{target.profile.key}.response.status", "a valid create succeeds")
+    media = exchange.content_type.split(";")[0].strip().lower()
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        fail(target, case.requirement, "the resource is JSON", "Content-Type: application/json",
+             f"Content-Type: {exchange.content_type or '(none)'}", exchange)
+
+
+@probe(cases.resource_fields)
+def test_resource_field_matches_documented_schema(target, case):
+    exchange = target.baseline()
+    resource = expect_created(target, exchange, f"{target.profile.key}.response.status", "a valid create succeeds")
+    name, schema = case.field, case["schema"]
+    why = f"the resource's `{name}` is as documented"
+    if not isinstance(resource, dict):
+        fail(target, case.requirement, why, "a JSON object", describe(exchange), exchange)
+    if name not in resource:
+        if name in target.profile.resource_schema.get("required", []):
+            fail(target, case.requirement, why, f"`{name}` present", "absent", exchange)
+        target.observe(case.requirement, f"`{name}` is not returned (optional)")
+        return
+    validator = target.profile.validator("resource")
+    errors = list(validator.evolve(schema=schema).iter_errors(resource[name]))
+    if errors:
+        fail(target, case.requirement, why, _schema_text(schema), f"{resource[name]!r}: {errors[0].message}", exchange)
+
+
+def _schema_text(schema: dict) -> str:
+    keep = {k: v for k, v in schema.items() if not k.startswith("x-")}
+    return "a value valid against " + repr(keep)
+
+
+@probe(cases.echo_fields)
+def test_submitted_value_is_echoed_exactly(target, case):
+    value = _tricky_value(target, case.field, case["schema"])
+    exchange = target.create(baseline(target, **{case.field: value}), files=target.default_files())
+    resource = expect_created(target, exchange, case.requirement, f"a create with an unusual `{case.field}` succeeds")
+    try:
+        returned = resolve_pointer(resource, case["pointer"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        returned = "(absent)"
+    expect_equal(target, case.requirement, f"`{case.field}` is returned as submitted", value, returned, exchange)
+
+
+def _tricky_value(target, field, schema):
+    """A valid value that a sloppy server would alter: spaces, case, non-Latin text."""
+    profile = target.profile
+    if field in profile.param_fields:
+        return target.params[profile.param_fields[field]]
+    if "enum" in schema:
+        return schema["enum"][-1]  # the last value: a server ignoring the field returns the default
+    if schema.get("format") or schema.get("type", "string") != "string":
+        from .payloads import valid_value
+
+        return valid_value(target, field, schema)
+    tag = target.names.tag()
+    text = f"  {tag} MiXeD Ünï 𝒳 שלום  "
+    limit = schema.get("maxLength")
+    if limit is not None and len(text) > limit:
+        text = f" {tag} Ü "[:limit]
+    return text
+
+
+@probe(cases.per_field("default", "default"))
+def test_omitted_field_gets_documented_default(target, case):
+    exchange = target.create(baseline(target, omit=(case.field,)), files=target.default_files())
+    resource = expect_created(target, exchange, case.requirement, f"a create without `{case.field}` succeeds")
+    pointer = target.profile.echo[case.field]
+    try:
+        returned = resolve_pointer(resource, pointer)
+    except (KeyError, IndexError, ValueError, TypeError):
+        returned = "(absent)"
+    expect_equal(target, case.requirement, f"an omitted `{case.field}` takes its default",
+                 case["schema"]["default"], returned, exchange)
+
+
+@probe(cases.single("response.id-unique"))
+def test_each_create_returns_a_fresh_id(target, case):
+    first = expect_created(target, target.baseline(), f"{target.profile.key}.response.status", "a valid create succeeds")
+    exchange = target.create(baseline(target), files=target.default_files())
+    second = expect_created(target, exchange, f"{target.profile.key}.response.status", "a valid create succeeds")
+    if not isinstance(first, dict) or not isinstance(second, dict) or "id" not in second:
+        fail(target, case.requirement, "each create has an id", "an `id`", describe(exchange), exchange)
+    if first.get("id") == second.get("id"):
+        fail(target, case.requirement, "two creates return different ids", "two different ids",
+             f"both {second.get('id')!r}", exchange)
+
+
+@probe(cases.single("response.created-at-recent"))
+def test_created_at_is_the_time_of_the_create(target, case):
+    exchange = target.baseline()
+    resource = expect_created(target, exchange, f"{target.profile.key}.response.status", "a valid create succeeds")
+    try:
+        stamp = parse_timestamp(resource["created_at"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return  # a missing or malformed created_at is response.created_at's finding, not this one
+    now = datetime.now(timezone.utc)
+    if abs(now - stamp) > RECENT:
+        fail(target, case.requirement, "created_at is now", f"within 5 minutes of {now:%Y-%m-%dT%H:%M:%SZ}",
+             resource["created_at"], exchange)
+
+
+@probe(cases.envelope_on_success)
+def test_envelope_field_on_success_is_as_documented(target, case):
+    exchange = target.baseline()
+    expect_created(target, exchange, f"{target.profile.key}.response.status", "a valid create succeeds")
+    try:
+        value = resolve_pointer(exchange.json, case["pointer"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        value = "(absent)"
+    if value not in case["allowed"]:
+        fail(target, case.requirement, case["title"], " or ".join(map(repr, case["allowed"])), repr(value), exchange)

@@ -1,0 +1,24 @@
+"""Workflow 2: bodies missing a required field, or carrying it null or of the wrong type."""
+from . import cases
+from .checks import expect_rejected
+from .payloads import baseline
+from .probing import probe
+
+
+@probe(cases.required_missing)
+def test_body_without_required_field_is_rejected(target, case):
+    exchange = target.create(baseline(target, omit=(case.field,)))
+    expect_rejected(target, exchange, case.requirement, f"a body without `{case.field}` is rejected")
+
+
+@probe(cases.required_null)
+def test_required_field_null_is_rejected(target, case):
+    exchange = target.create(baseline(target, **{case.field: None}))
+    expect_rejected(target, exchange, case.requirement, f"a null `{case.field}` is rejected")
+
+
+@probe(cases.wrong_types)
+def test_field_of_wrong_type_is_rejected(target, case):
+    exchange = target.create(baseline(target, **{case.field: case["value"]}))
+    expect_rejected(target, exchange, case.requirement,
+                    f"`{case.field}` = {case['value']!r} is rejected, not coerced")

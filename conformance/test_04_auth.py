@@ -1,0 +1,17 @@
+"""Workflow 4: the credential is enforced where the provider's auth scheme puts it."""
+from . import cases
+from .checks import expect_rejected
+from .payloads import baseline
+from .probing import probe
+
+
+@probe(cases.single("auth.missing-credential"))
+def test_create_without_credential_is_rejected(target, case):
+    exchange = target.create(baseline(target), auth="missing")
+    expect_rejected(target, exchange, case.requirement, "a create without credentials is rejected", "auth")
+
+
+@probe(cases.single("auth.wrong-credential"))
+def test_create_with_wrong_credential_is_rejected(target, case):
+    exchange = target.create(baseline(target), auth="wrong")
+    expect_rejected(target, exchange, case.requirement, "a create with a wrong credential is rejected", "auth")

@@ -1,0 +1,72 @@
+"""Workflow 5: rules a schema cannot state, declared in the profile's `rules`.
+
+Each rule has a kind (unique, foreign-param, header, file-part, null-on-create) and one probe
+per kind reads its parameters, so a new provider adds rules as data, not code.
+"""
+from . import cases
+from .checks import describe, expect_created, expect_rejected, fail
+from .payloads import baseline
+from .probing import probe
+from .profile import resolve_pointer
+
+
+@probe(cases.rules_of_kind("unique"))
+def test_duplicate_value_is_rejected(target, case):
+    body = baseline(target)
+    first = target.create(body, files=target.default_files())
+    expect_created(target, first, f"{target.profile.key}.response.status", "the first create succeeds")
+    second = target.create(dict(body), files=target.default_files())
+    expect_rejected(target, second, case.requirement, f"a second workspace with the same `{case.field}` is rejected")
+
+
+@probe(cases.rules_of_kind("foreign-param"))
+def test_value_the_caller_may_not_use_is_rejected(target, case):
+    foreign = target.params.get(case["param"]) or case["fallback"]
+    if not target.params.get(case["param"]):
+        target.observe(case.requirement, f"used {foreign!r}, an id that should not exist; pass "
+                                         f"--target-param {case['param']}=<id> to test an existing one")
+    exchange = target.create(baseline(target, **{case.field: foreign}))
+    expect_rejected(target, exchange, case.requirement, case["title"])
+
+
+@probe(cases.rules_of_kind("header"))
+def test_documented_header_values_are_accepted(target, case):
+    for value in case["enum"]:
+        exchange = target.create(baseline(target), headers={case["header"]: value}, files=target.default_files())
+        expect_created(target, exchange, case.requirement, f"{case['header']}: {value} is accepted")
+    exchange = target.create(baseline(target), files=target.default_files(), note=f"without {case['header']}")
+    expect_created(target, exchange, case.requirement,
+                   f"without {case['header']} the default {case['default']!r} applies")
+
+
+@probe(cases.rules_of_kind("header"))
+def test_undocumented_header_value_is_rejected(target, case):
+    exchange = target.create(baseline(target), headers={case["header"]: case["undocumented"]})
+    expect_rejected(target, exchange, case.requirement, f"{case['header']}: {case['undocumented']} is rejected")
+
+
+@probe(cases.rules_of_kind("file-part"))
+def test_optional_file_part_is_accepted(target, case):
+    files = {case.field: (case["filename"], bytes.fromhex(case["content_hex"]), case["content_type"])}
+    exchange = target.create(baseline(target), files=files)
+    resource = expect_created(target, exchange, case.requirement, f"a create with a `{case.field}` file part succeeds")
+    if case.params.get("pointer"):
+        try:
+            value = resolve_pointer(resource, case["pointer"])
+        except (KeyError, IndexError, ValueError, TypeError):
+            value = None
+        if not value:
+            fail(target, case.requirement, "the uploaded file is referenced by the workspace",
+                 f"a non-empty {case['pointer']}", describe(exchange), exchange)
+
+
+@probe(cases.rules_of_kind("null-on-create"))
+def test_field_is_null_on_a_new_resource(target, case):
+    exchange = target.baseline()
+    resource = expect_created(target, exchange, f"{target.profile.key}.response.status", "a valid create succeeds")
+    try:
+        value = resolve_pointer(resource, case["pointer"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        return  # absence is the resource field's finding
+    if value is not None:
+        fail(target, case.requirement, case["title"], "null", repr(value), exchange)

@@ -1,0 +1,58 @@
+"""Workflow 6: malformed and hostile input gets a 4xx (or is handled), never a 5xx."""
+from . import cases
+from .checks import expect_no_server_error, expect_rejected, fail, status_allowed
+from .client import encode_json
+from .payloads import baseline
+from .probing import probe
+
+OVERSIZED = 1 << 20  # 1 MiB: far above any name limit, small enough to send to a live target
+
+
+@probe(cases.single("robustness.malformed-body"))
+def test_malformed_body_is_rejected(target, case):
+    if target.profile.primary_encoding == "multipart":
+        exchange = target.create(raw=b"--conformance\r\nthis is not a form part\r\n",
+                                 content_type="multipart/form-data; boundary=conformance")
+    else:
+        body = encode_json(baseline(target))[:-2]  # cut before the closing brace
+        exchange = target.create(raw=body, content_type="application/json")
+    expect_no_server_error(target, exchange, "a malformed body gets a client error")
+    expect_rejected(target, exchange, case.requirement, "a malformed body is rejected", "robustness")
+
+
+@probe(cases.single("robustness.wrong-content-type"))
+def test_undocumented_content_type_is_rejected(target, case):
+    exchange = target.create(raw=encode_json(baseline(target)), content_type="text/csv")
+    expect_no_server_error(target, exchange, "an undocumented Content-Type gets a client error")
+    expect_rejected(target, exchange, case.requirement, "a body labelled text/csv is rejected", "robustness")
+
+
+@probe(cases.hostile_strings)
+def test_hostile_string_gets_no_server_error(target, case):
+    exchange = target.create(baseline(target, **{case.field: case["value"]}), files=target.default_files())
+    expect_no_server_error(target, exchange, f"a {case.id} in `{case.field}` is handled")
+    target.observe(case.requirement, f"{case.id} in `{case.field}`: HTTP {exchange.status}")
+
+
+@probe(cases.single("robustness.no-server-error"))
+def test_oversized_body_gets_no_server_error(target, case):
+    body = baseline(target, x_conformance_padding="p" * OVERSIZED)
+    exchange = target.create(body, files=target.default_files(), note="1 MiB body")
+    expect_no_server_error(target, exchange, "an oversized body is handled")
+    target.observe(case.requirement, f"1 MiB body: HTTP {exchange.status}")
+
+
+@probe(cases.single("request.unknown-fields"))
+def test_unknown_field_is_ignored_or_rejected(target, case):
+    exchange = target.create(baseline(target, x_conformance_unknown="ignore me"), files=target.default_files())
+    profile = target.profile
+    if status_allowed(exchange.status, profile.success_statuses):
+        target.observe(case.requirement, "unknown fields are accepted and ignored")
+        return
+    expect_no_server_error(target, exchange, "an unknown field is handled")
+    allowed = profile.rejection("validation")["statuses"]
+    if not status_allowed(exchange.status, allowed):
+        fail(target, case.requirement, "an unknown field is ignored or rejected",
+             f"HTTP {' or '.join(map(str, profile.success_statuses + allowed))}",
+             f"HTTP {exchange.status}", exchange)
+    target.observe(case.requirement, f"unknown fields are rejected with HTTP {exchange.status}")

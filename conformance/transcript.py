@@ -1,0 +1,129 @@
+"""Recorded exchanges: what was sent and received, redacted, and a curl line to replay it."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+CREDENTIAL_ENV = "$CONFORMANCE_CREDENTIAL"
+REDACTED = "[redacted]"
+# Response headers whose values are credentials whatever their content.
+_SECRET_HEADER = re.compile(r"authorization|cookie|api[-_]?key|token|secret|session", re.I)
+BODY_LIMIT = 4000  # characters of a body kept as evidence; enough to read, small enough to ship
+
+
+class Redactor:
+    """Removes the credential from anything that leaves the process."""
+
+    def __init__(self, secret: str | None):
+        self.secret = secret or None
+
+    def text(self, value: str) -> str:
+        if self.secret and self.secret in value:
+            value = value.replace(self.secret, CREDENTIAL_ENV)
+        return value
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.password:
+            netloc = f"{parts.username}:{REDACTED}@{parts.hostname}" + (
+                f":{parts.port}" if parts.port else ""
+            )
+            url = urlunsplit(parts._replace(netloc=netloc))
+        return self.text(url)
+
+    def headers(self, headers, *, response: bool) -> dict[str, str]:
+        out = {}
+        for name, value in headers:
+            if response and _SECRET_HEADER.search(name):
+                value = REDACTED
+            out[name] = self.text(value)
+        return out
+
+
+@dataclass
+class Exchange:
+    """One request and its answer (or the transport error that replaced the answer)."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_text: str = ""
+    response_truncated: bool = False
+    json: object = None
+    json_error: str | None = None
+    error: str | None = None
+    elapsed: float = 0.0
+    waits: list[float] = field(default_factory=list)
+    curl: str = ""
+    note: str = ""
+
+    @property
+    def content_type(self) -> str:
+        return self.response_headers.get("content-type", "")
+
+    def to_dict(self) -> dict:
+        return {
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": self.request_headers,
+                "body": _clip(self.request_body),
+            },
+            "response": None
+            if self.status is None
+            else {
+                "status": self.status,
+                "headers": self.response_headers,
+                "body": _clip(_pretty(self.response_text, self.json)),
+                "truncated": self.response_truncated,
+            },
+            "error": self.error,
+            "elapsed_ms": round(self.elapsed * 1000, 1),
+            "retry_waits_s": self.waits,
+            "curl": self.curl,
+            "note": self.note,
+        }
+
+
+def _pretty(text: str, parsed) -> str:
+    if parsed is not None:
+        return json.dumps(parsed, indent=2, ensure_ascii=False)
+    return text
+
+
+def _clip(text: str) -> str:
+    if len(text) <= BODY_LIMIT:
+        return text
+    return text[:BODY_LIMIT] + f"\n… ({len(text) - BODY_LIMIT} more characters not shown)"
+
+
+def curl_command(method: str, url: str, headers: dict[str, str], body: str | None,
+                 multipart: list[tuple[str, str]] | None = None) -> str:
+    """A shell line that replays the request; the credential stays in the environment."""
+    parts = ["curl", "-sS", "-X", method, shlex.quote(url)]
+    for name, value in headers.items():
+        if name.lower() in ("content-length", "host", "accept-encoding", "connection", "user-agent"):
+            continue
+        if multipart is not None and name.lower() == "content-type":
+            continue  # curl writes its own boundary
+        parts += ["-H", _quote_keeping_env(f"{name}: {value}")]
+    if multipart is not None:
+        for name, value in multipart:
+            parts += ["-F", _quote_keeping_env(f"{name}={value}")]
+    elif body:
+        parts += ["--data-binary", shlex.quote(body)]
+    return " ".join(parts)
+
+
+def _quote_keeping_env(text: str) -> str:
+    """Double-quote so that $CONFORMANCE_CREDENTIAL expands when the line is pasted."""
+    if CREDENTIAL_ENV not in text:
+        return shlex.quote(text)
+    escaped = re.sub(r'([\\"`])', r"\\\1", text.replace("$", "\\$"))
+    return '"' + escaped.replace("\\" + CREDENTIAL_ENV, CREDENTIAL_ENV) + '"'

@@ -1,0 +1,107 @@
+"""What a probe concludes: findings against requirements, and why a check could not be made.
+
+A probe either returns (its requirement held), raises ConformanceFailure (the target broke a
+requirement: verdict *fail*), or raises ProbeError (the suite could not check: verdict
+*error*, or *not-run* when the request budget was spent before the probe began).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PASS, FAIL, ERROR, NOT_RUN = "pass", "fail", "error", "not-run"
+# Worst first: a requirement's verdict is the worst verdict of its probes.
+SEVERITY = {FAIL: 3, ERROR: 2, NOT_RUN: 1, PASS: 0}
+
+
+@dataclass
+class Finding:
+    """One broken requirement, with the expectation and what was seen instead."""
+
+    requirement: str
+    title: str
+    expected: str
+    observed: str
+    exchange: int | None = None  # index into the probe's transcript
+
+    def to_dict(self) -> dict:
+        return {
+            "requirement": self.requirement,
+            "title": self.title,
+            "expected": self.expected,
+            "observed": self.observed,
+            "exchange": self.exchange,
+        }
+
+
+class ConformanceFailure(AssertionError):
+    """The target broke one or more requirements."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = list(findings)
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        return "\n".join(
+            f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}"
+            for f in self.findings
+        )
+
+
+class ProbeError(Exception):
+    """The suite could not make a check (transport failure, precondition, budget)."""
+
+    verdict = ERROR
+
+
+class BudgetExhausted(ProbeError):
+    """--max-requests was reached; what remains is reported as not run."""
+
+    verdict = NOT_RUN
+
+
+class TargetUnreachable(ProbeError):
+    """The target could not be reached at all; the run stops probing."""
+
+
+@dataclass
+class Observation:
+    """What the suite saw where a document is silent (recorded, never judged)."""
+
+    requirement: str
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"requirement": self.requirement, "text": self.text}
+
+
+@dataclass
+class ProbeResult:
+    """The outcome of one probe case, in a form the reports and xdist can carry."""
+
+    nodeid: str
+    probe: str
+    case: str
+    requirements: list[str]
+    status: str
+    message: str = ""
+    findings: list[dict] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    exchanges: list[dict] = field(default_factory=list)
+    duration: float = 0.0
+    unreachable: str = ""  # set when the target could not be reached at all
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    def verdict_for(self, requirement: str) -> str:
+        """This probe's verdict on one requirement it touches."""
+        if self.status in (ERROR, NOT_RUN):
+            return self.status
+        if any(f["requirement"] == requirement for f in self.findings):
+            return FAIL
+        return PASS
+
+
+def worst(verdicts) -> str:
+    verdicts = list(verdicts)
+    return max(verdicts, key=SEVERITY.__getitem__) if verdicts else NOT_RUN

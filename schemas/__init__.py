@@ -1,0 +1,1 @@
+"""The providers as data: one folder per provider, read by conformance.profile."""

@@ -26,18 +26,36 @@ BREAKER_THRESHOLD = 2  # consecutive transport failures before the target is dec
 
 
 class Budget:
-    """A hard cap on requests sent, shared by every probe of a process."""
+    """A hard cap on requests sent, shared by every probe of a process, and across
+    pytest-xdist workers when given a counter file (so `-n 4` cannot send 4x the budget)."""
 
-    def __init__(self, limit: int | None):
+    def __init__(self, limit: int | None, counter_file: str | None = None):
         self.limit = limit
-        self.sent = 0
+        self.sent = 0  # by this process
+        self.counter_file = counter_file
         self._lock = threading.Lock()
 
     def take(self) -> None:
         with self._lock:
-            if self.limit is not None and self.sent >= self.limit:
-                raise BudgetExhausted(f"the request budget (--max-requests {self.limit}) is spent")
+            if self.limit is not None:
+                spent = self._take_shared() if self.counter_file else self.sent
+                if spent >= self.limit:
+                    raise BudgetExhausted(f"the request budget (--max-requests {self.limit}) is spent")
             self.sent += 1
+
+    def _take_shared(self) -> int:
+        """Read-and-increment the run-wide count under an exclusive file lock; returns the
+        count before this request, or the limit when it is already reached."""
+        import fcntl
+
+        with open(self.counter_file, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            spent = int(handle.read() or 0)
+            if spent < self.limit:
+                handle.seek(0)
+                handle.write(str(spent + 1))
+                handle.truncate()
+            return spent
 
     @property
     def left(self) -> int | None:

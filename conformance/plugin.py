@@ -80,12 +80,15 @@ def pytest_generate_tests(metafunc):
     cases = getattr(metafunc.function, "conformance_cases", None)
     if cases is None:
         return
-    found = cases(_run(metafunc.config).profile)
+    run = metafunc.config.stash.get(RUN, None)
+    found = cases(run.profile) if run else []  # no provider: refused in collection_modifyitems
     metafunc.parametrize("case", found, ids=[c.id for c in found])
 
 
 def pytest_collection_modifyitems(config, items):
     """Probes with no case for this provider do not apply to it: deselect, do not skip."""
+    if RUN not in config.stash and any(hasattr(getattr(i, "obj", None), "conformance_cases") for i in items):
+        raise pytest.UsageError("choose a provider: --provider NAME (or CONFORMANCE_PROVIDER)")
     keep, drop = [], []
     for item in items:
         is_probe = hasattr(getattr(item, "obj", None), "conformance_cases")
@@ -150,6 +153,9 @@ def pytest_pyfunc_call(pyfuncitem):
     target = pyfuncitem.funcargs["target"]
     result = execute(function, target, pyfuncitem.funcargs["case"], pyfuncitem.nodeid).to_dict()
     pyfuncitem.stash[RESULT] = result
+    if result.get("unreachable"):
+        # Nothing more can be measured: stop now rather than print one error per probe.
+        pyfuncitem.session.shouldstop = result["unreachable"]
     if result["status"] == NOT_RUN:
         pytest.skip(f"not run: {result['message']}")
     if result["status"] in (FAIL, ERROR):

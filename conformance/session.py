@@ -2,7 +2,9 @@
 the probe results it gathers, and the reports and exit status it ends with."""
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -44,12 +46,14 @@ class Run:
         self.seed = seed
         self._target: Target | None = None
         self.paths: dict[str, Path] = {}
+        self.budget_file: str | None = None
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
             self.params = worker["conformance_params"]
             self.run_id = f"{worker['conformance_run_id']}{worker.get('workerid', 'w')}"
             self.seed = worker["conformance_seed"]
+            self.budget_file = worker["conformance_budget_file"]
         if self.seed is None:
             self.seed = secrets.randbelow(2**32)
         self.redactor = Redactor(self.credential)
@@ -85,14 +89,17 @@ class Run:
         self.target_url = base_url(self.server.start(), self.profile.key)
 
     def worker_input(self) -> dict:
-        return {"conformance_target_url": self.target_url, "conformance_credential": self.credential,
+        if self.settings.max_requests is not None and self.budget_file is None:
+            fd, self.budget_file = tempfile.mkstemp(prefix="conformance-budget-")
+            os.close(fd)
+        return {"conformance_budget_file": self.budget_file,"conformance_target_url": self.target_url, "conformance_credential": self.credential,
                 "conformance_params": self.params, "conformance_run_id": self.run_id,
                 "conformance_seed": self.seed}
 
     def target(self) -> Target:
         if self._target is None:
             self._target = Target(self.profile, self.target_url, self.credential, self.params,
-                                  run_id=self.run_id, budget=Budget(self.settings.max_requests),
+                                  run_id=self.run_id, budget=Budget(self.settings.max_requests, self.budget_file),
                                   timeout=self.settings.timeout)
             self._target.hypothesis_seed = self.seed
             self._target.examples = self.settings.examples
@@ -104,6 +111,8 @@ class Run:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        if self.budget_file and not self.worker:
+            Path(self.budget_file).unlink(missing_ok=True)
 
     # -- ending ---------------------------------------------------------------------
     def meta(self) -> dict:
@@ -129,6 +138,8 @@ class Run:
         summary = self.summarize(exitstatus)
         write_json(self.paths["json"], summary)
         self._mark_junit_errors()
+        if summary["exit_status"] == exitcodes.UNREACHABLE:
+            return exitcodes.UNREACHABLE  # even though we stopped the session ourselves
         if exitstatus in (exitcodes.INTERRUPTED, exitcodes.INTERNAL, exitcodes.USAGE):
             return exitstatus
         if not self.results and exitstatus == exitcodes.NO_TESTS:

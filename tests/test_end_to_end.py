@@ -1,0 +1,115 @@
+"""The suite as a user runs it: `pytest --pyargs conformance --provider P` from an empty
+directory, against the embedded reference server and against one started with
+`conformance serve`, and against servers that each break one requirement."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conformance.reference import available, provider_module
+from conformance.reference.common import DEMO_CREDENTIAL
+
+from .conftest import failed_ids, run_suite, statuses
+
+PROVIDERS = available()
+
+
+def _params(key):
+    out = []
+    for name, value in provider_module(key).TARGET_PARAMS.items():
+        out += ["--target-param", f"{name}={value}"]
+    return out
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_embedded_reference_server_is_conformant(tmp_path, key):
+    completed, verdicts = run_suite(tmp_path, "--provider", key)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert verdicts["verdict"] == "CONFORMANT"
+    assert verdicts["embedded_reference_server"] is True
+    assert set(statuses(verdicts).values()) == {"pass"}
+    assert f"{key}: CONFORMANT" in completed.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served():
+    """`conformance serve` in its own process, as a user would start it."""
+    processes = []
+
+    def start(key: str, *extra: str) -> str:
+        port = _free_port()
+        process = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--provider", key,
+                                    "--port", str(port), *extra],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        processes.append(process)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                time.sleep(0.05)
+        from conformance.profile import load
+
+        return f"http://127.0.0.1:{port}{load(key).base_path}"
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_separately_served_reference_gives_the_same_verdicts(tmp_path, served, key):
+    url = served(key)
+    embedded, embedded_verdicts = run_suite(tmp_path / "a", "--provider", key)
+    remote, remote_verdicts = run_suite(tmp_path / "b", "--provider", key, "--target-url", url,
+                                        *_params(key), env={"CONFORMANCE_CREDENTIAL": DEMO_CREDENTIAL})
+    assert remote.returncode == embedded.returncode == 0, remote.stdout[-3000:]
+    assert statuses(remote_verdicts) == statuses(embedded_verdicts)
+
+
+KINDS = {
+    "limit": (".max-length", ".min-length", ".enum", ".format"),
+    "required field": (".required",),
+    "auth": (".auth.",),
+    "response field": (".response.",),
+    "error shape": (".error.body", ".envelope.status"),
+}
+
+
+def _fault_of_kind(key: str, kind: str):
+    for name, fault in provider_module(key).FAULTS.items():
+        if fault.generated_only:
+            continue
+        for rid in fault.caught_by:
+            if any(marker in rid for marker in KINDS[kind]) and "no-server-error" not in rid:
+                return name, rid
+    return None, None
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_a_server_breaking_one_requirement_fails_naming_it(tmp_path, reference_server, key, kind):
+    fault, requirement = _fault_of_kind(key, kind)
+    assert fault, f"{key} has no fault of kind {kind}"
+    url = reference_server(key, fault)
+    completed, verdicts = run_suite(tmp_path, "--provider", key, "--target-url", url, *_params(key),
+                                    env={"CONFORMANCE_CREDENTIAL": "sk-conformance-SECRET-7f3a9c-do-not-leak"})
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    assert verdicts["verdict"] == "NOT CONFORMANT"
+    declared = set(provider_module(key).FAULTS[fault].caught_by)
+    assert failed_ids(verdicts) & declared
+    assert requirement in failed_ids(verdicts) or (failed_ids(verdicts) & declared)
+    assert any(rid in completed.stdout for rid in failed_ids(verdicts) & declared)

@@ -1,0 +1,87 @@
+"""The profiles as data: well formed, complete, and wired to probes and sources."""
+import pytest
+
+from conformance import cases, engine
+from conformance.catalog import derive
+from conformance.profile import BUILTIN, FORMATS, ProfileError, load
+from conformance.reference import available
+
+PROVIDERS = available()
+
+
+def test_every_builtin_provider_has_a_profile_and_a_reference_server():
+    assert PROVIDERS == list(BUILTIN)
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_profile_names_its_document_revision(key):
+    document = load(key).document
+    assert document["file"].endswith(".txt") and document["revision"]
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_requirement_ids_are_unique_and_prefixed(key):
+    ids = [r.id for r in derive(load(key))]
+    assert len(ids) == len(set(ids))
+    assert all(i.startswith(key + ".") for i in ids)
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_every_requirement_has_a_level_and_a_quoted_source(key):
+    for req in derive(load(key)):
+        assert req.level in ("MUST", "SHOULD"), req.id
+        assert req.source["quote"].strip(), req.id
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_every_requirement_is_checked_by_some_probe(key):
+    """No requirement is listed without a probe that can fail it (passive checks count: they
+    are judged on every exchange and credited to error.body, envelope.status, no-server-error)."""
+    profile = load(key)
+    covered = {case.requirement for spec in engine.probe_specs() for case in spec.cases(profile)}
+    passive = {f"{key}.error.body", f"{key}.error.type-matches-status", f"{key}.envelope.status"}
+    missing = {r.id for r in derive(profile)} - covered - passive
+    assert not missing
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_every_case_names_a_catalogued_requirement(key):
+    profile = load(key)
+    ids = {r.id for r in derive(profile)}
+    for spec in engine.probe_specs():
+        for case in spec.cases(profile):
+            assert case.requirement in ids, (spec.name, case.id)
+
+
+def test_anthropic_limits_follow_the_seed_page():
+    name = load("anthropic").request_schema["properties"]["name"]
+    assert (name["minLength"], name["maxLength"]) == (1, 40)
+
+
+def test_a_revised_profile_directory_is_used_without_code_changes(tmp_path):
+    import json
+    import shutil
+
+    revised = tmp_path / "anthropic-255"
+    shutil.copytree(load("anthropic").directory, revised)
+    request = json.loads((revised / "request.schema.json").read_text())
+    request["properties"]["name"]["maxLength"] = 255
+    (revised / "request.schema.json").write_text(json.dumps(request))
+    profile = load(str(revised))
+    at_max = [c for c in cases.at_max_length(profile)]
+    assert {c["length"] for c in at_max} == {255}
+
+
+def test_unknown_provider_is_a_clear_error():
+    with pytest.raises(ProfileError, match="unknown provider 'nope'"):
+        load("nope")
+
+
+@pytest.mark.parametrize("fmt, good, bad", [
+    ("date-time", "2024-10-30T23:58:27.427722Z", "2024-10-30 23:58:27"),
+    ("uuid", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "3fa85f64-5717-4562-b3fc-2c963f66afa"),
+    ("uint64", "18446744073709551615", "18446744073709551616"),
+])
+def test_format_checking_is_really_on(fmt, good, bad):
+    assert FORMATS.conforms(good, fmt)
+    assert not FORMATS.conforms(bad, fmt)

@@ -51,6 +51,9 @@ FAULTS = {f.name: f for f in [
     _f("created-at-missing", "leaves created_at out", "response.created_at"),
     _f("created-at-stale", "stamps created_at with a time in 2020", "response.created-at-recent"),
     _f("display-color-named", "gives display_color as a colour name", "response.display_color"),
+    _f("archived-at-not-datetime", "writes archived_at as 'never' instead of null", "response.archived_at",
+       "archived_at.null-on-create"),
+    _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
     _f("type-missing", "leaves out type", "response.type"),
     _f("id-integer", "returns id as a number", "response.id"),
     _f("same-id", "returns the same id for every create", "response.id-unique"),
@@ -203,6 +206,10 @@ def _workspace(name: str, behaviour: Behaviour) -> dict:
     }
     if behaviour.has("created-at-missing"):
         del workspace["created_at"]
+    if behaviour.has("archived-at-not-datetime"):
+        workspace["archived_at"] = "never"
+    if behaviour.has("name-renamed"):
+        workspace["workspace_name"] = workspace.pop("name")
     if behaviour.has("type-missing"):
         del workspace["type"]
     if behaviour.has("id-integer"):

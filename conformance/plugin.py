@@ -31,6 +31,8 @@ def pytest_addoption(parser):
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
+    config.addinivalue_line("markers", "requirement(id, level='MUST', title=''): the requirement a "
+                                       "user-written probe checks (reported beside the catalog's)")
     def get(dest, env):
         import os
 
@@ -171,13 +173,48 @@ class _Verdict(Exception):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    run = item.config.stash.get(RUN, None)
+    if run is None:
+        return
+    _redact_report(report, run.redactor)
     result = item.stash.get(RESULT, None)
+    if result is None and call.when == "call" and "target" in getattr(item, "fixturenames", ()):
+        result = _user_probe_result(item, report, run)
     if call.when != "call" or result is None:
         return
     report.conformance = result
     report.user_properties.append(("requirements", " ".join(result["requirements"])))
-    if result["status"] in (FAIL, ERROR):
+    if result["status"] in (FAIL, ERROR) and item.stash.get(RESULT, None) is not None:
         report.longrepr = result["message"]
+
+
+def _redact_report(report, redactor) -> None:
+    """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves."""
+    if redactor.secret is None:
+        return
+    if report.longrepr is not None and redactor.secret in str(report.longrepr):
+        report.longrepr = redactor.text(str(report.longrepr))
+    report.sections = [(title, redactor.text(text)) for title, text in report.sections]
+
+
+def _user_probe_result(item, report, run) -> dict:
+    """A user's own test that used the `target` fixture: its requirement comes from
+    @pytest.mark.requirement("id", level="MUST", title="..."), else `custom.<test name>`."""
+    marker = item.get_closest_marker("requirement")
+    rid = marker.args[0] if marker and marker.args else f"{run.profile.key}.custom.{item.name}"
+    status = {"passed": "pass", "failed": FAIL, "skipped": NOT_RUN}[report.outcome]
+    target = run.target()
+    message = run.redactor.text(str(report.longrepr)) if report.failed else ""
+    findings = [{"requirement": rid, "title": item.name, "expected": "the test's assertions hold",
+                 "observed": message.strip().splitlines()[-1] if message.strip() else "failed",
+                 "exchange": len(target.transcript) - 1 if target.transcript else None}] if report.failed else []
+    return {
+        "nodeid": item.nodeid, "probe": item.name, "case": "", "requirements": [rid], "status": status,
+        "message": message, "findings": findings, "observations": [],
+        "exchanges": [e.to_dict() for e in target.transcript], "duration": report.duration, "unreachable": "",
+        "custom": {"level": (marker.kwargs.get("level", "MUST") if marker else "MUST"),
+                   "title": (marker.kwargs.get("title", item.name) if marker else item.name)},
+    }
 
 
 def pytest_report_teststatus(report, config):

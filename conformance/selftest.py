@@ -43,7 +43,7 @@ class Outcome:
         return "misattributed" if self.failed else "survived"
 
 
-def run(keys=None, *, jobs: int = 4, examples: int | None = None) -> list[Outcome]:
+def run(keys=None, *, jobs: int = 4, examples: int | None = None, only_generated: bool = False) -> list[Outcome]:
     keys = list(keys or available())
     probe_specs()  # import the probes once, before the threads race to
     credential = secrets.token_urlsafe(12)
@@ -53,8 +53,11 @@ def run(keys=None, *, jobs: int = 4, examples: int | None = None) -> list[Outcom
     for key in keys:
         module = provider_module(key)
         for variant in module.VARIANTS:
-            jobs_list.append((key, None, variant, ()))
+            if not only_generated:
+                jobs_list.append((key, None, variant, ()))
         for name, fault in module.FAULTS.items():
+            if only_generated and not fault.generated_only:
+                continue
             jobs_list.append((key, name, "default", fault.caught_by, fault.generated_only))
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:

@@ -125,5 +125,5 @@ def _quote_keeping_env(text: str) -> str:
     """Double-quote so that $CONFORMANCE_CREDENTIAL expands when the line is pasted."""
     if CREDENTIAL_ENV not in text:
         return shlex.quote(text)
-    escaped = re.sub(r'([\\"`])', r"\\\1", text.replace("$", "\\$"))
-    return '"' + escaped.replace("\\" + CREDENTIAL_ENV, CREDENTIAL_ENV) + '"'
+    escaped = re.sub(r'([\\"`$])', r"\\\1", text)  # nothing expands inside the quotes...
+    return '"' + escaped.replace("\\" + CREDENTIAL_ENV, CREDENTIAL_ENV) + '"'  # ...but the credential

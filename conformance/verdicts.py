@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from . import exitcodes
-from .catalog import MUST, SHOULD, derive
+from .catalog import MUST, SHOULD, Requirement, derive
 from .profile import Profile
 from .verdict import ERROR, FAIL, NOT_RUN, PASS, worst
 
@@ -27,8 +27,15 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
     for result in results:
         for rid in result["requirements"]:
             touched.setdefault(rid, []).append(result)
+    catalog = derive(profile)
+    known = {r.id for r in catalog}
+    for rid, probes in touched.items():  # requirements a user's own probes declared
+        if rid not in known:
+            custom = probes[0].get("custom") or {}
+            catalog.append(Requirement(rid, custom.get("level", MUST), custom.get("title", rid), "custom",
+                                       {"document": "user probe", "quote": probes[0]["nodeid"]}))
     rows = []
-    for req in derive(profile):
+    for req in catalog:
         probes = touched.get(req.id, [])
         statuses = [_verdict_for(r, req.id) for r in probes]
         findings = []

@@ -1,0 +1,68 @@
+"""The suite proves itself: every fault is killed by a requirement it declares, and every
+conformant variant passes (issue 3's kill matrix), on every run of the project's tests."""
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conformance import selftest
+from conformance.catalog import derive
+from conformance.profile import load
+from conformance.reference import available, provider_module
+
+PROVIDERS = available()
+MINIMUM_FAULTS = {"anthropic": 25}
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return selftest.run(PROVIDERS)
+
+
+def test_every_fault_is_killed_and_no_variant_fails(outcomes):
+    problems = [f"{o.provider} {o.behaviour}: {o.verdict}; failed {o.failed}; errors {o.errors[:2]}"
+                for o in outcomes if o.verdict not in ("killed", "passed")]
+    assert not problems, "\n".join(problems)
+    assert selftest.passed(outcomes)
+
+
+def test_the_matrix_has_a_row_per_fault_and_variant(outcomes):
+    lines = selftest.matrix_lines(outcomes)
+    for o in outcomes:
+        assert any(line.startswith(o.behaviour) and line.endswith(o.verdict) for line in lines), o.behaviour
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_each_provider_has_enough_faults_and_variants(key):
+    module = provider_module(key)
+    hand = [f for f in module.FAULTS.values() if not f.generated_only]
+    generated = [f for f in module.FAULTS.values() if f.generated_only]
+    assert len(hand) >= MINIMUM_FAULTS.get(key, 15)
+    assert len(generated) >= 3
+    assert "default" in module.VARIANTS and len(module.VARIANTS) >= 3
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_faults_declare_catalogued_requirements_and_cover_the_catalog(key):
+    catalog = {r.id for r in derive(load(key))}
+    declared = set()
+    for fault in provider_module(key).FAULTS.values():
+        assert fault.caught_by and set(fault.caught_by) <= catalog, fault.name
+        declared |= set(fault.caught_by)
+    assert catalog - declared == set()
+
+
+def test_generated_only_faults_are_missed_by_the_hand_picked_probes():
+    """They exist to prove generation adds something: with generation off they must survive."""
+    outcomes = selftest.run(PROVIDERS, examples=0, only_generated=True)
+    assert outcomes and all(o.verdict == "survived" for o in outcomes if o.is_fault), \
+        [(o.behaviour, o.failed) for o in outcomes if o.is_fault and o.verdict != "survived"]
+
+
+def test_console_selftest_prints_the_tally_last():
+    completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--provider", "anthropic"],
+                               capture_output=True, text=True, timeout=300)
+    last = completed.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"selftest: killed (\d+)/\1, misattributed 0, false positives 0", last), last
+    assert completed.returncode == 0

@@ -61,7 +61,10 @@ def expect_created(target, exchange: Exchange, requirement: str, why: str):
         fail(target, requirement, why, f"HTTP {statuses_text(profile.success_statuses)}",
              describe(exchange), exchange)
     if exchange.json is None:
-        fail(target, requirement, why, "a JSON body", exchange.json_error or "no body", exchange)
+        # Accepted, but not answered in JSON: that is the media-type requirement's breach, not
+        # the breach of whatever limit the probe was testing.
+        fail(target, full_id(target, "response.content-type"), "the created resource is JSON", "a JSON body",
+             exchange.json_error or "no body", exchange)
     try:
         return resolve_pointer(exchange.json, profile.resource_at)
     except (KeyError, IndexError, ValueError, TypeError):

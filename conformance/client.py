@@ -16,7 +16,7 @@ import httpx
 
 from .profile import Profile
 from .transcript import Exchange, Redactor, curl_command
-from .verdict import BudgetExhausted, ProbeError, TargetUnreachable
+from .verdict import BudgetExhausted, DryRun, ProbeError, TargetUnreachable
 
 RESPONSE_LIMIT = 1 << 20  # bytes read of any answer; a 50 MB body is cut, not buffered
 RETRY_STATUSES = (429, 503)
@@ -62,6 +62,41 @@ class Budget:
         return None if self.limit is None else self.limit - self.sent
 
 
+class Slots:
+    """A cap on requests in flight at once across pytest-xdist workers: N lock files, a
+    request holds one for its duration. Within one process requests are sequential anyway."""
+
+    def __init__(self, limit: int | None, directory: str | None = None, wait: float = 60.0):
+        self.limit, self.directory, self.wait = limit, directory, wait
+        self._held = None
+
+    def __enter__(self):
+        if not self.limit or not self.directory:
+            return self
+        import fcntl
+        import os
+
+        deadline = time.monotonic() + self.wait
+        while True:
+            for slot in range(self.limit):
+                handle = open(os.path.join(self.directory, f"slot-{slot}"), "a")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    handle.close()
+                    continue
+                self._held = handle
+                return self
+            if time.monotonic() > deadline:
+                raise ProbeError(f"no request slot came free in {self.wait:.0f} s (--max-concurrency {self.limit})")
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        if self._held is not None:
+            self._held.close()  # closing releases the lock
+            self._held = None
+
+
 @dataclass
 class Breaker:
     failures: int = 0
@@ -103,8 +138,12 @@ def encode_json(payload) -> bytes:
 class Target:
     def __init__(self, profile: Profile, base_url: str, credential: str | None,
                  params: dict[str, str], *, run_id: str, budget: Budget,
-                 timeout: float = 10.0, transport: httpx.BaseTransport | None = None):
+                 timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
+                 dry_run: bool = False, slots: "Slots | None" = None):
         self.profile = profile
+        self.dry_run = dry_run
+        self.slots = slots or Slots(None)
+        self.created: list[str] = []  # ids of the workspaces this process created
         self.base_url = base_url.rstrip("/")
         self.credential = credential
         self.params = dict(params)
@@ -203,6 +242,21 @@ class Target:
         self._send(request, exchange)
         return exchange
 
+    def call(self, method: str, path: str, *, note: str = "") -> Exchange:
+        """A bodiless request to another documented path (e.g. archive), same bounds and auth."""
+        headers, cookies = {}, {}
+        self._apply_auth("valid", headers, cookies)
+        if cookies:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        request = self._http.build_request(method, self.base_url + path, headers=headers)
+        shown = self.redactor.headers(request.headers.items(), response=False)
+        exchange = Exchange(method=method, url=self.redactor.url(str(request.url)), request_headers=shown,
+                            request_body="", note=note)
+        exchange.curl = curl_command(method, exchange.url, shown, None)
+        self.transcript.append(exchange)
+        self._send(request, exchange)
+        return exchange
+
     def _apply_auth(self, auth: str, headers: dict, cookies: dict) -> None:
         if auth == "missing" or not self.credential:
             return
@@ -225,16 +279,20 @@ class Target:
 
     def _send(self, request: httpx.Request, exchange: Exchange) -> None:
         self.breaker.check()
+        if self.dry_run:
+            exchange.note = (exchange.note + "; " if exchange.note else "") + "not sent (dry run)"
+            raise DryRun("dry run: the request was listed, not sent")
         for attempt in range(MAX_RETRIES + 1):
             self.budget.take()
             self.all_exchanges += 1
             started = time.perf_counter()
             try:
-                response = self._http.send(request, stream=True)
-                try:
-                    body, truncated = _read_capped(response)
-                finally:
-                    response.close()
+                with self.slots:
+                    response = self._http.send(request, stream=True)
+                    try:
+                        body, truncated = _read_capped(response)
+                    finally:
+                        response.close()
             except httpx.TransportError as exc:
                 exchange.elapsed = time.perf_counter() - started
                 exchange.error = self.redactor.text(_describe_transport_error(exc, self.base_url))
@@ -272,6 +330,20 @@ class Target:
                     exchange.json_error = f"the body is not JSON ({exc})"
                 else:
                     exchange.json = self._redact_json(parsed)
+                    self._note_created(exchange)
+
+    def _note_created(self, exchange: Exchange) -> None:
+        """Remember what was created, for --cleanup and for the report."""
+        if exchange.status not in self.profile.success_statuses:
+            return
+        try:
+            from .profile import resolve_pointer
+
+            workspace_id = resolve_pointer(exchange.json, self.profile.resource_at + "/id")
+        except (KeyError, IndexError, ValueError, TypeError):
+            return
+        if isinstance(workspace_id, (str, int)) and not isinstance(workspace_id, bool):
+            self.created.append(str(workspace_id))
 
     def _redact_json(self, value):
         if not self.redactor.secret:

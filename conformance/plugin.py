@@ -27,6 +27,8 @@ def pytest_addoption(parser):
                     metavar="KEY=VALUE", help="provider input such as organization_id (repeatable)")
     group.addoption("--dry-run", dest="conformance_dry_run", action="store_true",
                     help="list every request the run would send, without sending any")
+    group.addoption("--cleanup", dest="conformance_cleanup", action="store_true",
+                    help="remove the workspaces the run created, where the provider documents how")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -39,7 +41,9 @@ def pytest_configure(config):
         return config.getoption(dest) or os.environ.get(env) or config.getini(dest) or None
 
     try:
-        settings = resolve(get, config.getoption("conformance_target_params"))
+        settings = resolve(get, config.getoption("conformance_target_params"),
+                           dry_run=config.getoption("conformance_dry_run"),
+                           cleanup=config.getoption("conformance_cleanup"))
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     if settings is None:

@@ -32,6 +32,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     """Run one probe case and judge every exchange it made."""
     target.begin()
     findings, status, message, unreachable = [], PASS, "", ""
+    created_before = len(target.created)
     started = time.perf_counter()
     try:
         function(target, case)
@@ -66,5 +67,6 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         exchanges=[e.to_dict() for e in target.transcript],
         duration=time.perf_counter() - started,
         unreachable=unreachable,
+        created=target.created[created_before:],
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -11,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__, exitcodes
-from .client import Budget, Target
+from .client import Budget, Slots, Target
 from .settings import Settings
 from .transcript import Redactor
 from .verdicts import one_line, summarize, write_atomically, write_json
@@ -47,6 +48,8 @@ class Run:
         self._target: Target | None = None
         self.paths: dict[str, Path] = {}
         self.budget_file: str | None = None
+        self.slots_dir: str | None = None
+        self.cleanup_report: dict | None = None
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -54,6 +57,7 @@ class Run:
             self.run_id = f"{worker['conformance_run_id']}{worker.get('workerid', 'w')}"
             self.seed = worker["conformance_seed"]
             self.budget_file = worker["conformance_budget_file"]
+            self.slots_dir = worker["conformance_slots_dir"]
         if self.seed is None:
             self.seed = secrets.randbelow(2**32)
         self.redactor = Redactor(self.credential)
@@ -92,7 +96,9 @@ class Run:
         if self.settings.max_requests is not None and self.budget_file is None:
             fd, self.budget_file = tempfile.mkstemp(prefix="conformance-budget-")
             os.close(fd)
-        return {"conformance_budget_file": self.budget_file,"conformance_target_url": self.target_url, "conformance_credential": self.credential,
+        if self.slots_dir is None:
+            self.slots_dir = tempfile.mkdtemp(prefix="conformance-slots-")
+        return {"conformance_budget_file": self.budget_file, "conformance_slots_dir": self.slots_dir,"conformance_target_url": self.target_url, "conformance_credential": self.credential,
                 "conformance_params": self.params, "conformance_run_id": self.run_id,
                 "conformance_seed": self.seed}
 
@@ -100,7 +106,8 @@ class Run:
         if self._target is None:
             self._target = Target(self.profile, self.target_url, self.credential, self.params,
                                   run_id=self.run_id, budget=Budget(self.settings.max_requests, self.budget_file),
-                                  timeout=self.settings.timeout)
+                                  timeout=self.settings.timeout, dry_run=self.settings.dry_run,
+                                  slots=Slots(self.settings.max_concurrency, self.slots_dir))
             self._target.hypothesis_seed = self.seed
             self._target.examples = self.settings.examples
         return self._target
@@ -111,8 +118,11 @@ class Run:
         if self.server is not None:
             self.server.stop()
             self.server = None
-        if self.budget_file and not self.worker:
-            Path(self.budget_file).unlink(missing_ok=True)
+        if not self.worker:
+            if self.budget_file:
+                Path(self.budget_file).unlink(missing_ok=True)
+            if self.slots_dir:
+                shutil.rmtree(self.slots_dir, ignore_errors=True)
 
     # -- ending ---------------------------------------------------------------------
     def meta(self) -> dict:
@@ -132,12 +142,30 @@ class Run:
         interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
                                  unreachable=unreachable, interrupted=interrupted)
+        self.summary["created_workspaces"] = self.created()
+        if self.cleanup_report is not None:
+            self.summary["cleanup"] = self.cleanup_report
+        if self.settings.dry_run:
+            self.summary["dry_run"] = True
         return self.summary
 
+    def created(self) -> list[str]:
+        return [i for r in self.results for i in r.get("created", [])]
+
+    def clean_up(self) -> None:
+        """--cleanup: remove what the run created, by the provider's documented means."""
+        from .cleanup import remove_all
+
+        self.cleanup_report = remove_all(self.target(), self.created())
+
     def finish(self, exitstatus: int) -> int:
+        if self.settings.cleanup and exitstatus != exitcodes.USAGE:
+            self.clean_up()
         summary = self.summarize(exitstatus)
         write_json(self.paths["json"], summary)
         self._mark_junit_errors()
+        if self.settings.dry_run:
+            return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
         if summary["exit_status"] == exitcodes.UNREACHABLE:
             return exitcodes.UNREACHABLE  # even though we stopped the session ourselves
         if exitstatus in (exitcodes.INTERRUPTED, exitcodes.INTERNAL, exitcodes.USAGE):
@@ -163,11 +191,34 @@ class Run:
 
     def closing_lines(self) -> list[str]:
         s = self.summary
+        if self.settings.dry_run:
+            return self._dry_run_lines()
         lines = [one_line(s)]
+        waits = [w for r in self.results for e in r["exchanges"] for w in e["retry_waits_s"]]
+        if waits:
+            lines.append(f"the target asked the suite to slow down {len(waits)} times; it waited {sum(waits):.1f} s in all")
+        if self.cleanup_report is not None:
+            c = self.cleanup_report
+            lines.append(f"cleanup: removed {len(c['removed'])} of {len(c['removed']) + len(c['not_removed'])} "
+                         "workspaces created" + "".join(f"; not removed {n['id']}: {n['why']}" for n in c["not_removed"][:5]))
+        elif s.get("created_workspaces"):
+            lines.append(f"created {len(s['created_workspaces'])} workspaces named conformance-{self.run_id}-…"
+                         + ("; --cleanup removes them" if "cleanup" in self.profile.data else ""))
         if s["problem"]:
             lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
         written = ", ".join(str(p) for p in self.paths.values() if p.exists())
         lines.append(f"reports: {written}")
+        return lines
+
+
+    def _dry_run_lines(self) -> list[str]:
+        lines = ["dry run: nothing was sent. The run would begin with these requests "
+                 "(later ones depend on the answers):"]
+        for r in self.results:
+            for e in r["exchanges"]:
+                body = e["request"]["body"].replace("\n", " ")
+                body = body if len(body) <= 100 else body[:100] + "…"
+                lines.append(f"  {r['nodeid'].split('::')[-1]}: {e['request']['method']} {e['request']['url']} {body}")
         return lines
 
 

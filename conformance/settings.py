@@ -26,6 +26,8 @@ OPTIONS = [
      "Hypothesis examples per generated probe (default 20)"),
     ("--request-timeout", "conformance_request_timeout", "CONFORMANCE_REQUEST_TIMEOUT",
      "seconds to wait for each answer (default 10)"),
+    ("--max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
+     "requests in flight at once, across pytest-xdist workers (default 4)"),
 ]
 DEFAULT_EXAMPLES = 20
 
@@ -45,6 +47,9 @@ class Settings:
     max_requests: int | None = None
     examples: int = DEFAULT_EXAMPLES
     timeout: float = 10.0
+    max_concurrency: int = 4
+    dry_run: bool = False
+    cleanup: bool = False
 
     @property
     def embedded(self) -> bool:
@@ -63,7 +68,7 @@ def _positive_int(name: str, raw: str | None, default):
     return value
 
 
-def resolve(get, params: list[str]) -> Settings | None:
+def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = False) -> Settings | None:
     """`get(dest, env)` returns the raw value of an option; None when no provider is chosen."""
     raw = {dest: get(dest, env) for _, dest, env, _ in OPTIONS}
     provider = raw["conformance_provider"]
@@ -91,6 +96,8 @@ def resolve(get, params: list[str]) -> Settings | None:
         timeout = float(raw["conformance_request_timeout"] or 10)
     except ValueError:
         raise SettingsError("--request-timeout takes a number of seconds") from None
+    if not 0 < timeout <= 600:
+        raise SettingsError(f"--request-timeout must be between 0 and 600 seconds, not {timeout}")
     settings = Settings(
         profile=profile,
         target_url=url,
@@ -101,7 +108,12 @@ def resolve(get, params: list[str]) -> Settings | None:
         max_requests=_positive_int("--max-requests", raw["conformance_max_requests"], None),
         examples=_positive_int("--examples", raw["conformance_examples"], DEFAULT_EXAMPLES),
         timeout=timeout,
+        max_concurrency=_positive_int("--max-concurrency", raw["conformance_max_concurrency"], 4),
+        dry_run=dry_run,
+        cleanup=cleanup,
     )
+    if cleanup and "cleanup" not in profile.data:
+        raise SettingsError(f"--cleanup: the {profile.key} page documents no way to remove a workspace")
     if url is not None:
         missing = [p for p, spec in profile.target_params.items() if spec.get("required") and p not in parsed]
         if missing:

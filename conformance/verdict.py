@@ -59,6 +59,12 @@ class BudgetExhausted(ProbeError):
     verdict = NOT_RUN
 
 
+class DryRun(ProbeError):
+    """--dry-run: the request was listed, not sent."""
+
+    verdict = NOT_RUN
+
+
 class TargetUnreachable(ProbeError):
     """The target could not be reached at all; the run stops probing."""
 
@@ -89,6 +95,7 @@ class ProbeResult:
     exchanges: list[dict] = field(default_factory=list)
     duration: float = 0.0
     unreachable: str = ""  # set when the target could not be reached at all
+    created: list[str] = field(default_factory=list)  # ids of workspaces this probe created
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

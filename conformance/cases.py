@@ -189,6 +189,25 @@ def envelope_on_success(profile: Profile) -> list[Case]:
             for rule in envelope.get("on_success", [])]
 
 
+def envelope_fields(profile: Profile) -> list[Case]:
+    """One case per member of the success envelope that has its own requirement."""
+    members = profile.schemas.get("envelope", {}).get("properties", {})
+    return [Case(name, rid, None, {"schema": schema, "pointer": "/" + name})
+            for name, schema in members.items() if (rid := _known(profile, f"envelope.{name}"))]
+
+
+def undocumented_content_types(profile: Profile) -> list[Case]:
+    """Bodies labelled with a media type the page does not document: always text/csv, and
+    application/json where only a form is documented (the likeliest mistake of a client)."""
+    rid = _known(profile, "robustness.wrong-content-type")
+    if not rid:
+        return []
+    out = [Case("text-csv", rid, params={"content_type": "text/csv"})]
+    if "json" not in profile.encodings:
+        out.append(Case("application-json", rid, params={"content_type": "application/json"}))
+    return out
+
+
 def hostile_strings(profile: Profile) -> list[Case]:
     values = {"nul": "conformance\u0000nul"}
     if profile.primary_encoding == "json":

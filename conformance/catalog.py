@@ -27,6 +27,14 @@ class Requirement:
                 "area": self.area, "source": self.source}
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def _characters(n: int) -> str:
+    return f"{n} character" + ("" if n == 1 else "s")
+
+
 def _type_name(schema: dict) -> str:
     kind = schema.get("type", "value")
     return " or ".join(kind) if isinstance(kind, list) else kind
@@ -49,16 +57,17 @@ def derive(profile: Profile) -> list[Requirement]:
     for name, schema in request_properties(profile).items():
         quote = schema.get("x-source", name)
         if name in required:
-            add(f"{name}.required", f"a body without `{name}` (or with it null) is rejected", "request", quote)
+            null = " (or with it null)" if json_body else ""  # a form field cannot be null
+            add(f"{name}.required", f"a body without `{name}`{null} is rejected", "request", quote)
         if json_body and "type" in schema:
-            add(f"{name}.type", f"a `{name}` that is not a {_type_name(schema)} is rejected", "request", quote)
+            add(f"{name}.type", f"a `{name}` that is not {_a(_type_name(schema))} is rejected", "request", quote)
         if "minLength" in schema:
             add(f"{name}.min-length",
-                f"`{name}` of {schema['minLength']} characters is accepted, fewer is rejected "
+                f"`{name}` of {_characters(schema['minLength'])} is accepted, fewer is rejected "
                 "(counted in Unicode code points)", "limits", quote)
         if "maxLength" in schema:
             add(f"{name}.max-length",
-                f"`{name}` of {schema['maxLength']} characters is accepted, more is rejected "
+                f"`{name}` of {_characters(schema['maxLength'])} is accepted, more is rejected "
                 "(counted in Unicode code points)", "limits", quote)
         if "enum" in schema:
             values = ", ".join(map(str, schema["enum"]))
@@ -84,9 +93,12 @@ def derive(profile: Profile) -> list[Requirement]:
         if "const" in schema:
             shape = f"always {schema['const']!r}"
         else:
-            shape = f"a {_type_name(schema)}{fmt}"
-        presence = "present and " if name in resource_required else "when present, "
-        add(f"response.{name}", f"the resource's `{name}` is {presence}{shape}", "response",
+            shape = _a(f"{_type_name(schema)}{fmt}")
+        if name in resource_required:
+            title = f"the resource's `{name}` is present and {shape}"
+        else:
+            title = f"when present, the resource's `{name}` is {shape}"
+        add(f"response.{name}", title, "response",
             schema.get("x-source", name))
     props = resource.get("properties", {})
     if "id" in props:
@@ -99,8 +111,17 @@ def derive(profile: Profile) -> list[Requirement]:
     if envelope:
         add("envelope.status", "the envelope's `status` equals the HTTP status, on every answer",
             "envelope", envelope["status_source"])
-        for rule in envelope.get("on_success", []):
-            add(rule["id"], rule["title"], "envelope", rule["source"], rule.get("level", MUST))
+        members = profile.schemas.get("envelope", {})
+        for name, schema in members.get("properties", {}).items():
+            if "/" + name == envelope["status_pointer"]:
+                continue  # judged against the HTTP status on every answer, just above
+            presence = "present and" if name in members.get("required", []) else "when present,"
+            add(f"envelope.{name}", f"the success envelope's `{name}` is {presence} "
+                f"{_a(_type_name(schema))} shaped as envelope.schema.json documents it", "envelope",
+                schema.get("x-source", name))
+        for rule in envelope.get("on_success", []):  # full ids, like the profile's `rules`
+            reqs.append(Requirement(rule["id"], profile.level(rule["id"], rule.get("level", MUST)),
+                                    rule["title"], "envelope", profile.source(rule["source"])))
 
     auth = profile.rejection("auth")
     auth_statuses = " or ".join(map(str, auth["statuses"]))
@@ -128,6 +149,10 @@ def derive(profile: Profile) -> list[Requirement]:
         "robustness", _encoding_quote(profile), SHOULD)
     add("request.unknown-fields", "an unknown body field is either ignored or rejected with a 4xx "
         "(the page is silent; the suite records which)", "request", _encoding_quote(profile), SHOULD)
+    # Where the page is silent or loose, the profile says how it was read (and why SHOULD).
+    for req in reqs:
+        if req.id in profile.data.get("readings", {}):
+            req.source["reading"] = profile.data["readings"][req.id]
     return reqs
 
 

@@ -63,6 +63,8 @@ def _requirements(args) -> int:
     print(f"({profile.document['revision']})")
     for r in reqs:
         print(f"\n{r.id}  [{r.level}]\n    {r.title}\n    source: {r.source['quote']}")
+        if r.source.get("reading"):
+            print(f"    reading: {r.source['reading']}")
     return 0
 
 

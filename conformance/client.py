@@ -214,11 +214,11 @@ class Target:
             request_headers["content-type"] = content_type or "application/json"
         elif encoding == "multipart":
             multipart_fields = _form_fields(payload)
-            body_kwargs = {"data": dict(multipart_fields), "files": files or {}}
-            if not multipart_fields and not files:
-                # httpx sends nothing for an empty form; keep it a (empty) multipart body.
-                body_kwargs = {"content": b""}
-                request_headers["content-type"] = "multipart/form-data; boundary=conformance"
+            # Encoded here, not by httpx: httpx sends a form without a file part as
+            # application/x-www-form-urlencoded, which is not the documented encoding.
+            form_type, form_body = encode_multipart(multipart_fields, files or {})
+            body_kwargs = {"content": form_body}
+            request_headers["content-type"] = form_type
         else:
             body_kwargs = {"content": encode_json(payload)}
             request_headers["content-type"] = content_type or "application/json"
@@ -358,6 +358,31 @@ class Target:
 
     def __repr__(self) -> str:  # shows up in Hypothesis reproductions: never the secret
         return f"<Target {self.profile.key} at {self.redactor.url(self.base_url)}>"
+
+
+def encode_multipart(fields: list[tuple[str, str]], files: dict) -> tuple[str, bytes]:
+    """An RFC 7578 multipart/form-data body: text parts in UTF-8, then the file parts
+    (`files` maps a field to (filename, bytes, content type)); returns (Content-Type, body)."""
+    import secrets
+
+    boundary = "conformance-" + secrets.token_hex(12)
+
+    def disposition(name: str, filename: str | None = None) -> str:
+        # Quoting as browsers do (HTML's form-data encoding): CR, LF and '"' percent-escaped.
+        def q(text):
+            return text.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+        extra = "" if filename is None else f'; filename="{q(filename)}"'
+        return f'Content-Disposition: form-data; name="{q(name)}"{extra}'
+
+    out = bytearray()
+    for name, value in fields:
+        out += f"--{boundary}\r\n{disposition(name)}\r\n\r\n".encode("utf-8", "backslashreplace")
+        out += value.encode("utf-8", "backslashreplace") + b"\r\n"
+    for name, (filename, content, media_type) in files.items():
+        head = f"--{boundary}\r\n{disposition(name, filename or 'file')}\r\nContent-Type: {media_type}\r\n\r\n"
+        out += head.encode("utf-8", "backslashreplace") + bytes(content) + b"\r\n"
+    out += f"--{boundary}--\r\n".encode("ascii")
+    return f"multipart/form-data; boundary={boundary}", bytes(out)
 
 
 def _form_fields(payload) -> list[tuple[str, str]]:

@@ -83,7 +83,7 @@ def derive(profile: Profile) -> list[Requirement]:
 
     success = profile.data["success"]
     statuses = " or ".join(map(str, success["statuses"]))
-    add("response.status", f"a valid create answers {statuses}", "response", success["source"])
+    add("response.success-status", f"a valid create answers {statuses}", "response", success["source"])
     add("response.content-type", "the created resource is sent as application/json", "response",
         success.get("content_type_source", success["source"]))
     resource = profile.resource_schema

@@ -154,7 +154,7 @@ class Target:
         self.transcript: list[Exchange] = []
         self.observations = []
         self.all_exchanges = 0
-        self._baseline: Exchange | None = None
+        self._shared_creates: dict[str, Exchange] = {}
         self._http = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport,
                                   headers={"user-agent": "workspace-conformance"})
 
@@ -179,21 +179,28 @@ class Target:
     def baseline(self) -> Exchange:
         """One create with every documented field, made once and shared by the probes that
         only read its answer (status, content type, each resource field)."""
-        if self._baseline is None:
-            from .payloads import baseline
+        return self._shared("baseline", full=True)
 
-            self._baseline = self.create(baseline(self), files=self.default_files(), note="baseline create")
-        else:
-            self.transcript.append(self._baseline_shared())
-        return self._baseline
+    def minimal(self) -> Exchange:
+        """One create with the required fields only: the resource must keep its documented
+        shape when the optional inputs are absent too (null, not false; absent, not garbage)."""
+        return self._shared("minimal", full=False)
 
-    def _baseline_shared(self) -> Exchange:
+    def _shared(self, kind: str, full: bool) -> Exchange:
         import copy
 
-        shared = copy.copy(self._baseline)
+        from .payloads import baseline
+
+        cached = self._shared_creates.get(kind)
+        if cached is None:
+            cached = self.create(baseline(self, full=full), files=self.default_files(), note=f"{kind} create")
+            self._shared_creates[kind] = cached
+            return cached
+        shared = copy.copy(cached)
         shared.shared = True
-        shared.note = "baseline create (sent once, shared by the probes that read it)"
-        return shared
+        shared.note = f"{kind} create (sent once, shared by the probes that read it)"
+        self.transcript.append(shared)
+        return cached
 
     def default_files(self):
         """File parts the profile documents as optional are left out of the baseline."""

@@ -132,7 +132,7 @@ class Run:
             "suite_version": __version__,
             "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),
             "duration_s": round(time.time() - self.started, 3),
-            "requests_sent": sum(1 for r in self.results for e in r["exchanges"] if e["note"] != _SHARED_NOTE
+            "requests_sent": sum(1 for r in self.results for e in r["exchanges"] if "(sent once" not in e["note"]
                                  and (e["response"] is not None or e["error"])),
             "hypothesis_seed": self.seed,
         }
@@ -221,5 +221,3 @@ class Run:
                 lines.append(f"  {r['nodeid'].split('::')[-1]}: {e['request']['method']} {e['request']['url']} {body}")
         return lines
 
-
-_SHARED_NOTE = "baseline create (sent once, shared by the probes that read it)"

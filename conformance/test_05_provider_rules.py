@@ -14,7 +14,7 @@ from .profile import resolve_pointer
 def test_duplicate_value_is_rejected(target, case):
     body = baseline(target)
     first = target.create(body, files=target.default_files())
-    expect_created(target, first, f"{target.profile.key}.response.status", "the first create succeeds")
+    expect_created(target, first, f"{target.profile.key}.response.success-status", "the first create succeeds")
     second = target.create(dict(body), files=target.default_files())
     expect_rejected(target, second, case.requirement, f"a second workspace with the same `{case.field}` is rejected")
 
@@ -63,7 +63,7 @@ def test_optional_file_part_is_accepted(target, case):
 @probe(cases.rules_of_kind("null-on-create"))
 def test_field_is_null_on_a_new_resource(target, case):
     exchange = target.baseline()
-    resource = expect_created(target, exchange, f"{target.profile.key}.response.status", "a valid create succeeds")
+    resource = expect_created(target, exchange, f"{target.profile.key}.response.success-status", "a valid create succeeds")
     try:
         value = resolve_pointer(resource, case["pointer"])
     except (KeyError, IndexError, ValueError, TypeError):

@@ -45,7 +45,7 @@ FAULTS = {f.name: f for f in [
     _f("auth-not-enforced", "creates without any credential", "auth.missing-credential", "auth.wrong-credential"),
     _f("any-credential-accepted", "accepts any non-empty X-Api-Key", "auth.wrong-credential"),
     _f("auth-missing-403", "answers a missing key with 403 permission_error", "auth.missing-credential"),
-    _f("status-201", "answers a create with 201", "response.status"),
+    _f("status-201", "answers a create with 201", "response.success-status"),
     _f("content-type-text", "sends the workspace as text/plain", "response.content-type"),
     _f("created-at-not-rfc3339", "writes created_at as '2024-10-30 23:58:27'", "response.created_at"),
     _f("created-at-missing", "leaves created_at out", "response.created_at"),

@@ -68,7 +68,7 @@ FAULTS = {f.name: f for f in [
     _f("auth-not-enforced", "creates without any session", "auth.missing-credential", "auth.wrong-credential"),
     _f("any-session-accepted", "accepts any non-empty session_id cookie", "auth.wrong-credential"),
     _f("auth-missing-400", "answers a create without a session with 400", "auth.missing-credential"),
-    _f("status-201", "answers a create with HTTP 201 (and status 201), as the frontend API does", "response.status"),
+    _f("status-201", "answers a create with HTTP 201 (and status 201), as the frontend API does", "response.success-status"),
     _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
     _f("envelope-status-201", "answers HTTP 200 with an envelope status of 201", "envelope.status"),
     _f("error-envelope-status-200", "puts status 200 in the envelope of every error answer", "envelope.status"),

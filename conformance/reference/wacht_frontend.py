@@ -65,7 +65,7 @@ FAULTS = {f.name: f for f in [
     _f("auth-not-enforced", "creates without any session", "auth.missing-credential", "auth.wrong-credential"),
     _f("any-session-accepted", "accepts any non-empty __session cookie", "auth.wrong-credential"),
     _f("auth-missing-403", "answers a create without a session with 403", "auth.missing-credential"),
-    _f("status-200", "answers a create with HTTP 200 (and status 200)", "response.status"),
+    _f("status-200", "answers a create with HTTP 200 (and status 200)", "response.success-status"),
     _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
     _f("envelope-status-200", "answers HTTP 201 with an envelope status of 200", "envelope.status"),
     _f("error-envelope-status-200", "puts status 200 in the envelope of every error answer", "envelope.status"),

@@ -80,7 +80,9 @@ def _tricky_value(target, field, schema):
         return target.params[profile.param_fields[field]]
     if "enum" in schema:
         return schema["enum"][-1]  # the last value: a server ignoring the field returns the default
-    if schema.get("format") or schema.get("type", "string") != "string":
+    if field not in profile.tagged_fields or schema.get("format") or schema.get("type", "string") != "string":
+        # Only name-like fields get the tricky text: a field such as domain_name may be
+        # validated more strictly than the page says, and that is the target's right.
         from .payloads import valid_value
 
         return valid_value(target, field, schema)

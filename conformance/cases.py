@@ -215,3 +215,16 @@ def hostile_strings(profile: Profile) -> list[Case]:
     field_ = profile.tagged_fields[0] if profile.tagged_fields else None
     rid = f"{profile.key}.robustness.no-server-error"
     return [Case(label, rid, field_, {"value": value}) for label, value in values.items()]
+
+
+def generated_invalid(profile: Profile) -> list[Case]:
+    """One generated-negative case per request field that can be broken; its findings name
+    the exact requirement each break violates."""
+    from .generation import mutations
+
+    out = []
+    for name in request_properties(profile):
+        found = mutations(profile, name)
+        if found:
+            out.append(Case(name, found[0][1], name))
+    return out

@@ -10,6 +10,7 @@ import itertools
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 
 import httpx
@@ -127,6 +128,33 @@ class Namer:
             return (lead + filler * length)[:length] if length else ""
         # Cut to length: a filler of several code points (e + combining accent) must not overshoot.
         return (tag + filler * (length - len(tag)))[:length]
+
+
+    def keep_class(self, drawn: str, max_length: int | None = None) -> str:
+        """`drawn` made unique to this run without changing what kind of text it is, so a
+        generated whitespace-only or digits-only name stays one (a server that refuses those
+        must still be caught) and a rerun never collides with a name a uniqueness rule holds."""
+        number = zlib.crc32(self.prefix.encode()) * 4096 + next(self._counter) % 4096
+        if drawn and drawn.isspace():
+            suffix = _in_base(number, " \t\u00a0\u2003\u3000")
+        elif drawn and drawn.isdigit():
+            suffix = str(number)
+        else:
+            suffix = "-" + self.prefix.removeprefix("conformance-") + str(number % 4096)
+        if max_length is not None:
+            if len(suffix) > max_length:
+                return drawn
+            drawn = drawn[:max_length - len(suffix)]
+        return drawn + suffix
+
+
+def _in_base(number: int, digits: str) -> str:
+    out = ""
+    while True:
+        number, rest = divmod(number, len(digits))
+        out = digits[rest] + out
+        if not number:
+            return out
 
 
 def encode_json(payload) -> bytes:

@@ -1,6 +1,7 @@
 """Reference server for the Anthropic Admin API's Create Workspace (seed 004), with faults."""
 from __future__ import annotations
 
+import json
 import random
 
 from starlette.applications import Starlette
@@ -68,6 +69,14 @@ FAULTS = {f.name: f for f in [
     _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
     _f("unknown-field-500", "answers unknown body fields with a 500", "request.unknown-fields",
        "robustness.no-server-error"),
+    # Only the generated probes reach these: the hand-picked names are printable, non-blank text
+    # and the hand-picked wrong type is the integer 12345.
+    _f("control-character-name-rejected", "rejects a name containing a control character (U+0001-U+001F)",
+       "request.valid-accepted", generated_only=True),
+    _f("blank-name-rejected", "rejects a name made only of whitespace", "request.valid-accepted",
+       generated_only=True),
+    _f("name-container-accepted", "accepts a boolean, float, array or object as name, as its text",
+       "name.type", generated_only=True),
 ]}
 
 
@@ -153,9 +162,15 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             name = "Untitled"
         if isinstance(name, (int, float)) and not isinstance(name, bool) and behaviour.has("name-number-coerced"):
             name = str(name)
+        if isinstance(name, (bool, float, list, dict)) and behaviour.has("name-container-accepted"):
+            name = json.dumps(name, ensure_ascii=False)[:NAME_MAX]
         problem = _name_problem(name, behaviour)
         if problem:
             return _error(behaviour, 400, "invalid_request_error", problem)
+        if behaviour.has("control-character-name-rejected") and any("\x01" <= c <= "\x1f" for c in name):
+            return _error(behaviour, 400, "invalid_request_error", "name: control characters are not allowed")
+        if behaviour.has("blank-name-rejected") and name and not name.strip():
+            return _error(behaviour, 400, "invalid_request_error", "name: must not be blank")
         if has_lone_surrogate(name) and not behaviour.has("lone-surrogate-500"):
             return _error(behaviour, 400, "invalid_request_error", "name: not valid Unicode (lone surrogate)")
         if "\x00" in name and behaviour.has("nul-500"):

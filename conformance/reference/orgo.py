@@ -156,7 +156,10 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             if not b.has("duplicate-name-accepted"):
                 return _error("a workspace with this name already exists")
         workspace = _workspace(body, b)
-        store.insert(workspace, owner=OWNER)
+        try:
+            store.insert(workspace, owner=OWNER)
+        except UnicodeEncodeError:  # only the lone-surrogate fault lets one get here
+            return PlainTextResponse("Internal Server Error", status_code=500)
         wire = dict(workspace)
         if b.has("name-renamed"):
             wire["workspace_name"] = wire.pop("name")

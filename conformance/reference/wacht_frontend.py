@@ -268,7 +268,7 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             organization = organization_for(fields["organization_id"])
         except Rejection as rejection:
             return error(rejection.status, rejection.code, str(rejection))
-        except RuntimeError as crash:
+        except (RuntimeError, UnicodeEncodeError) as crash:  # only the faults get this far
             return PlainTextResponse(str(crash), status_code=500)
         workspace = _workspace(fields, organization, behaviour)
         try:

@@ -1,0 +1,207 @@
+"""Hypothesis strategies from a provider's request schema: valid bodies, and bodies broken in
+exactly one place, each labelled with the requirement id the break violates.
+
+Formats come from hypothesis-jsonschema; free text is ours, because "any string of 1 to 40
+characters" is where sloppy servers break and plain `st.text()` rarely reaches the corners:
+whitespace only, digits only (in any script), control characters, combining marks,
+right-to-left text, astral characters. The mutations are ours too, because a schema cannot say
+"this one keyword, and only it, is broken".
+"""
+from __future__ import annotations
+
+
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from .catalog import request_properties
+from .profile import FORMATS, Profile
+
+LONE_SURROGATE = "lone-surrogate"  # a mutation that is valid JSON text: it must only never 5xx
+# NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
+# valid body never carries them; every other character is fair game.
+_ANY = st.characters(codec="utf-8", exclude_characters="\x00")
+_WHITESPACE = st.sampled_from(" \t\u00a0\u2003\u3000")
+_DIGITS = st.characters(categories=["Nd"])
+_MARKS_AND_RTL = st.one_of(st.characters(categories=["Mn", "Me"]), st.characters(min_codepoint=0x5D0, max_codepoint=0x6FF),
+                           st.sampled_from("\u200f\u200e\u202e"))
+_ASTRAL = st.characters(min_codepoint=0x10000, codec="utf-8")
+_CONTROL = st.characters(categories=["Cc"], exclude_characters="\x00")
+
+_CUSTOM_FORMATS = {
+    "uint64": st.integers(min_value=0, max_value=2**64 - 1).map(str),
+    # hypothesis-jsonschema leaves `uuid` (new in 2019-09) unconstrained; any version will do.
+    "uuid": st.uuids(version=None).map(str),
+}
+_WRONG_TYPES = {
+    # Containers, booleans and floats: the hand-picked probe only sends an integer.
+    "string": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                        st.lists(st.text(max_size=3), max_size=2),
+                        st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)),
+}
+
+
+def text_values(min_size: int = 0, max_size: int | None = None):
+    """Strings of min_size..max_size code points, biased toward the corners of Unicode."""
+    cap = 24 if max_size is None else max_size
+    low = min(min_size, cap)
+
+    def of(alphabet, at_least=low):
+        return st.text(alphabet, min_size=at_least, max_size=cap)
+
+    with_control = st.tuples(of(_ANY, 0), _CONTROL, of(_ANY, 0)).map(
+        lambda parts: (parts[0] + parts[1] + parts[2])[:cap]).filter(lambda s: len(s) >= low)
+    return st.one_of(
+        of(_ANY),
+        of(_WHITESPACE, max(low, 1)),
+        of(_DIGITS, max(low, 1)),
+        of(st.one_of(_ANY, _MARKS_AND_RTL)),
+        of(st.one_of(_ANY, _ASTRAL)),
+        with_control,
+    )
+
+
+def _field_strategy(schema: dict, required: bool):
+    if schema.get("x-generate") == "example":  # free text a target may check more strictly (a URL)
+        return st.just(schema["examples"][0])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    if _free_text(schema):
+        # An empty required string is a reading call the pages do not make: not generated.
+        return text_values(schema.get("minLength", 1 if required else 0), schema.get("maxLength"))
+    return from_schema(_strip_annotations(schema), custom_formats=_CUSTOM_FORMATS)
+
+
+def _strip_annotations(node):
+    if isinstance(node, dict):
+        return {k: _strip_annotations(v) for k, v in node.items()
+                if not k.startswith("x-") and k not in ("examples", "title", "$id", "default")}
+    if isinstance(node, list):
+        return [_strip_annotations(v) for v in node]
+    return node
+
+
+_CACHE: dict = {}
+
+
+def _cached(profile: Profile, key, build):
+    """Strategies are built once per profile directory: building them is not free."""
+    slot = (profile.directory, key)
+    if slot not in _CACHE:
+        _CACHE[slot] = build()
+    return _CACHE[slot]
+
+
+def _valid(profile: Profile):
+    schema = profile.request_schema
+    required = set(schema.get("required", []))
+    # File parts travel beside the form, not in it; an unknown field is not a valid body's business.
+    props = {n: s for n, s in request_properties(profile).items() if not s.get("x-file")}
+    strategies = {n: _field_strategy(s, n in required) for n, s in props.items()}
+    return st.fixed_dictionaries({n: v for n, v in strategies.items() if n in required},
+                                 optional={n: v for n, v in strategies.items() if n not in required})
+
+
+# The corners every free-text field is tried at before Hypothesis explores: a server that
+# refuses any of these breaks the page's "string", and a random draw may take long to find them.
+CORNERS = {"whitespace-only": " \u3000\t", "digits-only": "\u0663" + "42", "control-character": "a\u0007b",
+           "right-to-left": "\u05e9\u05dc\u05d5\u05dd", "astral": "\U0001d4b3"}
+_SIMPLE_FORMATS = {"uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "uint64": "1",
+                   "date-time": "2024-01-15T10:30:00Z"}
+
+
+def _free_text(schema: dict) -> bool:
+    return (schema.get("type") == "string" and not schema.get("x-file") and "enum" not in schema
+            and "format" not in schema and "pattern" not in schema and schema.get("x-generate") != "example")
+
+
+def corner_bodies(profile: Profile) -> list[dict]:
+    """Explicit valid bodies: every documented field present, one free-text field at a corner."""
+    props = {n: s for n, s in request_properties(profile).items() if not s.get("x-file")}
+    plain = {}
+    for name, schema in props.items():
+        if "enum" in schema:
+            plain[name] = schema["enum"][0]
+        elif schema.get("format") in _SIMPLE_FORMATS:
+            plain[name] = _SIMPLE_FORMATS[schema["format"]]
+        elif "examples" in schema:
+            plain[name] = schema["examples"][0]
+        else:
+            plain[name] = "corner"
+    out = []
+    for name, schema in props.items():
+        if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
+            continue
+        for value in CORNERS.values():
+            if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
+                out.append({**plain, name: value})
+    return out
+
+
+def valid_bodies(profile: Profile):
+    """Bodies the request schema allows (the probe then fixes param and unique fields)."""
+    return _cached(profile, None, lambda: _valid(profile))
+
+
+def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
+    """The single-place breaks that apply to `field`: (kind, requirement id)."""
+    k = profile.key
+    schema = request_properties(profile)[field]
+    json_body = profile.primary_encoding == "json"
+    out = []
+    if field in profile.request_schema.get("required", []):
+        out.append(("drop", f"{k}.{field}.required"))
+        if json_body:
+            out.append(("null", f"{k}.{field}.required"))
+    if json_body and schema.get("type") in _WRONG_TYPES:
+        out.append(("wrong-type", f"{k}.{field}.type"))
+    if "maxLength" in schema:
+        out.append(("too-long", f"{k}.{field}.max-length"))
+    if schema.get("minLength", 0) > 0:
+        out.append(("too-short", f"{k}.{field}.min-length"))
+    if "enum" in schema:
+        out.append(("off-enum", f"{k}.{field}.enum"))
+    if schema.get("format") in ("uuid", "uint64", "date-time"):
+        out.append(("bad-format", f"{k}.{field}.format"))
+    if json_body and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        out.append((LONE_SURROGATE, f"{k}.robustness.no-server-error"))
+    return out
+
+
+def _broken_value(profile: Profile, field: str, kind: str):
+    schema = request_properties(profile)[field]
+    if kind == "null":
+        return st.none()
+    if kind == "wrong-type":
+        return _WRONG_TYPES[schema["type"]]
+    if kind == "too-long":
+        top = schema["maxLength"]
+        return text_values(top + 1, top + 8)
+    if kind == "too-short":
+        return st.text(_ANY, max_size=schema["minLength"] - 1)
+    if kind == "off-enum":
+        return text_values(0, 12).filter(lambda v: v not in schema["enum"])
+    if kind == "bad-format":
+        return text_values(0, 40).filter(lambda v: not FORMATS.conforms(v, schema["format"]))
+    if kind == LONE_SURROGATE:
+        return st.tuples(text_values(0, 6), st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]),
+                         text_values(0, 6)).map("".join)
+    raise ValueError(kind)
+
+
+def invalid_bodies(profile: Profile, field: str):
+    return _cached(profile, field, lambda: _invalid(profile, field))
+
+
+def _invalid(profile: Profile, field: str):
+    """(body, field, kind, requirement id): a valid body broken in `field`, in one way."""
+    @st.composite
+    def broken(draw):
+        body = dict(draw(valid_bodies(profile)))
+        kind, requirement = draw(st.sampled_from(mutations(profile, field)))
+        if kind == "drop":
+            body.pop(field, None)
+        else:
+            body[field] = draw(_broken_value(profile, field, kind))
+        return body, field, kind, requirement
+
+    return broken()

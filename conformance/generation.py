@@ -188,20 +188,24 @@ def _broken_value(profile: Profile, field: str, kind: str):
     raise ValueError(kind)
 
 
-def invalid_bodies(profile: Profile, field: str):
+def invalid_bodies(profile: Profile, field: str | None = None):
+    """(body, field, kind, requirement id): a valid body broken in one way, in `field` if
+    given, else in any field that can be broken."""
     return _cached(profile, field, lambda: _invalid(profile, field))
 
 
-def _invalid(profile: Profile, field: str):
-    """(body, field, kind, requirement id): a valid body broken in `field`, in one way."""
+def _invalid(profile: Profile, field: str | None):
+    fields = [field] if field else [f for f in request_properties(profile) if mutations(profile, f)]
+
     @st.composite
     def broken(draw):
         body = dict(draw(valid_bodies(profile)))
-        kind, requirement = draw(st.sampled_from(mutations(profile, field)))
+        name = draw(st.sampled_from(fields))
+        kind, requirement = draw(st.sampled_from(mutations(profile, name)))
         if kind == "drop":
-            body.pop(field, None)
+            body.pop(name, None)
         else:
-            body[field] = draw(_broken_value(profile, field, kind))
-        return body, field, kind, requirement
+            body[name] = draw(_broken_value(profile, name, kind))
+        return body, name, kind, requirement
 
     return broken()

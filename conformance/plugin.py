@@ -59,6 +59,10 @@ def pytest_configure(config):
             raise pytest.UsageError(str(exc)) from None
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistHooks(run), "conformance-xdist")
+    if worker is None and config.pluginmanager.hasplugin("html"):
+        from .html_report import ConformanceHtml
+
+        config.pluginmanager.register(ConformanceHtml(run), "conformance-html")
 
 
 class _XdistHooks:
@@ -145,7 +149,7 @@ def valid_payloads(profile):
 
 @pytest.fixture(scope="session")
 def invalid_payloads(profile):
-    """Hypothesis strategy of (body, broken requirement id) pairs, each broken in one place."""
+    """Hypothesis strategy of (body, field, kind, requirement id), each body broken in one place."""
     from .generation import invalid_bodies
 
     return invalid_bodies(profile)
@@ -188,8 +192,22 @@ def pytest_runtest_makereport(item, call):
         return
     report.conformance = result
     report.user_properties.append(("requirements", " ".join(result["requirements"])))
+    _attach_evidence(item, report, result, run.redactor)
     if result["status"] in (FAIL, ERROR) and item.stash.get(RESULT, None) is not None:
         report.longrepr = result["message"]
+
+
+def _attach_evidence(item, report, result, redactor) -> None:
+    """pytest-html shows `report.extras` under the row: the failed probe's evidence."""
+    if not item.config.pluginmanager.hasplugin("html"):
+        return
+    from pytest_html import extras
+
+    from .html_report import extras_for
+
+    evidence = extras_for(result)
+    if evidence:
+        report.extras = [*getattr(report, "extras", []), extras.html(redactor.text(evidence))]
 
 
 def _redact_report(report, redactor) -> None:

@@ -164,6 +164,7 @@ class Run:
         summary = self.summarize(exitstatus)
         write_json(self.paths["json"], summary)
         self._mark_junit_errors()
+        self._redact_html()
         if self.settings.dry_run:
             return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
         if summary["exit_status"] == exitcodes.UNREACHABLE:
@@ -173,6 +174,16 @@ class Run:
         if not self.results and exitstatus == exitcodes.NO_TESTS:
             return exitstatus
         return summary["exit_status"]
+
+    def _redact_html(self) -> None:
+        """pytest-html has written its page by now; whatever a user's probe logged, the secret
+        does not stay in it (and the rewrite is atomic, like every report of ours)."""
+        path = self.paths.get("html")
+        if not path or not path.is_file() or not self.redactor.secret:
+            return
+        text = path.read_text(encoding="utf-8")
+        if self.redactor.secret in text:
+            write_atomically(path, self.redactor.text(text))
 
     def _mark_junit_errors(self) -> None:
         """pytest writes every failed call as <failure>; a check the suite could not make is an

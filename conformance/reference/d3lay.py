@@ -70,6 +70,10 @@ FAULTS = {f.name: f for f in [
     _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
     _f("unknown-field-500", "answers unknown body fields with a 500", "request.unknown-fields",
        "robustness.no-server-error"),
+    _f("domain-name-number-coerced", "coerces a numeric domain_name to a string", "domain_name.type"),
+    _f("workspace-type-number-defaulted", "takes a numeric workspace_type for single_user", "workspace_type.type"),
+    _f("owner-id-number-dropped", "drops a numeric owner_id and creates the workspace without an owner",
+       "owner_id.type"),
     _f("control-character-name-rejected", "rejects names containing a control character",
        "request.valid-accepted", generated_only=True),
     _f("blank-identifier-rejected", "rejects identifiers made only of whitespace", "request.valid-accepted",
@@ -96,8 +100,9 @@ def _problem(body: dict, b: Behaviour) -> tuple[str, str] | None:
     for field in ("identifier", "name", "workspace_type"):
         if body.get(field) is None:
             return field, f"{field} is required"
-    for field, fault in (("name", "name-number-coerced"), ("identifier", "identifier-number-coerced")):
-        value = body[field]
+    for field, fault in (("name", "name-number-coerced"), ("identifier", "identifier-number-coerced"),
+                         ("domain_name", "domain-name-number-coerced")):
+        value = body.get(field)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and b.has(fault):
             body[field] = str(value)
     for field in STRINGS:
@@ -107,6 +112,11 @@ def _problem(body: dict, b: Behaviour) -> tuple[str, str] | None:
                 body[field] = str(body[field])
                 continue
             return field, f"{field} must be a string"
+    for field, fault, fallback in (("workspace_type", "workspace-type-number-defaulted", "single_user"),
+                                   ("owner_id", "owner-id-number-dropped", None)):
+        value = body.get(field)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and b.has(fault):
+            body[field] = fallback
     kind = body["workspace_type"]
     allowed = TYPES[:1] if b.has("multi-user-rejected") else TYPES
     if kind not in allowed:

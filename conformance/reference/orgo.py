@@ -64,6 +64,7 @@ FAULTS = {f.name: f for f in [
     _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
     _f("unknown-field-500", "answers unknown body fields with a 500", "request.unknown-fields",
        "robustness.no-server-error"),
+    _f("status-number-defaulted", "takes a numeric status for the default 'active'", "status.type"),
     _f("control-character-name-rejected", "rejects names containing a control character",
        "request.valid-accepted", generated_only=True),
     _f("blank-name-rejected", "rejects names made only of whitespace", "request.valid-accepted",
@@ -103,6 +104,8 @@ def _validate(body: dict, b: Behaviour):
                 or (not numeric and b.has("icon-url-container-accepted"))):
             return validation, "icon_url must be a string"
     status = body.get("status", "active")
+    if isinstance(status, (int, float)) and not isinstance(status, bool) and b.has("status-number-defaulted"):
+        status = body["status"] = "active"
     if status not in STATUSES:
         lenient = (b.has("status-case-insensitive") and isinstance(status, str) and status.lower() in STATUSES) \
             or b.has("status-any-accepted")

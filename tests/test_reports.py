@@ -1,0 +1,191 @@
+"""The reports as their readers meet them: the JSON against its own schema, and the HTML pages
+opened in headless Chromium, with JavaScript on (pytest-html builds its table in script) and
+off (a CI host with a strict Content-Security-Policy), screenshots saved to reports/."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from conformance.index import write_index
+from conformance.profile import builtin_directory
+
+from .conftest import SECRET, failed_ids, run_suite
+
+PROJECT_REPORTS = Path(__file__).resolve().parents[1] / "reports"
+FAULT = ("anthropic", "name-max-41", "anthropic.name.max-length")
+# Quiet, local-only Chromium: no update checks, no sync, no first-run traffic.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions"]
+
+
+def _chromium() -> str:
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "Chromium is needed for the browser checks: apt-get install chromium (.ci/run does)"
+    return found
+
+
+@pytest.fixture(scope="module")
+def faulty_report(tmp_path_factory, request):
+    """One run against a reference server that accepts a 41-character name."""
+    from conformance.reference.serving import ServerThread, base_url, provider_app
+
+    key, fault, _ = FAULT
+    server = ServerThread(provider_app(key, SECRET, fault, "default"))
+    url = base_url(server.start(), key)
+    request.addfinalizer(server.stop)
+    tmp = tmp_path_factory.mktemp("faulty")
+    completed, verdicts = run_suite(tmp, "--provider", key, "--target-url", url,
+                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    assert completed.returncode == 1, completed.stdout[-2000:]
+    return tmp / "run" / "reports", verdicts
+
+
+@pytest.fixture(scope="module")
+def conformant_report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("conformant")
+    completed, verdicts = run_suite(tmp, "--provider", "orgo")
+    assert completed.returncode == 0, completed.stdout[-2000:]
+    return tmp / "run" / "reports", verdicts
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, path: Path, javascript: bool):
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    # Reports must be self-contained: any request off the file itself is a defect.
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith("file://") else None)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return context, page, outside
+
+
+def _validator():
+    schema = json.loads((builtin_directory() / "verdicts.schema.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def test_json_verdicts_of_a_failing_run_match_their_schema(faulty_report):
+    _, verdicts = faulty_report
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator().iter_errors(verdicts)]
+    assert not errors, errors[:5]
+    assert FAULT[2] in failed_ids(verdicts)
+    finding = next(r for r in verdicts["requirements"] if r["id"] == FAULT[2])["findings"][0]
+    assert finding["evidence"]["curl"].startswith("curl ")
+
+
+def test_json_verdicts_of_a_conformant_run_match_their_schema(conformant_report):
+    _, verdicts = conformant_report
+    assert not list(_validator().iter_errors(verdicts))
+    assert verdicts["verdict"] == "CONFORMANT" and verdicts["complete"]
+
+
+def test_json_schema_rejects_a_report_missing_its_verdict(conformant_report):
+    _, verdicts = conformant_report
+    broken = {k: v for k, v in verdicts.items() if k != "verdict"}
+    assert not _validator().is_valid(broken)
+
+
+def test_junit_carries_the_same_failures_as_the_json(faulty_report):
+    reports, verdicts = faulty_report
+    junit = (reports / "anthropic.junit.xml").read_text()
+    failed_probes = {p["nodeid"].split("::")[-1] for p in verdicts["probes"] if p["status"] == "fail"}
+    assert failed_probes
+    import xml.etree.ElementTree as ET
+
+    cases = {c.get("name"): c for c in ET.fromstring(junit).iter("testcase")}
+    assert {n for n, c in cases.items() if c.find("failure") is not None} == failed_probes
+    assert FAULT[2] in junit  # the requirement id travels as a property and in the message
+
+
+def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(browser, faulty_report):
+    reports, verdicts = faulty_report
+    context, page, outside = _open(browser, reports / "anthropic.html", javascript=True)
+    try:
+        assert page.locator("#wc-verdict").inner_text() == "NOT CONFORMANT"
+        assert "MUST 20/21 passed" in page.locator("#wc-scores").inner_text()
+        # pytest-html's own table, drawn by its script, with our requirement columns.
+        page.wait_for_selector("#results-table tbody.results-table-row")
+        assert page.locator("#results-table tbody.results-table-row").count() == len(verdicts["probes"])
+        assert page.locator("#results-table th", has_text="Requirement").count() == 1
+        failed_row = page.locator("#results-table tbody.results-table-row", has_text="name-41-ascii")
+        assert FAULT[2] in failed_row.locator("td.col-requirement").inner_text()
+        assert failed_row.locator(".extraHTML pre.wc-curl").is_visible()  # failed rows open with evidence
+        _check_static_parts(page, verdicts)
+        PROJECT_REPORTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(PROJECT_REPORTS / "screenshot-anthropic-failing.png"), full_page=False)
+        assert SECRET not in page.content()
+        assert not outside, outside
+    finally:
+        context.close()
+
+
+def test_report_summary_matrix_and_evidence_survive_without_javascript(browser, faulty_report):
+    reports, verdicts = faulty_report
+    context, page, outside = _open(browser, reports / "anthropic.html", javascript=False)
+    try:
+        assert page.locator("#results-table tbody.results-table-row").count() == 0  # the script did not run
+        assert page.locator("#wc-verdict").is_visible()
+        _check_static_parts(page, verdicts)
+        # The CSS-only filters: hiding "pass" leaves only the failed requirement.
+        page.locator("label[for='wc-pass']").click()
+        visible = [r for r in page.locator("#wc-matrix tbody tr").all() if r.is_visible()]
+        assert [r.get_attribute("data-requirement") for r in visible] == [FAULT[2]]
+        page.screenshot(path=str(PROJECT_REPORTS / "screenshot-anthropic-failing-nojs.png"), full_page=False)
+        assert not outside, outside
+    finally:
+        context.close()
+
+
+def _check_static_parts(page, verdicts):
+    rows = page.locator("#wc-matrix tbody tr")
+    assert rows.count() == len(verdicts["requirements"])
+    failing = page.locator(f"#wc-matrix tr[data-requirement='{FAULT[2]}']")
+    assert failing.is_visible() and "fail" in failing.inner_text()
+    evidence = page.locator(f"[id='wc-ev-{FAULT[2]}']")
+    assert evidence.is_visible()
+    assert "HTTP 200" in evidence.locator("pre.wc-response").first.inner_text()
+    assert '"name"' in evidence.locator("pre.wc-request").first.inner_text()
+    assert "$CONFORMANCE_CREDENTIAL" in evidence.locator("pre.wc-curl").first.inner_text()
+    facts = page.locator("#wc-summary").inner_text()
+    for fact in ("target", "suite version", "date", "duration", "requests sent"):
+        assert fact in facts
+
+
+def test_index_links_every_provider_and_colours_the_area_matrix(browser, faulty_report, conformant_report, tmp_path):
+    for reports, verdicts in (faulty_report, conformant_report):
+        for suffix in (".json", ".html"):
+            shutil.copy(reports / f"{verdicts['provider']}{suffix}", tmp_path)
+    index = write_index(tmp_path, ["anthropic", "orgo", "d3lay"])
+    for javascript in (True, False):
+        context, page, outside = _open(browser, index, javascript=javascript)
+        try:
+            rows = page.locator("#providers tbody tr")
+            assert rows.count() == 3
+            assert "NOT CONFORMANT" in page.locator("tr[data-provider='anthropic']").inner_text()
+            assert "CONFORMANT" in page.locator("tr[data-provider='orgo']").inner_text()
+            assert "no report" in rows.nth(2).inner_text()
+            assert page.locator("#areas td.s-fail").count() >= 1  # anthropic's limits column
+            if javascript:
+                page.screenshot(path=str(PROJECT_REPORTS / "screenshot-index.png"))
+            page.locator("tr[data-provider='anthropic'] a").click()
+            page.wait_for_load_state("load")
+            assert page.locator("#wc-verdict").inner_text() == "NOT CONFORMANT"
+            assert not outside, outside
+        finally:
+            context.close()

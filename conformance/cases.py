@@ -217,11 +217,37 @@ def hostile_strings(profile: Profile) -> list[Case]:
     return [Case(label, rid, field_, {"value": value}) for label, value in values.items()]
 
 
+LONE_SURROGATE = "lone-surrogate"  # a break that is valid JSON text: it must only never 5xx
+
+
+def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
+    """The single-place breaks that apply to `field`: (kind, requirement id)."""
+    k = profile.key
+    schema = request_properties(profile)[field]
+    json_body = profile.primary_encoding == "json"
+    out = []
+    if field in profile.request_schema.get("required", []):
+        out.append(("drop", f"{k}.{field}.required"))
+        if json_body:
+            out.append(("null", f"{k}.{field}.required"))
+    if json_body and schema.get("type") == "string":  # the generated wrong types are for strings
+        out.append(("wrong-type", f"{k}.{field}.type"))
+    if "maxLength" in schema:
+        out.append(("too-long", f"{k}.{field}.max-length"))
+    if schema.get("minLength", 0) > 0:
+        out.append(("too-short", f"{k}.{field}.min-length"))
+    if "enum" in schema:
+        out.append(("off-enum", f"{k}.{field}.enum"))
+    if schema.get("format") in ("uuid", "uint64", "date-time"):
+        out.append(("bad-format", f"{k}.{field}.format"))
+    if json_body and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        out.append((LONE_SURROGATE, f"{k}.robustness.no-server-error"))
+    return out
+
+
 def generated_invalid(profile: Profile) -> list[Case]:
     """One generated-negative case per request field that can be broken; its findings name
     the exact requirement each break violates."""
-    from .generation import mutations
-
     out = []
     for name in request_properties(profile):
         found = mutations(profile, name)

@@ -11,7 +11,7 @@ import json
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
-from .checks import expect_created, expect_equal, expect_no_server_error, expect_rejected, fail
+from .checks import expect_created, expect_equal, expect_no_server_error, expect_rejected
 from .generation import LONE_SURROGATE
 from .profile import resolve_pointer
 from .verdict import NOT_RUN, ConformanceFailure, Finding, ProbeError

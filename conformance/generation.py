@@ -13,10 +13,10 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
+from .cases import LONE_SURROGATE, mutations
 from .catalog import request_properties
 from .profile import FORMATS, Profile
 
-LONE_SURROGATE = "lone-surrogate"  # a mutation that is valid JSON text: it must only never 5xx
 # NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
 # valid body never carries them; every other character is fair game.
 _ANY = st.characters(codec="utf-8", exclude_characters="\x00")
@@ -140,31 +140,6 @@ def corner_bodies(profile: Profile) -> list[dict]:
 def valid_bodies(profile: Profile):
     """Bodies the request schema allows (the probe then fixes param and unique fields)."""
     return _cached(profile, None, lambda: _valid(profile))
-
-
-def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
-    """The single-place breaks that apply to `field`: (kind, requirement id)."""
-    k = profile.key
-    schema = request_properties(profile)[field]
-    json_body = profile.primary_encoding == "json"
-    out = []
-    if field in profile.request_schema.get("required", []):
-        out.append(("drop", f"{k}.{field}.required"))
-        if json_body:
-            out.append(("null", f"{k}.{field}.required"))
-    if json_body and schema.get("type") in _WRONG_TYPES:
-        out.append(("wrong-type", f"{k}.{field}.type"))
-    if "maxLength" in schema:
-        out.append(("too-long", f"{k}.{field}.max-length"))
-    if schema.get("minLength", 0) > 0:
-        out.append(("too-short", f"{k}.{field}.min-length"))
-    if "enum" in schema:
-        out.append(("off-enum", f"{k}.{field}.enum"))
-    if schema.get("format") in ("uuid", "uint64", "date-time"):
-        out.append(("bad-format", f"{k}.{field}.format"))
-    if json_body and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
-        out.append((LONE_SURROGATE, f"{k}.robustness.no-server-error"))
-    return out
 
 
 def _broken_value(profile: Profile, field: str, kind: str):

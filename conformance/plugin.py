@@ -4,15 +4,29 @@ Loaded through the `pytest11` entry point, it stays inert until a provider is ch
 """
 from __future__ import annotations
 
-import secrets
-import time
+import sys
 
 import pytest
 
-from . import exitcodes, session as run_session
-from .probing import execute
-from .settings import OPTIONS, SettingsError, resolve
-from .verdict import ERROR, FAIL, NOT_RUN
+
+def _leave_library_asserts_alone() -> None:
+    """pytest rewrites the asserts of every module of every distribution that declares a pytest
+    plugin: all of Hypothesis (some 150 modules) and this package, on every run whose bytecode
+    is not cached (CI images often set PYTHONDONTWRITEBYTECODE). Their asserts are internal
+    invariants, not tests (our probes raise their own failures), and rewriting them was half of
+    the start-up time. Users' own test files are rewritten as always."""
+    for finder in sys.meta_path:
+        marked = getattr(finder, "_must_rewrite", None)
+        if type(finder).__name__ == "AssertionRewritingHook" and isinstance(marked, set):
+            marked.difference_update({"hypothesis", "hypothesis_jsonschema", "conformance"})
+
+
+_leave_library_asserts_alone()  # before the imports below, which it concerns
+
+from . import session as run_session  # noqa: E402
+from .probing import execute  # noqa: E402
+from .settings import OPTIONS, SettingsError, resolve  # noqa: E402
+from .verdict import ERROR, FAIL, NOT_RUN  # noqa: E402
 
 RUN = pytest.StashKey["run_session.Run"]()
 RESULT = pytest.StashKey[dict]()
@@ -159,7 +173,7 @@ def pytest_pyfunc_call(pyfuncitem):
     function = pyfuncitem.obj
     if not hasattr(function, "conformance_cases"):
         return None
-    run = _run(pyfuncitem.config)
+    _run(pyfuncitem.config)  # a clear usage error when no provider was chosen
     target = pyfuncitem.funcargs["target"]
     result = execute(function, target, pyfuncitem.funcargs["case"], pyfuncitem.nodeid).to_dict()
     pyfuncitem.stash[RESULT] = result

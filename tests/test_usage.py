@@ -1,5 +1,4 @@
 """Bad input gets one clear sentence and a distinct exit status; the report is never lost."""
-import json
 
 import pytest
 

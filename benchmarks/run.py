@@ -1,0 +1,202 @@
+"""How fast a verdict comes, and what the suite itself costs.
+
+For each provider, against its reference server already running in another process (a
+recording wrapper notes every request it receives and when):
+
+  wall      a full `pytest --pyargs conformance` run, process start to exit
+  start-up  process start to the first request the server receives
+  overhead  ((wall - start-up) / requests) / (bare httpx per-request time), where the bare
+            time comes from replaying the identical recorded requests in a loop
+
+Then `conformance run --all` (reference servers included) and `conformance selftest`.
+Several runs each; medians printed, everything written as JSON with --json.
+
+    python benchmarks/run.py [--repeat 3] [--provider P ...] [--no-selftest] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CREDENTIAL = "bench-credential-not-a-secret"
+PROVIDERS = ["anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend"]
+
+
+# -- the recording server (this file re-run with --serve) ------------------------------------
+class Recorder:
+    """ASGI wrapper: read the whole body, log the request with its arrival time, pass it on."""
+
+    def __init__(self, app, log_path: str):
+        self.app, self.log = app, open(log_path, "a", buffering=1, encoding="utf-8")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        arrived = time.time()
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        self.log.write(json.dumps({
+            "t": arrived, "method": scope["method"], "path": scope["path"],
+            "query": scope["query_string"].decode("latin-1"),
+            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
+            "body": base64.b64encode(body).decode()}) + "\n")
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def serve(key: str, port: int, log_path: str) -> None:
+    import uvicorn
+
+    from conformance.reference.serving import provider_app
+
+    uvicorn.run(Recorder(provider_app(key, CREDENTIAL), log_path), host="127.0.0.1", port=port,
+                log_level="error", access_log=False, lifespan="off")
+
+
+# -- measuring --------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the recording server did not start on port {port}")
+
+
+def _records(log_path: Path) -> list[dict]:
+    if not log_path.exists():
+        return []
+    return [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    env["CONFORMANCE_CREDENTIAL"] = CREDENTIAL
+    return env
+
+
+def one_run(key: str, workdir: Path) -> dict:
+    from conformance.reference import provider_module
+    from conformance.reference.serving import base_url
+
+    port = _free_port()
+    log_path = workdir / f"{key}.requests.jsonl"
+    log_path.unlink(missing_ok=True)
+    server = subprocess.Popen([sys.executable, __file__, "--serve", key, str(port), str(log_path)])
+    try:
+        _wait_for(port)
+        url = base_url(f"http://127.0.0.1:{port}", key)
+        params = [a for name, value in provider_module(key).TARGET_PARAMS.items()
+                  for a in ("--target-param", f"{name}={value}")]
+        command = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
+                   "--provider", key, "--target-url", url, "--report-dir", str(workdir / "reports"), *params]
+        started = time.time()
+        completed = subprocess.run(command, cwd=workdir, env=_env(), capture_output=True, text=True, timeout=300)
+        wall = time.time() - started
+        records = _records(log_path)
+        if completed.returncode != 0 or not records:
+            raise RuntimeError(f"{key}: the run exited {completed.returncode}:\n{completed.stdout[-1500:]}")
+        startup = records[0]["t"] - started
+        bare = replay(f"http://127.0.0.1:{port}", records)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    per_request = (wall - startup) / len(records)
+    return {"wall_s": wall, "startup_s": startup, "requests": len(records),
+            "suite_per_request_ms": per_request * 1000, "bare_per_request_ms": bare * 1000,
+            "overhead_ratio": per_request / bare}
+
+
+def replay(root: str, records: list[dict]) -> float:
+    """Per-request seconds of a bare httpx client sending the identical requests in a loop."""
+    import httpx
+
+    skip = {"host", "content-length", "connection", "accept-encoding"}
+    with httpx.Client(timeout=30) as client:
+        started = time.perf_counter()
+        for r in records:
+            headers = [(k, v) for k, v in r["headers"] if k.lower() not in skip]
+            url = root + r["path"] + (f"?{r['query']}" if r["query"] else "")
+            client.request(r["method"], url, headers=headers, content=base64.b64decode(r["body"]))
+        return (time.perf_counter() - started) / len(records)
+
+
+def timed(command: list[str], workdir: Path, timeout: float = 900) -> float:
+    started = time.time()
+    completed = subprocess.run(command, cwd=workdir, env=_env(), capture_output=True, text=True, timeout=timeout)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {completed.returncode}:\n{completed.stdout[-1500:]}")
+    return time.time() - started
+
+
+def median_of(runs: list[dict]) -> dict:
+    return {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--provider", action="append", choices=PROVIDERS)
+    parser.add_argument("--no-selftest", action="store_true")
+    parser.add_argument("--json", help="write the results here too")
+    parser.add_argument("--serve", nargs=3, metavar=("PROVIDER", "PORT", "LOG"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve[0], int(args.serve[1]), args.serve[2])
+        return 0
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "platform": platform.platform()}, "repeat": args.repeat, "providers": {}}
+    with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
+        workdir = Path(tmp)
+        print(f"{'provider':<16}{'wall s':>8}{'start-up s':>12}{'requests':>10}{'suite ms/req':>14}"
+              f"{'bare ms/req':>13}{'overhead':>10}")
+        for key in args.provider or PROVIDERS:
+            m = median_of([one_run(key, workdir) for _ in range(args.repeat)])
+            results["providers"][key] = m
+            print(f"{key:<16}{m['wall_s']:>8.2f}{m['startup_s']:>12.2f}{m['requests']:>10.0f}"
+                  f"{m['suite_per_request_ms']:>14.2f}{m['bare_per_request_ms']:>13.2f}{m['overhead_ratio']:>9.2f}x")
+        every = [timed([sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(workdir / "all")],
+                       workdir) for _ in range(args.repeat)]
+        results["run_all_s"] = round(statistics.median(every), 3)
+        print(f"conformance run --all (5 providers, reference servers included): {results['run_all_s']:.2f} s")
+        if not args.no_selftest:
+            results["selftest_s"] = round(timed([sys.executable, "-m", "conformance", "selftest"], workdir), 3)
+            print(f"conformance selftest (every variant and fault of every provider): {results['selftest_s']:.2f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        print(f"json: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -34,7 +34,7 @@ def main(argv=None) -> int:
 
     st = sub.add_parser("selftest", help="the suite against every variant and fault: a kill matrix")
     st.add_argument("--provider", action="append", choices=BUILTIN, help="limit to a provider (repeatable)")
-    st.add_argument("--jobs", type=int, default=4)
+    st.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     st.add_argument("--json", dest="json_path", help="also write the outcomes as JSON here")
 
     req = sub.add_parser("requirements", help="print a provider's requirement catalog with sources")

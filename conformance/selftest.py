@@ -6,9 +6,11 @@ conformant variant with any failed requirement is a *false positive*.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 import secrets
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .engine import probe_specs, run_suite
@@ -43,9 +45,11 @@ class Outcome:
         return "misattributed" if self.failed else "survived"
 
 
-def run(keys=None, *, jobs: int = 4, examples: int | None = None, only_generated: bool = False) -> list[Outcome]:
+def run(keys=None, *, jobs: int | None = None, examples: int | None = None,
+        only_generated: bool = False) -> list[Outcome]:
+    """The reference apps serve from a thread of this process; the suite runs in `jobs` worker
+    processes (one per core by default), so the clients and the server do not share one GIL."""
     keys = list(keys or available())
-    probe_specs()  # import the probes once, before the threads race to
     credential = secrets.token_urlsafe(12)
     server = ServerThread(selftest_app(keys, credential))
     root = server.start()
@@ -54,16 +58,23 @@ def run(keys=None, *, jobs: int = 4, examples: int | None = None, only_generated
         module = provider_module(key)
         for variant in module.VARIANTS:
             if not only_generated:
-                jobs_list.append((key, None, variant, ()))
+                jobs_list.append((root, credential, examples, key, None, variant, ()))
         for name, fault in module.FAULTS.items():
             if only_generated and not fault.generated_only:
                 continue
-            jobs_list.append((key, name, "default", fault.caught_by, fault.generated_only))
+            jobs_list.append((root, credential, examples, key, name, "default", fault.caught_by, fault.generated_only))
+    workers = max(1, min(jobs or os.cpu_count() or 2, len(jobs_list)))
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(lambda job: _one(root, credential, examples, *job), jobs_list))
+        # spawn, not fork: this process runs the server's event loop in a thread.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=probe_specs) as pool:
+            return list(pool.map(_one_job, jobs_list, chunksize=4))
     finally:
         server.stop()
+
+
+def _one_job(job) -> Outcome:
+    return _one(*job)
 
 
 def _one(root, credential, examples, key, fault, variant, declared, generated_only=False) -> Outcome:

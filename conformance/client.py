@@ -136,7 +136,7 @@ class Namer:
         must still be caught) and a rerun never collides with a name a uniqueness rule holds."""
         number = zlib.crc32(self.prefix.encode()) * 4096 + next(self._counter) % 4096
         if drawn and drawn.isspace():
-            suffix = _in_base(number, " \t\u00a0\u2003\u3000")
+            suffix = _in_base(number, " \u00a0\u2002\u2003\u3000")
         elif drawn and drawn.isdigit():
             suffix = str(number)
         else:

@@ -12,6 +12,7 @@ REDACTED = "[redacted]"
 # Response headers whose values are credentials whatever their content.
 _SECRET_HEADER = re.compile(r"authorization|cookie|api[-_]?key|token|secret|session", re.I)
 BODY_LIMIT = 4000  # characters of a body kept as evidence; enough to read, small enough to ship
+CURL_BODY_LIMIT = 64 * 1024  # longer bodies are not inlined in the reproduction line
 
 
 class Redactor:
@@ -116,6 +117,10 @@ def curl_command(method: str, url: str, headers: dict[str, str], body: str | Non
     if multipart is not None:
         for name, value in multipart:
             parts += ["-F", _quote_keeping_env(f"{name}={value}")]
+    elif body and len(body) > CURL_BODY_LIMIT:
+        # A megabyte on one line helps nobody (and bloated every report): say what it was.
+        return " ".join(parts + ["--data-binary", "@body.txt"]) + (
+            f"  # body.txt: the {len(body)}-character body this probe sent (too long to inline)")
     elif body:
         parts += ["--data-binary", shlex.quote(body)]
     return " ".join(parts)

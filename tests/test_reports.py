@@ -189,3 +189,12 @@ def test_index_links_every_provider_and_colours_the_area_matrix(browser, faulty_
             assert not outside, outside
         finally:
             context.close()
+
+
+def test_report_of_an_unreachable_target_is_written_and_marked_incomplete(tmp_path):
+    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", "http://127.0.0.1:1")
+    assert completed.returncode == 6, completed.stdout[-2000:]
+    assert verdicts["verdict"] == "INCOMPLETE" and not verdicts["complete"]
+    page = (tmp_path / "run" / "reports" / "anthropic.html").read_text()
+    assert "id='wc-verdict'>INCOMPLETE<" in page
+    assert "could not reach the target" in page

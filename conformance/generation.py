@@ -114,11 +114,12 @@ def _free_text(schema: dict) -> bool:
             and "format" not in schema and "pattern" not in schema and schema.get("x-generate") != "example")
 
 
-def corner_bodies(profile: Profile) -> list[dict]:
-    """Explicit valid bodies: every documented field present, one free-text field at a corner."""
-    props = {n: s for n, s in request_properties(profile).items() if not s.get("x-file")}
+def _plain_body(profile: Profile) -> dict:
+    """Every documented field with an ordinary valid value (the probe fixes params and names)."""
     plain = {}
-    for name, schema in props.items():
+    for name, schema in request_properties(profile).items():
+        if schema.get("x-file"):
+            continue
         if "enum" in schema:
             plain[name] = schema["enum"][0]
         elif schema.get("format") in _SIMPLE_FORMATS:
@@ -127,14 +128,33 @@ def corner_bodies(profile: Profile) -> list[dict]:
             plain[name] = schema["examples"][0]
         else:
             plain[name] = "corner"
+    return plain
+
+
+def corner_bodies(profile: Profile) -> list[dict]:
+    """Explicit valid bodies: every documented field present, one free-text field at a corner."""
+    plain = _plain_body(profile)
     out = []
-    for name, schema in props.items():
+    for name, schema in request_properties(profile).items():
         if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
             continue
         for value in CORNERS.values():
             if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
                 out.append({**plain, name: value})
     return out
+
+
+# The wrong types a lenient parser turns into text ("True", "[]"): tried on every string field
+# whatever the seed; the hand-picked probe sends only an integer.
+WRONG_TYPE_CORNERS = [True, 1.5, ["corner"], {"corner": "corner"}]
+
+
+def corner_breaks(profile: Profile, field: str) -> list[tuple]:
+    """Explicit broken bodies for `field`, in the shape `invalid_bodies` draws."""
+    plain = _plain_body(profile)
+    return [({**plain, field: value}, field, "wrong-type", requirement)
+            for kind, requirement in mutations(profile, field) if kind == "wrong-type"
+            for value in WRONG_TYPE_CORNERS]
 
 
 def valid_bodies(profile: Profile):

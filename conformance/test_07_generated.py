@@ -24,7 +24,7 @@ def test_generated_valid_bodies_are_accepted_and_echoed(target, case):
 @probe(cases.generated_invalid)
 def test_generated_bodies_broken_in_one_place_are_rejected(target, case):
     from .generated import GeneratedRun, judge_invalid
-    from .generation import invalid_bodies
+    from .generation import corner_breaks, invalid_bodies
 
     GeneratedRun(target, invalid_bodies(target.profile, case.field), judge_invalid,
-                 f"bodies with `{case.field}` broken").run()
+                 f"bodies with `{case.field}` broken", explicit=corner_breaks(target.profile, case.field)).run()

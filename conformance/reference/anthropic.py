@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from .common import (Behaviour, BadBody, Fault, Store, Variant, has_lone_surrogate, json_response,
+from .common import (Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
                      now_rfc3339, random_token, read_json_object, string_length)
 
 K = "anthropic"
@@ -23,8 +23,7 @@ VARIANTS = {v.name: v for v in [
 ]}
 
 
-def _f(name, description, *suffixes, generated_only=False):
-    return Fault(name, description, tuple(f"{K}.{s}" for s in suffixes), generated_only)
+_f = faults_of(K)
 
 
 FAULTS = {f.name: f for f in [

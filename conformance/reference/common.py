@@ -26,6 +26,13 @@ class Fault:
     generated_only: bool = False  # only the Hypothesis-generated probes are expected to find it
 
 
+def faults_of(provider: str):
+    """`_f(name, description, *requirement suffixes)`: a Fault declaring `<provider>.<suffix>` ids."""
+    def make(name: str, description: str, *suffixes: str, generated_only: bool = False) -> Fault:
+        return Fault(name, description, tuple(f"{provider}.{s}" for s in suffixes), generated_only)
+    return make
+
+
 @dataclass(frozen=True)
 class Variant:
     """A conformant implementation choice where the page is silent."""

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import (BadBody, Behaviour, Fault, Store, Variant, has_lone_surrogate, json_response,
+from .common import (BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
                      now_rfc3339, read_json_object)
 
 K = "orgo"
@@ -24,8 +24,7 @@ VARIANTS = {v.name: v for v in [
 ]}
 
 
-def _f(name, description, *suffixes, generated_only=False):
-    return Fault(name, description, tuple(f"{K}.{s}" for s in suffixes), generated_only)
+_f = faults_of(K)
 
 
 FAULTS = {f.name: f for f in [

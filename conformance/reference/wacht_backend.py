@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import Behaviour, Fault, Variant, json_response, now_rfc3339
+from .common import Behaviour, faults_of, Variant, json_response, now_rfc3339
 from .wacht_frontend import Directory, Rejection
 
 # A broken form is the client's mistake, answered 400: python-multipart's warning about it
@@ -49,8 +49,7 @@ VARIANTS = {v.name: v for v in [
 ]}
 
 
-def _f(name, description, *suffixes, generated_only=False):
-    return Fault(name, description, tuple(f"{K}.{s}" for s in suffixes), generated_only)
+_f = faults_of(K)
 
 
 FAULTS = {f.name: f for f in [

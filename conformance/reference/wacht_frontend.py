@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import (Behaviour, BadBody, Fault, Store, Variant, has_lone_surrogate, json_response,
+from .common import (Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
                      now_rfc3339, read_json_object)
 
 K = "wacht-frontend"
@@ -41,8 +41,7 @@ VARIANTS = {v.name: v for v in [
 ]}
 
 
-def _f(name, description, *suffixes, generated_only=False):
-    return Fault(name, description, tuple(f"{K}.{s}" for s in suffixes), generated_only)
+_f = faults_of(K)
 
 
 # The first "required" and "limit" faults also break a MUST (a 500), so that a server with only

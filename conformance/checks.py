@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .profile import Profile, resolve_pointer
+from .profile import Profile, resolve_pointer, value_at
 from .transcript import Exchange
 from .verdict import ConformanceFailure, Finding
 
@@ -127,10 +127,7 @@ def _passive(profile: Profile, exchange: Exchange, judged: set[str]):
     envelope = profile.envelope
     if envelope and isinstance(exchange.json, dict):
         judged.add(f"{k}.envelope.status")
-        try:
-            carried = resolve_pointer(exchange.json, envelope["status_pointer"])
-        except (KeyError, IndexError, ValueError):
-            carried = "(missing)"
+        carried = value_at(exchange.json, envelope["status_pointer"])
         if carried != status:
             yield Finding(f"{k}.envelope.status", "the envelope status equals the HTTP status",
                           f"status {status}", f"status {carried!r}")
@@ -157,10 +154,7 @@ def _error_body(profile: Profile, exchange: Exchange, judged: set[str]):
     if table and str(exchange.status) in table["by_status"]:
         judged.add(f"{k}.error.type-matches-status")
         expected = table["by_status"][str(exchange.status)]
-        try:
-            actual = resolve_pointer(exchange.json, table["pointer"])
-        except (KeyError, IndexError, ValueError):
-            actual = None
+        actual = value_at(exchange.json, table["pointer"], missing=None)
         if actual != expected:
             yield Finding(f"{k}.error.type-matches-status", "the error type matches the status",
                           f"{expected!r} for HTTP {exchange.status}", repr(actual))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 
 from .profile import Profile
+from .settings import DEFAULT_EXAMPLES
 from .transcript import Exchange, Redactor, curl_command
 from .verdict import BudgetExhausted, DryRun, ProbeError, TargetUnreachable
 
@@ -167,8 +168,11 @@ class Target:
     def __init__(self, profile: Profile, base_url: str, credential: str | None,
                  params: dict[str, str], *, run_id: str, budget: Budget,
                  timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
-                 dry_run: bool = False, slots: "Slots | None" = None):
+                 dry_run: bool = False, slots: "Slots | None" = None, examples: int = DEFAULT_EXAMPLES,
+                 hypothesis_seed: int = 0):
         self.profile = profile
+        self.examples = examples  # per generated probe
+        self.hypothesis_seed = hypothesis_seed
         self.dry_run = dry_run
         self.slots = slots or Slots(None)
         self.created: list[str] = []  # ids of the workspaces this process created

@@ -29,9 +29,7 @@ def run_suite(profile: Profile, base_url: str, credential: str | None, params: d
               run_id: str = "selftest", timeout: float = 10.0) -> dict:
     started = time.time()
     target = Target(profile, base_url, credential, params, run_id=run_id,
-                    budget=Budget(max_requests), timeout=timeout)
-    target.hypothesis_seed = seed
-    target.examples = examples
+                    budget=Budget(max_requests), timeout=timeout, examples=examples, hypothesis_seed=seed)
     results = []
     try:
         for spec in probe_specs():

@@ -11,9 +11,10 @@ import json
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
+from .catalog import request_properties
 from .checks import expect_created, expect_equal, expect_no_server_error, expect_rejected
 from .generation import LONE_SURROGATE
-from .profile import resolve_pointer
+from .profile import value_at
 from .verdict import NOT_RUN, ConformanceFailure, Finding, ProbeError
 
 
@@ -24,16 +25,16 @@ class GenerationOff(ProbeError):
 
 
 class _Counterexample(Exception):
-    def __init__(self, findings: list[Finding], drawn):
+    def __init__(self, findings: list[Finding]):
         super().__init__("counterexample")
-        self.findings, self.drawn = findings, drawn
+        self.findings = findings
 
 
 class GeneratedRun:
     def __init__(self, target, strategy, judge, label: str, explicit=()):
         self.target, self.strategy, self.judge, self.label = target, strategy, judge, label
         self.explicit = list(explicit)  # tried first, every run, whatever the seed
-        self.examples = getattr(target, "examples", 20)
+        self.examples = target.examples
         # Room for the examples and a short shrink; never an open-ended loop against a live target.
         self.allowance = len(self.explicit) + self.examples + max(10, self.examples // 2)
         self.sent = 0
@@ -47,7 +48,7 @@ class GeneratedRun:
         def generated(drawn):
             findings = self._judged(drawn)
             if findings:
-                raise _Counterexample(findings, drawn)
+                raise _Counterexample(findings)
 
         for drawn in reversed(self.explicit):
             generated = example(drawn)(generated)
@@ -55,7 +56,7 @@ class GeneratedRun:
             max_examples=self.examples, database=None, deadline=None, derandomize=False,
             suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, report_multiple_bugs=False,
             print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        )(seed(getattr(self.target, "hypothesis_seed", 0) or 0)(given(self.strategy)(generated)))
+        )(seed(self.target.hypothesis_seed)(given(self.strategy)(generated)))
 
         try:
             generated()
@@ -88,9 +89,8 @@ class GeneratedRun:
         return outcome
 
     def _explained(self, finding: Finding) -> Finding:
-        seed_ = getattr(self.target, "hypothesis_seed", 0)
         finding.title = f"{finding.title} (Hypothesis, smallest failing body)"
-        finding.observed += f"; replay with --hypothesis-seed {seed_} --examples {self.examples}"
+        finding.observed += f"; replay with --hypothesis-seed {self.target.hypothesis_seed} --examples {self.examples}"
         return finding
 
 
@@ -102,7 +102,7 @@ def prepared(target, body: dict, keep: str | None = None) -> dict:
     for name, param in profile.param_fields.items():
         if name != keep and name in body:
             body[name] = target.params[param]
-    props = profile.request_schema.get("properties", {})
+    props = request_properties(profile)
     for name in profile.tagged_fields:
         if name != keep and isinstance(body.get(name), str):
             body[name] = target.names.keep_class(body[name], props.get(name, {}).get("maxLength"))
@@ -128,12 +128,8 @@ def judge_valid(run: GeneratedRun, body: dict) -> None:
     for name, pointer in profile.echo.items():
         if name not in body:
             continue
-        try:
-            returned = resolve_pointer(resource, pointer)
-        except (KeyError, IndexError, ValueError, TypeError):
-            returned = "(absent)"
-        sent = body[name]
-        if _format(profile, name) == "uuid" and isinstance(returned, str):
+        returned, sent = value_at(resource, pointer), body[name]
+        if request_properties(profile)[name].get("format") == "uuid" and isinstance(returned, str):
             returned, sent = returned.lower(), sent.lower()  # a UUID's case carries no meaning
         expect_equal(target, f"{profile.key}.{name}.echoed", f"`{name}` is returned as submitted",
                      sent, returned, exchange)
@@ -171,6 +167,3 @@ def _units(value, kind: str) -> str:
     utf8 = len(value.encode("utf-8", "surrogatepass"))
     return f" (the value is {len(value)} code points, {utf16} UTF-16 units, {utf8} UTF-8 bytes)"
 
-
-def _format(profile, name: str) -> str | None:
-    return profile.request_schema.get("properties", {}).get(name, {}).get("format")

@@ -9,11 +9,10 @@ right-to-left text, astral characters. The mutations are ours too, because a sch
 """
 from __future__ import annotations
 
-
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from .cases import LONE_SURROGATE, mutations
+from .cases import GOOD_FORMATS, LONE_SURROGATE, mutations
 from .catalog import request_properties
 from .profile import FORMATS, Profile
 
@@ -105,8 +104,6 @@ def _valid(profile: Profile):
 # refuses any of these breaks the page's "string", and a random draw may take long to find them.
 CORNERS = {"whitespace-only": " \u3000 ", "digits-only": "\u0663" + "42", "control-character": "a\u0007b",
            "right-to-left": "\u05e9\u05dc\u05d5\u05dd", "astral": "\U0001d4b3"}
-_SIMPLE_FORMATS = {"uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "uint64": "1",
-                   "date-time": "2024-01-15T10:30:00Z"}
 
 
 def _free_text(schema: dict) -> bool:
@@ -122,8 +119,8 @@ def _plain_body(profile: Profile) -> dict:
             continue
         if "enum" in schema:
             plain[name] = schema["enum"][0]
-        elif schema.get("format") in _SIMPLE_FORMATS:
-            plain[name] = _SIMPLE_FORMATS[schema["format"]]
+        elif schema.get("format") in GOOD_FORMATS:
+            plain[name] = GOOD_FORMATS[schema["format"]]
         elif "examples" in schema:
             plain[name] = schema["examples"][0]
         else:

@@ -15,7 +15,7 @@ import json
 import pytest
 
 from . import session as run_session
-from .catalog import MUST, SHOULD
+from .catalog import MUST, SHOULD, by_id
 from .verdict import ERROR, FAIL, NOT_RUN, PASS
 
 OUTCOMES = (FAIL, ERROR, NOT_RUN, PASS)
@@ -68,30 +68,19 @@ class ConformanceHtml:
 
     @pytest.hookimpl
     def pytest_html_results_table_row(self, report, cells):
+        # Rows are drawn as each probe ends, before the summary exists: read the catalog.
         result = getattr(report, "conformance", None)
-        rows = {r["id"]: r for r in (self.run.summary or {}).get("requirements", [])}
         if result is None:
             cells[2:2] = ["<td></td>"] * 3
             return
         ids = result["requirements"]
-        levels = sorted({self.run.profile.level(i) for i in ids})
-        primary = self.run.profile.level(ids[0]) if ids else ""
-        source = _source_of(ids[0], rows, self.run)
+        requirement = by_id(self.run.profile).get(ids[0])
+        custom = result.get("custom") or {}  # a user's own probe: its marker gives the level
+        level = requirement.level if requirement else custom.get("level", MUST)
+        source = requirement.source if requirement else {"document": "user probe", "quote": result["nodeid"]}
         cells.insert(2, f'<td class="col-requirement">{"<br>".join(_e(i) for i in ids)}</td>')
-        cells.insert(3, f'<td class="col-level">{_e(primary or "/".join(levels))}</td>')
-        cells.insert(4, f'<td class="col-source">{_e(source)}</td>')
-
-
-def _source_of(rid: str, rows: dict, run) -> str:
-    row = rows.get(rid)
-    if row is None:
-        from .catalog import by_id
-
-        req = by_id(run.profile).get(rid)
-        source = req.source if req else {}
-    else:
-        source = row["source"]
-    return f"{source.get('document', '')}: {source.get('quote', '')}".strip(": ")
+        cells.insert(3, f'<td class="col-level">{_e(level)}</td>')
+        cells.insert(4, f'<td class="col-source">{_e(source["document"])}: {_e(source["quote"])}</td>')
 
 
 def extras_for(result: dict) -> str | None:

@@ -180,6 +180,17 @@ def load(name_or_path: str) -> Profile:
     return Profile(key=data["key"], directory=str(directory), data=data, schemas=schemas)
 
 
+ABSENT = "(absent)"
+
+
+def value_at(document, pointer: str, missing=ABSENT):
+    """resolve_pointer, with `missing` in place of a path that does not exist."""
+    try:
+        return resolve_pointer(document, pointer)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return missing
+
+
 def resolve_pointer(document, pointer: str):
     """JSON Pointer lookup; raises KeyError when the path is absent."""
     if pointer in ("", "/"):

@@ -107,9 +107,8 @@ class Run:
             self._target = Target(self.profile, self.target_url, self.credential, self.params,
                                   run_id=self.run_id, budget=Budget(self.settings.max_requests, self.budget_file),
                                   timeout=self.settings.timeout, dry_run=self.settings.dry_run,
-                                  slots=Slots(self.settings.max_concurrency, self.slots_dir))
-            self._target.hypothesis_seed = self.seed
-            self._target.examples = self.settings.examples
+                                  slots=Slots(self.settings.max_concurrency, self.slots_dir),
+                                  examples=self.settings.examples, hypothesis_seed=self.seed)
         return self._target
 
     def stop(self) -> None:

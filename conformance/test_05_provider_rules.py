@@ -7,7 +7,7 @@ from . import cases
 from .checks import describe, expect_created, expect_rejected, fail
 from .payloads import baseline
 from .probing import probe
-from .profile import resolve_pointer
+from .profile import resolve_pointer, value_at
 
 
 @probe(cases.rules_of_kind("unique"))
@@ -51,11 +51,7 @@ def test_optional_file_part_is_accepted(target, case):
     exchange = target.create(baseline(target), files=files)
     resource = expect_created(target, exchange, case.requirement, f"a create with a `{case.field}` file part succeeds")
     if case.params.get("pointer"):
-        try:
-            value = resolve_pointer(resource, case["pointer"])
-        except (KeyError, IndexError, ValueError, TypeError):
-            value = None
-        if not value:
+        if not value_at(resource, case["pointer"], missing=None):
             fail(target, case.requirement, "the uploaded file is referenced by the workspace",
                  f"a non-empty {case['pointer']}", describe(exchange), exchange)
 

@@ -8,7 +8,9 @@ recording wrapper notes every request it receives and when):
   overhead  ((wall - start-up) / requests) / (bare httpx per-request time), where the bare
             time comes from replaying the identical recorded requests in a loop
 
-Then `conformance run --all` (reference servers included) and `conformance selftest`.
+Then `conformance run --all` (reference servers included) and `conformance selftest`, and the
+floors the libraries set whatever this suite does: pytest's cost per test (with the HTML and
+JUnit reports on) and Hypothesis's cost per generated example of a provider's body strategy.
 Several runs each; medians printed, everything written as JSON with --json.
 
     python benchmarks/run.py [--repeat 3] [--provider P ...] [--no-selftest] [--json out.json]
@@ -159,6 +161,38 @@ def timed(command: list[str], workdir: Path, timeout: float = 900) -> float:
     return time.time() - started
 
 
+def pytest_per_test(workdir: Path, tests: int = 200) -> float:
+    """Seconds pytest itself spends per test (empty tests, same reports as a conformance run)."""
+    def wall(n: int) -> float:
+        folder = workdir / f"floor{n}"
+        folder.mkdir(exist_ok=True)
+        (folder / "test_empty.py").write_text("".join(f"def test_{i}():\n    pass\n" for i in range(n)))
+        return timed([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_empty.py",
+                      "--html", "r.html", "--junitxml", "r.xml"], folder)
+    return (statistics.median(wall(tests + 1) for _ in range(3)) - statistics.median(wall(1) for _ in range(3))) / tests
+
+
+def hypothesis_per_example(key: str, examples: int = 300) -> float:
+    """Seconds Hypothesis spends drawing one valid body of `key` for a test that does nothing."""
+    from hypothesis import HealthCheck, Phase, given, seed, settings
+
+    from conformance.generation import valid_bodies
+    from conformance.profile import load
+
+    drawn = []
+
+    @seed(0)
+    @settings(max_examples=examples, database=None, deadline=None, phases=(Phase.generate,),
+              suppress_health_check=list(HealthCheck))
+    @given(valid_bodies(load(key)))
+    def nothing(body):
+        drawn.append(body)
+
+    started = time.perf_counter()
+    nothing()
+    return (time.perf_counter() - started) / len(drawn)
+
+
 def median_of(runs: list[dict]) -> dict:
     return {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]}
 
@@ -189,6 +223,12 @@ def main(argv=None) -> int:
                        workdir) for _ in range(args.repeat)]
         results["run_all_s"] = round(statistics.median(every), 3)
         print(f"conformance run --all (5 providers, reference servers included): {results['run_all_s']:.2f} s")
+        floors = {"pytest_per_test_ms": round(pytest_per_test(workdir) * 1000, 3),
+                  "hypothesis_per_example_ms": {key: round(hypothesis_per_example(key) * 1000, 3)
+                                                for key in args.provider or PROVIDERS}}
+        results["floors"] = floors
+        print(f"floors: pytest {floors['pytest_per_test_ms']:.2f} ms per test; Hypothesis per valid body: "
+              + ", ".join(f"{k} {v:.2f} ms" for k, v in floors["hypothesis_per_example_ms"].items()))
         if not args.no_selftest:
             results["selftest_s"] = round(timed([sys.executable, "-m", "conformance", "selftest"], workdir), 3)
             print(f"conformance selftest (every variant and fault of every provider): {results['selftest_s']:.2f} s")

@@ -31,6 +31,8 @@ def run_suite(profile: Profile, base_url: str, credential: str | None, params: d
     target = Target(profile, base_url, credential, params, run_id=run_id,
                     budget=Budget(max_requests), timeout=timeout, examples=examples, hypothesis_seed=seed)
     results = []
+    for prepare in {spec.function.conformance_prepare for spec in probe_specs()} - {None}:
+        prepare(profile)
     try:
         for spec in probe_specs():
             for case in spec.cases(profile):

@@ -4,6 +4,7 @@ Loaded through the `pytest11` entry point, it stays inert until a provider is ch
 """
 from __future__ import annotations
 
+import gc
 import sys
 
 import pytest
@@ -122,6 +123,23 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    """Set-up is paid before the first request, not between requests."""
+    run = session.config.stash.get(RUN, None)
+    if run is None:
+        return
+    functions = {getattr(item, "obj", None) for item in session.items}
+    for prepare in {getattr(function, "conformance_prepare", None) for function in functions} - {None}:
+        prepare(run.profile)
+    run.target()  # the HTTP client, and the transport modules httpx imports on first use
+    # Everything the run needs is now loaded: modules, schemas, strategies, some 70 000
+    # long-lived objects. Frozen, the garbage collector stops re-scanning them; pytest's
+    # gc.collect() calls at session end and the collection at exit took 0.27 s of a d3lay run
+    # before, 0.05 s after.
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")

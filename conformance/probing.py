@@ -19,10 +19,13 @@ class ProbeSpec:
     module: str
 
 
-def probe(cases: Callable):
-    """Register a probe function and the profile-derived cases it runs with."""
+def probe(cases: Callable, prepare: Callable | None = None):
+    """Register a probe function and the profile-derived cases it runs with. `prepare(profile)`,
+    if given, is called once before the first request of a run that selected the
+    probe: imports and set-up paid there are start-up, not time between requests."""
     def decorate(function):
         function.conformance_cases = cases
+        function.conformance_prepare = prepare
         REGISTRY[function.__name__] = ProbeSpec(function.__name__, function, cases, function.__module__)
         return function
     return decorate

@@ -7,6 +7,8 @@ recording wrapper notes every request it receives and when):
   start-up  process start to the first request the server receives
   overhead  ((wall - start-up) / requests) / (bare httpx per-request time), where the bare
             time comes from replaying the identical recorded requests in a loop
+  floor     the overhead the run would have if pytest cost only its per-test floor, Hypothesis
+            only its per-example floor, and everything of ours nothing (see `floor_ratio`)
 
 Then `conformance run --all` (reference servers included) and `conformance selftest`, and the
 floors the libraries set whatever this suite does: pytest's cost per test (with the HTML and
@@ -134,9 +136,18 @@ def one_run(key: str, workdir: Path) -> dict:
         server.terminate()
         server.wait(timeout=10)
     per_request = (wall - startup) / len(records)
+    probes = json.loads((workdir / "reports" / f"{key}.json").read_text(encoding="utf-8"))["probes"]
     return {"wall_s": wall, "startup_s": startup, "requests": len(records),
             "suite_per_request_ms": per_request * 1000, "bare_per_request_ms": bare * 1000,
-            "overhead_ratio": per_request / bare}
+            "overhead_ratio": per_request / bare, "tests": len(probes),
+            "generated_requests": sum(len(p["exchanges"]) for p in probes if p["probe"].startswith("test_generated_"))}
+
+
+def floor_ratio(m: dict, pytest_s: float, hypothesis_s: float) -> float:
+    """The overhead ratio a suite would have if pytest and Hypothesis cost only their floors and
+    everything else were free: the most any optimisation of this suite could reach."""
+    network = m["requests"] * m["bare_per_request_ms"] / 1000
+    return (network + m["tests"] * pytest_s + m["generated_requests"] * hypothesis_s) / network
 
 
 def replay(root: str, records: list[dict]) -> float:
@@ -161,7 +172,7 @@ def timed(command: list[str], workdir: Path, timeout: float = 900) -> float:
     return time.time() - started
 
 
-def pytest_per_test(workdir: Path, tests: int = 200) -> float:
+def pytest_per_test(workdir: Path, tests: int = 500) -> float:
     """Seconds pytest itself spends per test (empty tests, same reports as a conformance run)."""
     def wall(n: int) -> float:
         folder = workdir / f"floor{n}"
@@ -212,23 +223,26 @@ def main(argv=None) -> int:
                            "platform": platform.platform()}, "repeat": args.repeat, "providers": {}}
     with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
         workdir = Path(tmp)
+        keys = args.provider or PROVIDERS
+        pytest_s = pytest_per_test(workdir)
+        hypothesis_s = {key: hypothesis_per_example(key) for key in keys}
+        results["floors"] = {"pytest_per_test_ms": round(pytest_s * 1000, 3),
+                             "hypothesis_per_valid_body_ms": {k: round(v * 1000, 3) for k, v in hypothesis_s.items()}}
+        print(f"floors: pytest {pytest_s * 1000:.2f} ms per test (HTML and JUnit reports on); Hypothesis per "
+              "valid body drawn: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in hypothesis_s.items()))
         print(f"{'provider':<16}{'wall s':>8}{'start-up s':>12}{'requests':>10}{'suite ms/req':>14}"
-              f"{'bare ms/req':>13}{'overhead':>10}")
-        for key in args.provider or PROVIDERS:
+              f"{'bare ms/req':>13}{'overhead':>10}{'floor':>8}")
+        for key in keys:
             m = median_of([one_run(key, workdir) for _ in range(args.repeat)])
+            m["floor_ratio"] = round(floor_ratio(m, pytest_s, hypothesis_s[key]), 3)
             results["providers"][key] = m
             print(f"{key:<16}{m['wall_s']:>8.2f}{m['startup_s']:>12.2f}{m['requests']:>10.0f}"
-                  f"{m['suite_per_request_ms']:>14.2f}{m['bare_per_request_ms']:>13.2f}{m['overhead_ratio']:>9.2f}x")
+                  f"{m['suite_per_request_ms']:>14.2f}{m['bare_per_request_ms']:>13.2f}{m['overhead_ratio']:>9.2f}x"
+                  f"{m['floor_ratio']:>7.2f}x")
         every = [timed([sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(workdir / "all")],
                        workdir) for _ in range(args.repeat)]
         results["run_all_s"] = round(statistics.median(every), 3)
         print(f"conformance run --all (5 providers, reference servers included): {results['run_all_s']:.2f} s")
-        floors = {"pytest_per_test_ms": round(pytest_per_test(workdir) * 1000, 3),
-                  "hypothesis_per_example_ms": {key: round(hypothesis_per_example(key) * 1000, 3)
-                                                for key in args.provider or PROVIDERS}}
-        results["floors"] = floors
-        print(f"floors: pytest {floors['pytest_per_test_ms']:.2f} ms per test; Hypothesis per valid body: "
-              + ", ".join(f"{k} {v:.2f} ms" for k, v in floors["hypothesis_per_example_ms"].items()))
         if not args.no_selftest:
             results["selftest_s"] = round(timed([sys.executable, "-m", "conformance", "selftest"], workdir), 3)
             print(f"conformance selftest (every variant and fault of every provider): {results['selftest_s']:.2f} s")

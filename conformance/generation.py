@@ -27,8 +27,9 @@ _PLAIN = string.ascii_letters + string.digits
 _ANY = st.characters(codec="utf-8", exclude_characters="\x00")
 _WHITESPACE = st.sampled_from(" \u00a0\u2003\u3000")  # not tab: a control character, tried on its own
 _DIGITS = st.characters(categories=["Nd"])
-_MARKS_AND_RTL = st.characters(categories=["Mn", "Me"], include_characters=_PLAIN + "\u200f\u200e\u202e"
-                               + "".join(map(chr, range(0x5D0, 0x700))))  # Hebrew and Arabic
+_HEBREW_AND_ARABIC = "".join(map(chr, range(0x5D0, 0x700)))
+_MARKS_AND_RTL = st.characters(categories=["Mn", "Me"], include_characters=_PLAIN + _HEBREW_AND_ARABIC)
+_DIRECTION_MARKS = st.sampled_from("\u200e\u200f\u202e")  # left-to-right, right-to-left, right-to-left override
 _ASTRAL = st.characters(min_codepoint=0x10000, codec="utf-8", include_characters=_PLAIN)
 _CONTROL = st.characters(categories=["Cc"], exclude_characters="\x00")
 
@@ -53,16 +54,17 @@ def text_values(min_size: int = 0, max_size: int | None = None):
     def of(alphabet, at_least=low):
         return st.text(alphabet, min_size=at_least, max_size=cap)
 
-    with_control = st.tuples(of(_ANY, 0), _CONTROL, of(_ANY, 0)).map(
-        lambda parts: (parts[0] + parts[1] + parts[2])[:cap]).filter(lambda s: len(s) >= low)
-    return st.one_of(
-        of(_ANY),
-        of(_WHITESPACE, max(low, 1)),
-        of(_DIGITS, max(low, 1)),
-        of(_MARKS_AND_RTL),
-        of(_ASTRAL),
-        with_control,
-    )
+    def around(one):
+        """Any text with one character of `one` inside, which the length cap never cuts off."""
+        return st.tuples(st.text(_ANY, max_size=cap - 1), one, st.text(_ANY, max_size=cap - 1)).map(
+            lambda p: p[0] + p[1] + p[2][:cap - 1 - len(p[0])]).filter(lambda s: len(s) >= low)
+
+    branches = [of(_ANY), of(_WHITESPACE, max(low, 1)), of(_DIGITS, max(low, 1)), of(_MARKS_AND_RTL), of(_ASTRAL)]
+    if cap >= 1:
+        # One rare character in ordinary text: drawn from a set of its own, or it would hardly
+        # ever be drawn (Hypothesis favours the first characters of a set).
+        branches += [around(_CONTROL), around(_DIRECTION_MARKS)]
+    return st.one_of(branches)
 
 
 def _field_strategy(schema: dict, required: bool):

@@ -19,10 +19,9 @@ def test_benchmark_measures_a_provider_and_writes_its_json(tmp_path):
     # The recording server saw the run's requests, the first one after the process started.
     assert m["requests"] >= 30
     assert 0 < m["startup_s"] < m["wall_s"]
-    assert m["bare_per_request_ms"] > 0 and m["overhead_ratio"] > 0
-    assert 0 < m["generated_requests"] < m["requests"] and m["tests"] >= 20
-    assert m["floor_ratio"] > 1
-    assert results["floors"]["pytest_per_test_ms"] > 0
-    assert results["floors"]["hypothesis_per_valid_body_ms"]["anthropic"] > 0
-    assert results["run_all_s"] > 0
-    assert "anthropic" in completed.stdout and "overhead" in completed.stdout
+    # The run's own report was read: its probes, and requests Hypothesis drew beyond the corners.
+    assert m["tests"] >= 20 and 0 < m["drawn_requests"] < m["requests"]
+    # The floor counts every term low, so the measured run can never come in under it.
+    assert 1 < m["floor_ratio"] <= m["overhead_ratio"]
+    assert "run_all_s" in results and "selftest_s" not in results
+    assert "anthropic" in completed.stdout and "floor" in completed.stdout

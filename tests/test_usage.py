@@ -82,3 +82,27 @@ def test_max_requests_is_a_hard_cap(tmp_path, workers):
     assert verdicts["complete"] is False
     assert any(r["status"] == "not-run" for r in verdicts["requirements"])
     assert "not run" in completed.stdout
+
+
+def test_a_profile_hypothesis_cannot_draw_from_still_gets_a_whole_report(tmp_path, reference_server):
+    """A user's profile with a mistake only the generated probes meet (a field to be drawn from
+    its examples, with none): those probes report the error, every other probe still judges."""
+    import json
+    import shutil
+
+    from conformance.profile import load
+
+    broken = tmp_path / "anthropic-no-examples"
+    shutil.copytree(load("anthropic").directory, broken)
+    request = json.loads((broken / "request.schema.json").read_text())
+    request["properties"]["website"] = {"type": "string", "x-generate": "example", "x-source": "website string"}
+    (broken / "request.schema.json").write_text(json.dumps(request))
+    completed, verdicts = run_suite(tmp_path, "--provider", str(broken), "--target-url", reference_server("anthropic"),
+                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    assert "INTERNALERROR" not in completed.stdout + completed.stderr
+    errors = {p["nodeid"].split("::")[-1]: p["message"] for p in verdicts["probes"] if p["status"] == "error"}
+    assert "test_generated_valid_bodies_are_accepted_and_echoed[request.valid-accepted]" in errors
+    assert all("test_generated_" in nodeid for nodeid in errors)
+    assert "KeyError: 'examples'" in errors["test_generated_valid_bodies_are_accepted_and_echoed[request.valid-accepted]"]
+    judged = [p for p in verdicts["probes"] if p["status"] == "pass"]
+    assert len(judged) >= 25

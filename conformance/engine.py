@@ -8,7 +8,7 @@ import time
 
 from . import __version__
 from .client import Budget, Target
-from .probing import REGISTRY, ProbeSpec, execute
+from .probing import REGISTRY, ProbeSpec, execute, prepare_probes
 from .profile import Profile
 from .settings import DEFAULT_EXAMPLES
 from .verdicts import summarize
@@ -32,13 +32,9 @@ def run_suite(profile: Profile, base_url: str, credential: str | None, params: d
                     budget=Budget(max_requests), timeout=timeout, examples=examples, hypothesis_seed=seed)
     results = []
     try:
-        found = (spec.function.conformance_prepare for spec in probe_specs())
-        for prepare in dict.fromkeys(p for p in found if p is not None):
-            try:
-                prepare(profile)
-            except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
-                pass
-        for spec in probe_specs():
+        specs = probe_specs()
+        prepare_probes([spec.function for spec in specs], profile)
+        for spec in specs:
             for case in spec.cases(profile):
                 nodeid = f"conformance/{spec.module.rsplit('.', 1)[-1]}.py::{spec.name}[{case.id}]"
                 results.append(execute(spec.function, target, case, nodeid).to_dict())

@@ -26,7 +26,7 @@ def _leave_library_asserts_alone() -> None:
 _leave_library_asserts_alone()  # before the imports below, which it concerns
 
 from . import session as run_session  # noqa: E402
-from .probing import execute  # noqa: E402
+from .probing import execute, prepare_probes  # noqa: E402
 from .settings import OPTIONS, SettingsError, resolve  # noqa: E402
 from .verdict import ERROR, FAIL, NOT_RUN  # noqa: E402
 
@@ -138,12 +138,7 @@ def pytest_collection_finish(session):
     run = session.config.stash.get(RUN, None)
     if run is None or session.config.option.collectonly:
         return
-    found = (getattr(getattr(item, "obj", None), "conformance_prepare", None) for item in session.items)
-    for prepare in dict.fromkeys(p for p in found if p is not None):
-        try:
-            prepare(run.profile)
-        except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
-            pass
+    prepare_probes((getattr(item, "obj", None) for item in session.items), run.profile)
     run.target()  # the HTTP client, and the transport modules httpx imports on first use
     # Everything loaded so far (modules, schemas, strategies: some 70 000 long-lived objects)
     # is frozen, so the garbage collector stops re-scanning it: pytest's gc.collect() calls at

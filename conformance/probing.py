@@ -31,6 +31,16 @@ def probe(cases: Callable, prepare: Callable | None = None):
     return decorate
 
 
+def prepare_probes(functions, profile) -> None:
+    """Run each distinct `prepare` of the given probe functions once, before any request."""
+    found = (getattr(function, "conformance_prepare", None) for function in functions)
+    for prepare in dict.fromkeys(p for p in found if p is not None):
+        try:
+            prepare(profile)
+        except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
+            pass
+
+
 def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     """Run one probe case and judge every exchange it made."""
     target.begin()

@@ -6,7 +6,8 @@ appears, and blamed on its own requirement, not on the probe that happened to se
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime
 
 from .profile import Profile, resolve_pointer, value_at
 from .transcript import Exchange
@@ -94,9 +95,19 @@ def expect_equal(target, requirement, why, expected, observed, exchange):
         fail(target, requirement, why, repr(expected), repr(observed), exchange)
 
 
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d:\d\d:\d\d)(?:\.(\d+))?([Zz]|[+-]\d\d:\d\d)?\Z")
+
+
 def parse_timestamp(value: str) -> datetime:
-    stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+    """Any RFC 3339 date-time (fractions of any length, `t`/`z` in lower case), which the
+    schema's format check accepts and Python's fromisoformat does not always."""
+    match = _RFC3339.match(value)
+    if not match:
+        raise ValueError(f"not an RFC 3339 date-time: {value!r}")
+    day, time_, fraction, offset = match.groups()
+    offset = "+00:00" if offset in (None, "Z", "z") else offset
+    stamp = datetime.fromisoformat(f"{day}T{time_}.{(fraction or '0')[:6]:0<6}{offset}")
+    return stamp
 
 
 # -- passive checks, run on every exchange --------------------------------------------

@@ -120,6 +120,8 @@ def _selftest(args) -> int:
         if o.verdict not in ("killed", "passed"):
             print(f"!! {o.provider} {o.behaviour}: {o.verdict}; failed {o.failed or 'nothing'}"
                   + (f"; errors {o.errors[:3]}" if o.errors else ""))
+    for rid in selftest.requirements_never_failed(outcomes):
+        print(f"!! {rid}: no fault that declares it makes it fail")
     if args.json_path:
         Path(args.json_path).write_text(json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
     print(f"wall time {time.perf_counter() - started:.1f} s, {sum(o.requests for o in outcomes)} requests")

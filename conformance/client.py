@@ -21,6 +21,7 @@ from .transcript import Exchange, Redactor, curl_command
 from .verdict import BudgetExhausted, DryRun, ProbeError, TargetUnreachable
 
 RESPONSE_LIMIT = 1 << 20  # bytes read of any answer; a 50 MB body is cut, not buffered
+JSON_DEPTH_LIMIT = 64  # no documented answer nests deeper than a few levels
 RETRY_STATUSES = (429, 503)
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
@@ -362,6 +363,10 @@ class Target:
         if exchange.json_error is None:
             if truncated:
                 exchange.json_error = f"the body is larger than {RESPONSE_LIMIT} bytes and was cut"
+            elif nesting_exceeds(text, JSON_DEPTH_LIMIT):
+                # Parsing it would recurse past Python's limit in the parser, the redactor and
+                # the schema validator: the answer is judged as one that is not usable JSON.
+                exchange.json_error = f"the body nests JSON more than {JSON_DEPTH_LIMIT} levels deep"
             else:
                 try:
                     parsed = json.loads(text)
@@ -441,6 +446,31 @@ def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
         if size > RESPONSE_LIMIT:
             return b"".join(chunks)[:RESPONSE_LIMIT], True
     return b"".join(chunks), False
+
+
+def nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether JSON text opens more than `limit` arrays or objects inside one another
+    (brackets inside strings do not count). Linear, and free for ordinary bodies."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
 
 
 def _retry_wait(response: httpx.Response) -> float | None:

@@ -16,9 +16,8 @@ import pytest
 
 from . import session as run_session
 from .catalog import MUST, SHOULD, by_id
-from .verdict import ERROR, FAIL, NOT_RUN, PASS
+from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS
 
-OUTCOMES = (FAIL, ERROR, NOT_RUN, PASS)
 _VERDICT_CLASS = {"CONFORMANT": "ok", "NOT CONFORMANT": "bad", "INCOMPLETE": "warn"}
 _STYLE = """
 .wc-verdict{font-size:1.6em;font-weight:bold;padding:.4em .7em;border-radius:4px;display:inline-block}
@@ -29,10 +28,12 @@ _STYLE = """
 .wc-matrix td,.wc-matrix th{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
 .wc-matrix td.s-fail{background:#fbdada}.wc-matrix td.s-pass{background:#e3f6e3}
 .wc-matrix td.s-error{background:#fdf0c8}.wc-matrix td.s-not-run{background:#eee}
+.wc-matrix td.s-blocked{background:#e9e0f5}
 .wc-filter{margin:.4em 0}.wc-filter label{margin-right:1em}
 #wc-must:not(:checked)~table tr.l-MUST,#wc-should:not(:checked)~table tr.l-SHOULD,
 #wc-fail:not(:checked)~table tr.o-fail,#wc-error:not(:checked)~table tr.o-error,
-#wc-not-run:not(:checked)~table tr.o-not-run,#wc-pass:not(:checked)~table tr.o-pass{display:none}
+#wc-not-run:not(:checked)~table tr.o-not-run,#wc-pass:not(:checked)~table tr.o-pass,
+#wc-blocked:not(:checked)~table tr.o-blocked{display:none}
 .wc-evidence{border-left:4px solid #c33;padding:.2em .8em;margin:.8em 0;background:#fff8f8}
 .wc-evidence pre{white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:.4em;max-height:24em;overflow:auto}
 """
@@ -117,7 +118,8 @@ def summary_html(s: dict) -> str:
         "<section id='wc-summary'>"
         f"<div class='wc-verdict {_VERDICT_CLASS.get(s['verdict'], 'warn')}' id='wc-verdict'>{_e(s['verdict'])}</div>"
         f"<p id='wc-scores'><b>MUST {must[PASS]}/{must['total']} passed</b>, SHOULD {should[PASS]}/{should['total']}"
-        f" passed; {must[FAIL] + should[FAIL]} failed, {must[ERROR] + should[ERROR]} could not be checked,"
+        f" passed; {must[FAIL] + should[FAIL]} failed, {must[BLOCKED] + should[BLOCKED]} blocked by another failure,"
+        f" {must[ERROR] + should[ERROR]} could not be checked,"
         f" {must[NOT_RUN] + should[NOT_RUN]} not run</p>{problem}"
         "<table class='wc-facts'>" + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in facts)
         + "</table></section>"
@@ -136,6 +138,8 @@ def matrix_html(s: dict) -> str:
     for r in sorted(s["requirements"], key=lambda r: (OUTCOMES.index(r["status"]), r["level"] != MUST, r["id"])):
         link = f"<a href='#wc-ev-{_e(r['id'])}'>{_e(r['id'])}</a>" if r["status"] == FAIL else _e(r["id"])
         seen = "".join(f"<br><i>observed: {_e(o)}</i>" for o in r["observations"][:3])
+        if r.get("blocked_by"):
+            seen += f"<br><i>not checked: blocked by {_e(', '.join(r['blocked_by']))}</i>"
         rows.append(
             f"<tr class='l-{r['level']} o-{r['status']}' data-requirement='{_e(r['id'])}'>"
             f"<td>{link}</td><td>{r['level']}</td><td>{_e(r['area'])}</td>"

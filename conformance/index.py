@@ -17,7 +17,7 @@ from .verdicts import write_atomically
 _STYLE = """body{font-family:Helvetica,Arial,sans-serif;margin:1.5em}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:4px 9px;text-align:left}
 .v-CONFORMANT,.s-pass{background:#d8f5d8}.v-NOT-CONFORMANT,.s-fail{background:#fbdada}
-.v-INCOMPLETE,.s-error{background:#fdf0c8}.s-not-run,.missing{background:#eee}"""
+.v-INCOMPLETE,.s-error{background:#fdf0c8}.s-blocked{background:#e9e0f5}.s-not-run,.missing{background:#eee}"""
 
 
 def _e(value) -> str:

@@ -28,7 +28,7 @@ _leave_library_asserts_alone()  # before the imports below, which it concerns
 from . import session as run_session  # noqa: E402
 from .probing import execute, prepare_probes  # noqa: E402
 from .settings import OPTIONS, SettingsError, resolve  # noqa: E402
-from .verdict import ERROR, FAIL, NOT_RUN  # noqa: E402
+from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN  # noqa: E402
 
 RUN = pytest.StashKey["run_session.Run"]()
 RESULT = pytest.StashKey[dict]()
@@ -205,6 +205,9 @@ def pytest_pyfunc_call(pyfuncitem):
         pyfuncitem.session.shouldstop = result["unreachable"]
     if result["status"] == NOT_RUN:
         pytest.skip(f"not run: {result['message']}")
+    if result["status"] == BLOCKED:
+        # Not a pass: the requirement that blocked it fails in its own probe, which says why.
+        pytest.skip(f"blocked: {result['message']}")
     if result["status"] in (FAIL, ERROR):
         raise _Verdict(result["message"])
     return True
@@ -280,6 +283,8 @@ def pytest_report_teststatus(report, config):
     result = getattr(report, "conformance", None)
     if result and result["status"] == ERROR and report.when == "call":
         return "error", "E", ("ERROR", {"yellow": True})
+    if result and result["status"] == BLOCKED and report.when == "call":
+        return "blocked", "b", ("BLOCKED", {"yellow": True})
     return None
 
 

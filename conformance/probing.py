@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .checks import passive_findings
-from .verdict import ERROR, FAIL, PASS, ConformanceFailure, ProbeError, ProbeResult, TargetUnreachable
+from .verdict import (BLOCKED, ERROR, FAIL, PASS, CheckBlocked, ConformanceFailure, ProbeError, ProbeResult,
+                      TargetUnreachable)
 
 REGISTRY: dict[str, "ProbeSpec"] = {}
 
@@ -42,38 +43,54 @@ def prepare_probes(functions, profile) -> None:
 
 
 def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
-    """Run one probe case and judge every exchange it made."""
+    """Run one probe case and judge every exchange it made.
+
+    The probe's own requirement passes only when the probe returned: its check ran and held.
+    A failure raised on another requirement first (the create it needed was refused) leaves
+    its own requirement *blocked* by that one, never passed."""
     target.begin()
-    findings, status, message, unreachable = [], PASS, "", ""
+    raised, own, message, unreachable, blocked_by = [], PASS, "", "", []
     created_before = len(target.created)
     started = time.perf_counter()
     try:
         function(target, case)
     except ConformanceFailure as failure:
-        findings = failure.findings
+        raised = failure.findings
+        own = FAIL if any(f.requirement == case.requirement for f in raised) else BLOCKED
+        blocked_by = list(dict.fromkeys(f.requirement for f in raised if f.requirement != case.requirement))
+    except CheckBlocked as blocked:
+        own, blocked_by, message = BLOCKED, blocked.by, f"[{case.requirement}] {blocked}"
     except TargetUnreachable as problem:
-        status = ERROR
+        own = ERROR
         message = unreachable = target.redactor.text(f"could not reach the target: {problem}")
     except ProbeError as problem:
-        status, message = problem.verdict, target.redactor.text(str(problem))
+        own, message = problem.verdict, str(problem)
     except Exception as crash:  # a bug of ours, or a target answer we did not foresee
-        status, message = ERROR, target.redactor.text(f"{type(crash).__name__}: {crash}")
-    own = [(i, e) for i, e in enumerate(target.transcript) if not getattr(e, "shared", False)]
-    judged, passive = passive_findings(target.profile, own, findings)
-    findings = findings + passive
+        own, message = ERROR, f"the suite could not check this ({type(crash).__name__}: {crash})"
+    own_exchanges = [(i, e) for i, e in enumerate(target.transcript) if not getattr(e, "shared", False)]
+    try:
+        judged, passive = passive_findings(target.profile, own_exchanges, raised)
+    except Exception as crash:  # a bug of ours: nothing these answers were judged on may pass
+        judged, passive = set(), []
+        own = ERROR if own == PASS else own
+        message = f"the suite could not judge the answers ({type(crash).__name__}: {crash})"
+    findings = raised + passive
+    outcomes = {case.requirement: own}
+    for rid in sorted(judged):
+        outcomes.setdefault(rid, PASS)
+    for finding in findings:
+        outcomes[finding.requirement] = FAIL
     if findings:
-        status = FAIL
         message = "\n".join(
             f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in findings)
-    # A probe touches its own requirement, whatever it found, and every requirement the
-    # passive checks judged on its exchanges (so "no 5xx" is credited where it was checked).
-    touched = [case.requirement] + [f.requirement for f in findings] + sorted(judged)
+        if own == BLOCKED:
+            message += f"\n[{case.requirement}] not checked: blocked by {', '.join(blocked_by)}"
     return ProbeResult(
         nodeid=nodeid or f"{function.__name__}[{case.id}]",
         probe=function.__name__,
         case=case.id,
-        requirements=list(dict.fromkeys(touched)),
-        status=status,
+        requirements=list(outcomes),
+        status=FAIL if findings else own,
         message=target.redactor.text(message),
         findings=[f.to_dict() for f in findings],
         observations=[o.to_dict() for o in target.observations],
@@ -81,5 +98,6 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         duration=time.perf_counter() - started,
         unreachable=unreachable,
         created=target.created[created_before:],
+        outcomes=outcomes,
+        blocked_by={case.requirement: blocked_by} if own == BLOCKED else {},
     )
-

@@ -3,6 +3,11 @@
 A fault is *killed* when one of the requirements it declares fails, *misattributed* when the
 suite fails it only under other requirements, and a *survivor* when nothing fails. A
 conformant variant with any failed requirement is a *false positive*.
+
+Killing every fault is not enough: a probe whose own check was deleted would go unnoticed
+while some other requirement the fault declares still fails. So each requirement of each
+provider's catalog must itself fail, under a fault that declares it; those that never do are
+listed, and the selftest does not pass while any are.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .engine import probe_specs, run_suite
+from .catalog import derive
 from .profile import load
 from .reference import available, provider_module
 from .reference.serving import ServerThread, behaviour_prefix, selftest_app
@@ -120,6 +126,14 @@ def matrix_lines(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
+def requirements_never_failed(outcomes: list[Outcome]) -> list[str]:
+    """Catalog requirements of the providers run that fail, as a finding of their own, under
+    no fault declaring them."""
+    proven = {rid for o in outcomes if o.is_fault for rid in set(o.failed) & set(o.declared)}
+    catalog = [r.id for key in dict.fromkeys(o.provider for o in outcomes) for r in derive(load(key))]
+    return [rid for rid in catalog if rid not in proven]
+
+
 def tally(outcomes: list[Outcome]) -> dict:
     faults = [o for o in outcomes if o.is_fault]
     return {
@@ -128,15 +142,16 @@ def tally(outcomes: list[Outcome]) -> dict:
         "misattributed": sum(o.verdict == "misattributed" for o in faults),
         "survivors": sum(o.verdict == "survived" for o in faults),
         "false_positives": sum(o.verdict == "false positive" for o in outcomes),
+        "never_failed": len(requirements_never_failed(outcomes)),
     }
 
 
 def last_line(outcomes: list[Outcome]) -> str:
     t = tally(outcomes)
     return (f"selftest: killed {t['killed']}/{t['faults']}, misattributed {t['misattributed']}, "
-            f"false positives {t['false_positives']}")
+            f"false positives {t['false_positives']}, requirements never failed {t['never_failed']}")
 
 
 def passed(outcomes: list[Outcome]) -> bool:
     t = tally(outcomes)
-    return t["killed"] == t["faults"] and t["false_positives"] == 0
+    return t["killed"] == t["faults"] and t["false_positives"] == 0 and t["never_failed"] == 0

@@ -10,6 +10,7 @@ from . import cases
 from .checks import describe, expect_created, expect_equal, fail, parse_timestamp, status_allowed
 from .payloads import baseline
 from .probing import probe
+from .verdict import CheckBlocked
 from .profile import value_at
 
 RECENT = timedelta(minutes=5)  # generous: a live target's clock may drift from ours
@@ -120,7 +121,9 @@ def test_created_at_is_the_time_of_the_create(target, case):
     try:
         stamp = parse_timestamp(resource["created_at"])
     except (KeyError, TypeError, ValueError, AttributeError):
-        return  # a missing or malformed created_at is response.created_at's finding, not this one
+        # Not this requirement's finding, but not a pass either: nothing was compared.
+        shown = repr(resource.get("created_at")) if isinstance(resource, dict) and "created_at" in resource else "absent"
+        raise CheckBlocked(f"{target.profile.key}.response.created_at", f"created_at is {shown}") from None
     now = datetime.now(timezone.utc)
     if abs(now - stamp) > RECENT:
         fail(target, case.requirement, "created_at is now", f"within 5 minutes of {now:%Y-%m-%dT%H:%M:%SZ}",

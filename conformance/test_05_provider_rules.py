@@ -4,9 +4,11 @@ Each rule has a kind (unique, foreign-param, header, file-part, null-on-create) 
 per kind reads its parameters, so a new provider adds rules as data, not code.
 """
 from . import cases
+from .catalog import by_id
 from .checks import describe, expect_created, expect_rejected, fail
 from .payloads import baseline
 from .probing import probe
+from .verdict import CheckBlocked
 from .profile import resolve_pointer, value_at
 
 
@@ -63,6 +65,13 @@ def test_field_is_null_on_a_new_resource(target, case):
     try:
         value = resolve_pointer(resource, case["pointer"])
     except (KeyError, IndexError, ValueError, TypeError):
-        return  # absence is the resource field's finding
+        # Absence is the resource field's finding; this rule was not checked.
+        raise CheckBlocked(_presence_requirement(target, case["pointer"]), f"{case['pointer']} is absent") from None
     if value is not None:
         fail(target, case.requirement, case["title"], "null", repr(value), exchange)
+
+
+def _presence_requirement(target, pointer: str) -> str:
+    """The catalog requirement that asks for the member at `pointer` to be present."""
+    member = f"{target.profile.key}.response.{pointer.strip('/').split('/')[0]}"
+    return member if member in by_id(target.profile) else f"{target.profile.key}.response.success-status"

@@ -1,4 +1,7 @@
-"""Workflow 6: malformed and hostile input gets a 4xx (or is handled), never a 5xx."""
+"""Workflow 6: malformed and hostile input gets a 4xx (or is handled), never a 5xx.
+
+A 5xx to a malformed body breaks two requirements at once: the probe's own (the body is
+rejected with a 4xx) and robustness.no-server-error, which the passive checks add."""
 from . import cases
 from .checks import expect_no_server_error, expect_rejected, fail, status_allowed
 from .client import encode_json
@@ -16,7 +19,6 @@ def test_malformed_body_is_rejected(target, case):
     else:
         body = encode_json(baseline(target))[:-2]  # cut before the closing brace
         exchange = target.create(raw=body, content_type="application/json")
-    expect_no_server_error(target, exchange, "a malformed body gets a client error")
     expect_rejected(target, exchange, case.requirement, "a malformed body is rejected", "robustness")
 
 
@@ -24,7 +26,6 @@ def test_malformed_body_is_rejected(target, case):
 def test_undocumented_content_type_is_rejected(target, case):
     media = case["content_type"]
     exchange = target.create(raw=encode_json(baseline(target)), content_type=media)
-    expect_no_server_error(target, exchange, "an undocumented Content-Type gets a client error")
     expect_rejected(target, exchange, case.requirement, f"a body labelled {media} is rejected", "robustness")
 
 
@@ -50,7 +51,6 @@ def test_unknown_field_is_ignored_or_rejected(target, case):
     if status_allowed(exchange.status, profile.success_statuses):
         target.observe(case.requirement, "unknown fields are accepted and ignored")
         return
-    expect_no_server_error(target, exchange, "an unknown field is handled")
     allowed = profile.rejection("validation")["statuses"]
     if not status_allowed(exchange.status, allowed):
         fail(target, case.requirement, "an unknown field is ignored or rejected",

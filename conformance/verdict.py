@@ -1,16 +1,20 @@
 """What a probe concludes: findings against requirements, and why a check could not be made.
 
 A probe either returns (its requirement held), raises ConformanceFailure (the target broke a
-requirement: verdict *fail*), or raises ProbeError (the suite could not check: verdict
-*error*, or *not-run* when the request budget was spent before the probe began).
+requirement: verdict *fail*), raises CheckBlocked (another requirement's breach kept the check
+from being made: verdict *blocked*), or raises ProbeError (the suite could not check: verdict
+*error*, or *not-run* when the request budget was spent before the probe began). A
+requirement passes only when its own check ran and held.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PASS, FAIL, ERROR, NOT_RUN = "pass", "fail", "error", "not-run"
-# Worst first: a requirement's verdict is the worst verdict of its probes.
-SEVERITY = {FAIL: 3, ERROR: 2, NOT_RUN: 1, PASS: 0}
+PASS, FAIL, BLOCKED, ERROR, NOT_RUN = "pass", "fail", "blocked", "error", "not-run"
+OUTCOMES = (FAIL, ERROR, BLOCKED, NOT_RUN, PASS)  # worst first
+# A requirement's verdict is the worst verdict of its probes: one failing case fails it, and
+# one case that could not be checked keeps it from passing.
+SEVERITY = {FAIL: 4, ERROR: 3, BLOCKED: 2, NOT_RUN: 1, PASS: 0}
 
 
 @dataclass
@@ -59,6 +63,18 @@ class BudgetExhausted(ProbeError):
     verdict = NOT_RUN
 
 
+class CheckBlocked(ProbeError):
+    """The probe's own check could not be made because the target broke another requirement
+    first (e.g. the create it needed was refused): its requirement is *blocked*, never passed."""
+
+    verdict = BLOCKED
+
+    def __init__(self, by: list[str] | str, observed: str):
+        self.by = [by] if isinstance(by, str) else list(by)
+        self.observed = observed
+        super().__init__(f"blocked by {', '.join(self.by)}: {observed}")
+
+
 class DryRun(ProbeError):
     """--dry-run: the request was listed, not sent."""
 
@@ -96,17 +112,13 @@ class ProbeResult:
     duration: float = 0.0
     unreachable: str = ""  # set when the target could not be reached at all
     created: list[str] = field(default_factory=list)  # ids of workspaces this probe created
+    # requirement id -> this probe's outcome for it (pass only where a check ran and held)
+    outcomes: dict[str, str] = field(default_factory=dict)
+    # requirement id -> the requirements whose breach blocked its check
+    blocked_by: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
-
-    def verdict_for(self, requirement: str) -> str:
-        """This probe's verdict on one requirement it touches."""
-        if self.status in (ERROR, NOT_RUN):
-            return self.status
-        if any(f["requirement"] == requirement for f in self.findings):
-            return FAIL
-        return PASS
 
 
 def worst(verdicts) -> str:

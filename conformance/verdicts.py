@@ -13,7 +13,7 @@ from pathlib import Path
 from . import exitcodes
 from .catalog import MUST, SHOULD, Requirement, derive
 from .profile import Profile
-from .verdict import ERROR, FAIL, NOT_RUN, PASS, worst
+from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, worst
 
 FORMAT = "workspace-conformance/verdicts/1"
 
@@ -37,7 +37,7 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
     rows = []
     for req in catalog:
         probes = touched.get(req.id, [])
-        statuses = [_verdict_for(r, req.id) for r in probes]
+        statuses = [outcome_for(r, req.id) for r in probes]
         findings = []
         for r in probes:
             for f in r["findings"]:
@@ -50,6 +50,7 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
             "status": worst(statuses) if probes else NOT_RUN,
             "probes": [{"nodeid": r["nodeid"], "status": s, "message": r["message"] if s != PASS else ""}
                        for r, s in zip(probes, statuses)],
+            "blocked_by": sorted({b for r in probes for b in r.get("blocked_by", {}).get(req.id, [])}),
             "findings": findings,
             "observations": sorted({o["text"] for r in probes for o in r["observations"]
                                     if o["requirement"] == req.id}),
@@ -57,12 +58,12 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
     return rows
 
 
-def _verdict_for(result: dict, rid: str) -> str:
+def outcome_for(result: dict, rid: str) -> str:
+    """One probe's outcome for one requirement it touched: what execute() recorded; a result
+    without that record (a user's probe) counts as its own status."""
     if any(f["requirement"] == rid for f in result["findings"]):
         return FAIL
-    if result["status"] in (ERROR, NOT_RUN):
-        return result["status"]
-    return PASS
+    return result.get("outcomes", {}).get(rid, result["status"])
 
 
 def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", meta: dict | None = None,
@@ -72,14 +73,14 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
     counts = {}
     for level in (MUST, SHOULD):
         mine = [r for r in rows if r["level"] == level]
-        counts[level] = {s: sum(1 for r in mine if r["status"] == s) for s in (PASS, FAIL, ERROR, NOT_RUN)}
+        counts[level] = {s: sum(1 for r in mine if r["status"] == s) for s in OUTCOMES}
         counts[level]["total"] = len(mine)
     gating_rows = [r for r in rows if r["level"] in gating]
     if any(r["status"] == FAIL for r in gating_rows):
         verdict, status = "NOT CONFORMANT", exitcodes.NOT_CONFORMANT
     elif unreachable:
         verdict, status = "INCOMPLETE", exitcodes.UNREACHABLE
-    elif any(r["status"] in (ERROR, NOT_RUN) for r in gating_rows) or interrupted:
+    elif any(r["status"] != PASS for r in gating_rows) or interrupted:
         verdict, status = "INCOMPLETE", exitcodes.INCOMPLETE
     else:
         verdict, status = "CONFORMANT", exitcodes.OK
@@ -121,5 +122,6 @@ def one_line(summary: dict) -> str:
     return (f"{summary['provider']}: {summary['verdict']}: MUST {must[PASS]}/{must['total']} passed"
             f", SHOULD {should[PASS]}/{should['total']} passed"
             + (f", {must[FAIL] + should[FAIL]} failed" if must[FAIL] + should[FAIL] else "")
+            + (f", {must[BLOCKED] + should[BLOCKED]} blocked" if must[BLOCKED] + should[BLOCKED] else "")
             + (f", {must[ERROR] + should[ERROR]} could not be checked" if must[ERROR] + should[ERROR] else "")
             + (f", {must[NOT_RUN] + should[NOT_RUN]} not run" if must[NOT_RUN] + should[NOT_RUN] else ""))

@@ -27,6 +27,22 @@ def test_every_fault_is_killed_and_no_variant_fails(outcomes):
     assert selftest.passed(outcomes)
 
 
+def test_every_catalog_requirement_fails_under_a_fault_declaring_it(outcomes):
+    """Killing each fault is not enough: each requirement's own check must be shown to bite."""
+    assert selftest.requirements_never_failed(outcomes) == []
+
+
+def test_a_requirement_that_never_fails_is_reported_and_fails_the_selftest(outcomes):
+    """The per-requirement matrix notices a probe whose own check stopped biting: drop every
+    failure of one requirement from the outcomes and the selftest must name it and not pass."""
+    victim = next(r for o in outcomes if o.is_fault for r in o.failed if r in o.declared)
+    blunted = [selftest.Outcome(o.provider, o.behaviour, o.declared, [r for r in o.failed if r != victim], o.errors)
+               for o in outcomes]
+    assert victim in selftest.requirements_never_failed(blunted)
+    assert not selftest.passed(blunted)
+    assert selftest.last_line(blunted).endswith(f"requirements never failed {len(selftest.requirements_never_failed(blunted))}")
+
+
 def test_the_matrix_has_a_row_per_fault_and_variant(outcomes):
     lines = selftest.matrix_lines(outcomes)
     for o in outcomes:
@@ -64,5 +80,6 @@ def test_console_selftest_prints_the_tally_last():
     completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--provider", "anthropic"],
                                capture_output=True, text=True, timeout=300)
     last = completed.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"selftest: killed (\d+)/\1, misattributed 0, false positives 0", last), last
+    assert re.fullmatch(r"selftest: killed (\d+)/\1, misattributed 0, false positives 0, "
+                        r"requirements never failed 0", last), last
     assert completed.returncode == 0

@@ -51,6 +51,8 @@ FAULTS = {f.name: f for f in [
     _f("created-by-not-uuid", "returns created_by as a user name", "response.created_by"),
     _f("updated-by-not-uuid", "returns updated_by as a user name", "response.updated_by"),
     _f("workspace-type-not-stored", "always answers single_user", "workspace_type.echoed", "response.workspace_type"),
+    _f("workspace-type-as-label", "answers workspace_type as a display label ('Single User')",
+       "response.workspace_type", "workspace_type.echoed"),
     _f("identifier-lowercased", "lower-cases the identifier", "identifier.echoed"),
     _f("identifier-renamed", "returns the identifier as slug", "response.identifier", "identifier.echoed"),
     _f("name-trimmed", "trims the name", "name.echoed"),
@@ -201,7 +203,9 @@ def _workspace(body: dict, b: Behaviour) -> dict:
         "identifier": body["identifier"].lower() if b.has("identifier-lowercased") else body["identifier"],
         "name": body["name"].strip() if b.has("name-trimmed") else body["name"],
         "owner_id": owner.upper().replace("-", "") if b.has("owner-id-uppercase") else owner,
-        "workspace_type": "single_user" if b.has("workspace-type-not-stored") else body["workspace_type"],
+        "workspace_type": "single_user" if b.has("workspace-type-not-stored")
+        else body["workspace_type"].replace("_", " ").title() if b.has("workspace-type-as-label")
+        else body["workspace_type"],
         "created_at": "2023-05-06T00:00:00Z" if b.has("created-at-stale") else now,
         "updated_at": now,
         "created_by": "admin" if b.has("created-by-not-uuid") else CALLER,

@@ -1,0 +1,116 @@
+"""The suite against implementations it did not write: each written from the provider's page
+alone (tests/framework_targets/README.md), served on loopback, judged as a user runs the suite.
+
+A conformant one must come out CONFORMANT whatever reasonable choices it made where its page
+is silent; FastAPI's default validation handler (422 `{"detail": [...]}` echoing the input)
+must come out NOT CONFORMANT on exactly the requirements it breaks, every report whole and no
+traceback, even when what it echoes holds a lone surrogate.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import threading
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+import pytest
+
+from conformance.reference.serving import ServerThread
+
+from .conftest import failed_ids, run_suite
+
+CREDENTIAL = "framework-target-credential-5d1e"
+WACHT_FRONTEND_ORG = "org_456789123"
+WACHT_BACKEND_ORG = "123456789012345678"
+
+# What FastAPI's default handler breaks, for a page that documents 400 for a bad body.
+DEFAULT_HANDLER_BREAKS_400 = ("required", "type", "min-length", "max-length")
+
+
+@dataclass(frozen=True)
+class FrameworkTarget:
+    provider: str
+    module: str
+    mode: str | None = None            # None: the plain http.server target
+    organization: str | None = None    # the wacht targets' member organization
+    breaks: frozenset = field(default_factory=frozenset)  # requirement suffixes it fails
+
+    @property
+    def params(self) -> list[str]:
+        return ["--target-param", f"organization_id={self.organization}"] if self.organization else []
+
+
+def _default_handler_breaks(fields_: dict[str, tuple[str, ...]], *extra: str) -> frozenset:
+    return frozenset([f"{name}.{facet}" for name, facets in fields_.items() for facet in facets] + list(extra))
+
+
+TARGETS = {
+    "anthropic-fastapi": FrameworkTarget("anthropic", "anthropic_fastapi", "conformant"),
+    "anthropic-fastapi-default-handler": FrameworkTarget(
+        "anthropic", "anthropic_fastapi", "default",
+        breaks=_default_handler_breaks(
+            {"name": DEFAULT_HANDLER_BREAKS_400},
+            "error.body",                     # {"detail": [...]} is not Anthropic's error object
+            "request.unknown-fields",         # rejected, but with 422, which Anthropic does not use
+            "robustness.malformed-body",      # broken JSON gets 422; Anthropic's errors page: 400
+            "robustness.wrong-content-type",  # 422 again
+            # The default handler echoes the input; a lone surrogate in it cannot be encoded as
+            # UTF-8, and FastAPI answers 500: a real breach, found by the hand-picked probes.
+            "robustness.no-server-error",
+        )),
+    "orgo-fastapi": FrameworkTarget("orgo", "orgo_fastapi", "conformant"),
+    "orgo-fastapi-default-handler": FrameworkTarget(
+        "orgo", "orgo_fastapi", "default",
+        breaks=frozenset({"name.min-length"})),  # "400 — Name is empty" answered 422
+    "d3lay-http-server": FrameworkTarget("d3lay", "d3lay_plain"),
+    "wacht-frontend-fastapi": FrameworkTarget("wacht-frontend", "wacht_frontend_fastapi", "conformant",
+                                              WACHT_FRONTEND_ORG),
+    "wacht-backend-fastapi": FrameworkTarget("wacht-backend", "wacht_backend_fastapi", "conformant",
+                                             WACHT_BACKEND_ORG),
+}
+
+
+@pytest.fixture
+def framework_server():
+    stops = []
+
+    def serve(spec: FrameworkTarget) -> str:
+        module = importlib.import_module(f"tests.framework_targets.{spec.module}")
+        if spec.mode is None:
+            server = module.make_server(0, CREDENTIAL)
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            stops.append(server.shutdown)
+            root = f"http://127.0.0.1:{server.server_address[1]}"
+        else:
+            args = (CREDENTIAL, spec.organization) if spec.organization else (CREDENTIAL,)
+            thread = ServerThread(module.create_app(*args, mode=spec.mode))
+            root = thread.start()
+            stops.append(thread.stop)
+        return root + ("/api" if spec.provider == "orgo" else "")  # orgo's documented base has /api
+
+    yield serve
+    for stop in stops:
+        stop()
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_server, name):
+    spec = TARGETS[name]
+    url = framework_server(spec)
+    completed, verdicts = run_suite(tmp_path, "--provider", spec.provider, "--target-url", url, *spec.params,
+                                    env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
+    output = completed.stdout + completed.stderr
+    assert "Traceback" not in output, output[-3000:]
+    assert verdicts is not None, output[-3000:]
+    expected = {f"{spec.provider}.{suffix}" for suffix in spec.breaks}
+    assert failed_ids(verdicts) == expected, output[-4000:]
+    if expected:
+        assert (completed.returncode, verdicts["verdict"]) == (1, "NOT CONFORMANT"), output[-3000:]
+    else:
+        assert (completed.returncode, verdicts["verdict"]) == (0, "CONFORMANT"), output[-3000:]
+    reports = tmp_path / "run" / "reports"
+    json.loads((reports / f"{spec.provider}.json").read_text(encoding="utf-8"))
+    ET.parse(reports / f"{spec.provider}.junit.xml")
+    assert (reports / f"{spec.provider}.html").stat().st_size > 10_000

@@ -1,9 +1,7 @@
 """Valid request bodies built from the request schema, with per-run unique names."""
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timezone
-
+from . import formats
 from .catalog import request_properties
 
 
@@ -18,13 +16,9 @@ def valid_value(target, field: str, schema: dict):
         return schema["enum"][0]
     if "examples" in schema:
         return schema["examples"][0]
-    fmt = schema.get("format")
-    if fmt == "uuid":
-        return str(uuid.uuid4())
-    if fmt == "date-time":
-        return datetime.now(timezone.utc).isoformat()
-    if fmt == "uint64":
-        return "1"
+    fmt = formats.known(schema.get("format"))
+    if fmt:
+        return fmt.fresh()
     kind = schema.get("type", "string")
     kind = kind[0] if isinstance(kind, list) else kind
     return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}.get(

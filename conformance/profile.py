@@ -10,23 +10,11 @@ from pathlib import Path
 import jsonschema
 from jsonschema import Draft202012Validator
 
-BUILTIN = ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend")
-UINT64_MAX = 2**64 - 1
+from .formats import CHECKER as FORMATS
 
 
 class ProfileError(ValueError):
     """The named profile does not exist or is not well formed."""
-
-
-FORMATS = jsonschema.FormatChecker()
-
-
-@FORMATS.checks("uint64", raises=())
-def _is_uint64(value) -> bool:
-    # wacht-backend documents organization_id as string<uint64>: decimal digits, no sign.
-    if not isinstance(value, str):
-        return True
-    return value.isascii() and value.isdigit() and int(value) <= UINT64_MAX
 
 
 @dataclass
@@ -154,6 +142,15 @@ def _validators(profile: Profile) -> dict:
 
 def builtin_directory() -> Path:
     return Path(str(resources.files("conformance.schemas")))
+
+
+def builtin() -> tuple[str, ...]:
+    """The bundled providers: every folder of `schemas/` that holds a profile.json."""
+    return tuple(sorted(entry.name for entry in builtin_directory().iterdir()
+                        if (entry / "profile.json").is_file()))
+
+
+BUILTIN = builtin()
 
 
 @functools.lru_cache(maxsize=None)

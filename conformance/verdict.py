@@ -100,14 +100,6 @@ class ProbeResult:
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
-    def verdict_for(self, requirement: str) -> str:
-        """This probe's verdict on one requirement it touches."""
-        if self.status in (ERROR, NOT_RUN):
-            return self.status
-        if any(f["requirement"] == requirement for f in self.findings):
-            return FAIL
-        return PASS
-
 
 def worst(verdicts) -> str:
     verdicts = list(verdicts)

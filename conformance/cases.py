@@ -207,9 +207,22 @@ def hostile_strings(profile: Profile) -> list[Case]:
     values = {"nul": "conformance\u0000nul"}
     if profile.primary_encoding == "json":
         values["lone-surrogate"] = "conformance\ud800surrogate"
-    field_ = profile.tagged_fields[0] if profile.tagged_fields else None
+    field_ = _free_text_field(profile)
+    if field_ is None:
+        return []  # no string field to carry them
     rid = f"{profile.key}.robustness.no-server-error"
     return [Case(label, rid, field_, {"value": value}) for label, value in values.items()]
+
+
+def _free_text_field(profile: Profile) -> str | None:
+    """Where hostile text goes: the first tagged (name-like) field, else the first plain string."""
+    if profile.tagged_fields:
+        return profile.tagged_fields[0]
+    for name, schema in request_properties(profile).items():
+        if schema.get("type") == "string" and not ({"enum", "format", "x-file"} & schema.keys()) \
+                and name not in profile.param_fields:
+            return name
+    return None
 
 
 LONE_SURROGATE = "lone-surrogate"  # a break that is valid JSON text: it must only never 5xx

@@ -21,8 +21,14 @@ def valid_value(target, field: str, schema: dict):
         return fmt.fresh()
     kind = schema.get("type", "string")
     kind = kind[0] if isinstance(kind, list) else kind
-    return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}.get(
-        kind, f"{target.names.tag()} {field}")
+    if kind != "string":
+        return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}.get(kind)
+    text = f"{target.names.tag()} {field}"
+    # A page's length limits hold for every string field, not only the tagged (name-like) ones.
+    if len(text) > schema.get("maxLength", len(text)) or len(text) < schema.get("minLength", 0):
+        return target.names.of_length(min(max(len(text), schema.get("minLength", 0)),
+                                          schema.get("maxLength", len(text))))
+    return text
 
 
 def baseline(target, *, full: bool = True, omit=(), **overrides) -> dict:

@@ -172,9 +172,23 @@ def load(name_or_path: str) -> Profile:
         }
         for name, schema in schemas.items():
             Draft202012Validator.check_schema(schema)
+        _check_mechanisms(data)
     except (OSError, ValueError, KeyError, jsonschema.SchemaError) as exc:
         raise ProfileError(f"profile {str(directory)!r} is not well formed: {exc}") from None
     return Profile(key=data["key"], directory=str(directory), data=data, schemas=schemas)
+
+
+def _check_mechanisms(data: dict) -> None:
+    """The auth placement and body encodings a profile names must be registered in client.py."""
+    from .client import AUTH_PLACEMENTS, ENCODINGS
+
+    if data["auth"]["in"] not in AUTH_PLACEMENTS:
+        raise ValueError(f"auth.in {data['auth']['in']!r} is not a known placement "
+                         f"({', '.join(AUTH_PLACEMENTS)}; a new one is registered with @auth_placement)")
+    for name in data["encodings"]:
+        if name not in ENCODINGS:
+            raise ValueError(f"encoding {name!r} is not a known body encoding "
+                             f"({', '.join(ENCODINGS)}; a new one is registered with @body_encoding)")
 
 
 ABSENT = "(absent)"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from conformance import cases, client, formats, generation
 from conformance.client import Body, Budget, Target
-from conformance.profile import FORMATS, load
+from conformance.profile import FORMATS, ProfileError, load
 
 
 @pytest.fixture
@@ -98,9 +98,9 @@ def test_a_registered_body_encoding_is_used(tmp_path, registered):
     assert seen[0].content == b"name=a+b"
 
 
-def test_an_unregistered_auth_placement_is_named(tmp_path):
+def test_an_unregistered_auth_placement_is_one_clear_sentence_at_load(tmp_path):
     def nowhere(profile):
         profile["auth"]["in"] = "carrier-pigeon"
-    target = _target(_profile_with(tmp_path, edit_profile=nowhere), lambda request: httpx.Response(201))
-    with pytest.raises(ValueError, match="unknown auth placement 'carrier-pigeon': known are header, cookie"):
-        target.create({"name": "x"})
+    with pytest.raises(ProfileError, match="auth.in 'carrier-pigeon' is not a known placement "
+                                           r"\(header, cookie; a new one is registered with @auth_placement\)"):
+        _profile_with(tmp_path, edit_profile=nowhere)

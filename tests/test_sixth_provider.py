@@ -17,7 +17,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from conformance.profile import FORMATS, load
-from conformance.reference.serving import ServerThread
 
 from .conftest import SECRET, failed_ids, run_suite
 
@@ -92,26 +91,12 @@ def spaces_app(credential: str, auth_status: int = 401) -> Starlette:
     return Starlette(routes=[Route("/v1/spaces", create, methods=["POST"])])
 
 
-@pytest.fixture
-def spaces_server():
-    started = []
-
-    def serve(auth_status: int = 401) -> str:
-        server = ServerThread(spaces_app(SECRET, auth_status))
-        started.append(server)
-        return server.start()
-
-    yield serve
-    for server in started:
-        server.stop()
-
-
 @pytest.mark.slow
-def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, spaces_server):
+def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, loopback_app):
     directory = write_provider(tmp_path / "spaces")
     assert load(directory).key == "spaces"
 
-    url = spaces_server()
+    url = loopback_app(spaces_app(SECRET))
     completed, verdicts = run_suite(tmp_path / "conformant", "--provider", directory, "--target-url", url,
                                     "--examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
@@ -123,7 +108,7 @@ def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, spaces_se
     assert verdicts["verdict"] == "CONFORMANT"
 
     # The same app, but it refuses a missing or wrong key with 403 where the page says 401.
-    url = spaces_server(auth_status=403)
+    url = loopback_app(spaces_app(SECRET, auth_status=403))
     completed, verdicts = run_suite(tmp_path / "broken", "--provider", directory, "--target-url", url,
                                     "--examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 1, completed.stdout[-3000:] + completed.stderr[-3000:]

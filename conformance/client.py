@@ -174,12 +174,18 @@ class Credentials:
 AUTH_PLACEMENTS: dict[str, Callable[[Credentials, str, str], None]] = {}
 
 
-def auth_placement(name: str):
-    """Register a way of placing the credential, e.g. `@auth_placement("query")`."""
-    def register(place):
-        AUTH_PLACEMENTS[name] = place
-        return place
-    return register
+def _registry_decorator(table: dict):
+    """`@decorator(name)` files the decorated function in `table` under `name`."""
+    def by_name(name: str):
+        def register(function):
+            table[name] = function
+            return function
+        return register
+    return by_name
+
+
+# Register a way of placing the credential, e.g. `@auth_placement("query")`.
+auth_placement = _registry_decorator(AUTH_PLACEMENTS)
 
 
 @auth_placement("header")
@@ -203,12 +209,8 @@ class Body:
 ENCODINGS: dict[str, Callable[[object, dict], Body]] = {}
 
 
-def body_encoding(name: str):
-    """Register a request body encoding, e.g. `@body_encoding("urlencoded")`."""
-    def register(encode):
-        ENCODINGS[name] = encode
-        return encode
-    return register
+# Register a request body encoding, e.g. `@body_encoding("urlencoded")`.
+body_encoding = _registry_decorator(ENCODINGS)
 
 
 @body_encoding("json")

@@ -16,12 +16,14 @@ from conformance.profile import FORMATS, ProfileError, load
 
 
 @pytest.fixture
-def registered(monkeypatch):
+def registered():
     """Registries restored after the test, so a test's format or placement does not leak."""
-    monkeypatch.setattr(formats, "REGISTRY", dict(formats.REGISTRY))
-    monkeypatch.setattr(FORMATS, "checkers", dict(FORMATS.checkers))
-    monkeypatch.setattr(client, "AUTH_PLACEMENTS", dict(client.AUTH_PLACEMENTS))
-    monkeypatch.setattr(client, "ENCODINGS", dict(client.ENCODINGS))
+    tables = [formats.REGISTRY, FORMATS.checkers, client.AUTH_PLACEMENTS, client.ENCODINGS]
+    saved = [dict(table) for table in tables]
+    yield
+    for table, contents in zip(tables, saved):
+        table.clear()
+        table.update(contents)
 
 
 def _profile_with(tmp_path, edit_profile=None, edit_request=None):

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from conformance import exitcodes
 from conformance.profile import FORMATS, load
 
 from .conftest import SECRET, failed_ids, run_suite
@@ -95,6 +96,11 @@ def spaces_app(credential: str, auth_status: int = 401) -> Starlette:
 def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, loopback_app):
     directory = write_provider(tmp_path / "spaces")
     assert load(directory).key == "spaces"
+
+    # No reference server by the naming convention: one sentence, not a crash.
+    completed, _ = run_suite(tmp_path / "no-server", "--provider", directory)
+    assert completed.returncode == exitcodes.USAGE
+    assert "there is no bundled reference server for 'spaces': give --target-url" in completed.stderr
 
     url = loopback_app(spaces_app(SECRET))
     completed, verdicts = run_suite(tmp_path / "conformant", "--provider", directory, "--target-url", url,

@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 CREDENTIAL = "bench-credential-not-a-secret"
-PROVIDERS = ["anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend"]
 
 
 # -- the recording server (this file re-run with --serve) ------------------------------------
@@ -226,9 +225,11 @@ def median_of(runs: list[dict]) -> dict:
 
 
 def main(argv=None) -> int:
+    from conformance.profile import BUILTIN  # the bundled providers, found in schemas/
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--provider", action="append", choices=PROVIDERS)
+    parser.add_argument("--provider", action="append", choices=BUILTIN)
     parser.add_argument("--no-selftest", action="store_true")
     parser.add_argument("--json", help="write the results here too")
     parser.add_argument("--serve", nargs=3, metavar=("PROVIDER", "PORT", "LOG"), help=argparse.SUPPRESS)
@@ -240,7 +241,7 @@ def main(argv=None) -> int:
                            "platform": platform.platform()}, "repeat": args.repeat, "providers": {}}
     with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
         workdir = Path(tmp)
-        keys = args.provider or PROVIDERS
+        keys = args.provider or list(BUILTIN)
         pytest_s = pytest_per_test(workdir)
         hypothesis_s = {key: hypothesis_per_example(key) for key in keys}
         results["floors"] = {"pytest_per_test_ms": round(pytest_s * 1000, 3),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field as _field
 
+from . import formats
 from .catalog import by_id, request_properties
 from .profile import Profile
 
@@ -25,13 +26,6 @@ ABOVE_MAX_FILLERS = {
 }
 WRONG_TYPE = {"string": 12345, "integer": "1", "number": "1.5", "boolean": "true",
               "array": {"not": "an array"}, "object": ["not", "an", "object"]}
-BAD_FORMATS = {
-    "uuid": ["not-a-uuid", "3fa85f64-5717-4562-b3fc-2c963f66afa", "3fa85f64x5717x4562xb3fcx2c963f66afa6"],
-    "uint64": ["abc", "-1", "18446744073709551616", "12.5"],
-    "date-time": ["yesterday", "2024-13-45T25:61:00Z"],
-}
-GOOD_FORMATS = {"uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "uint64": "18446744073709551615",
-                "date-time": "2024-01-15T10:30:00Z"}
 
 
 @dataclass
@@ -160,17 +154,18 @@ def undocumented_enum_values(profile):
 def good_formats(profile):
     out = []
     for name, schema in request_properties(profile).items():
-        fmt = schema.get("format")
-        if fmt in GOOD_FORMATS and name not in profile.param_fields:
-            out.append(Case(f"{name}-{fmt}", f"{profile.key}.{name}.format", name,
-                            {"value": GOOD_FORMATS[fmt]}))
+        fmt = formats.known(schema.get("format"))
+        if fmt and name not in profile.param_fields:
+            out.append(Case(f"{name}-{fmt.name}", f"{profile.key}.{name}.format", name,
+                            {"value": fmt.good}))
     return out
 
 
 def bad_formats(profile):
     out = []
     for name, schema in request_properties(profile).items():
-        for i, value in enumerate(BAD_FORMATS.get(schema.get("format"), [])):
+        fmt = formats.known(schema.get("format"))
+        for i, value in enumerate(fmt.bad if fmt else ()):
             out.append(Case(f"{name}-{i}", f"{profile.key}.{name}.format", name, {"value": value}))
     return out
 
@@ -212,9 +207,22 @@ def hostile_strings(profile: Profile) -> list[Case]:
     values = {"nul": "conformance\u0000nul"}
     if profile.primary_encoding == "json":
         values["lone-surrogate"] = "conformance\ud800surrogate"
-    field_ = profile.tagged_fields[0] if profile.tagged_fields else None
+    field_ = _free_text_field(profile)
+    if field_ is None:
+        return []  # no string field to carry them
     rid = f"{profile.key}.robustness.no-server-error"
     return [Case(label, rid, field_, {"value": value}) for label, value in values.items()]
+
+
+def _free_text_field(profile: Profile) -> str | None:
+    """Where hostile text goes: the first tagged (name-like) field, else the first plain string."""
+    if profile.tagged_fields:
+        return profile.tagged_fields[0]
+    for name, schema in request_properties(profile).items():
+        if schema.get("type") == "string" and not ({"enum", "format", "x-file"} & schema.keys()) \
+                and name not in profile.param_fields:
+            return name
+    return None
 
 
 LONE_SURROGATE = "lone-surrogate"  # a break that is valid JSON text: it must only never 5xx
@@ -238,7 +246,7 @@ def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
         out.append(("too-short", f"{k}.{field}.min-length"))
     if "enum" in schema:
         out.append(("off-enum", f"{k}.{field}.enum"))
-    if schema.get("format") in ("uuid", "uint64", "date-time"):
+    if formats.known(schema.get("format")):
         out.append(("bad-format", f"{k}.{field}.format"))
     if json_body and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
         out.append((LONE_SURROGATE, f"{k}.robustness.no-server-error"))

@@ -11,7 +11,8 @@ import json
 import threading
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 import httpx
 
@@ -59,10 +60,6 @@ class Budget:
                 handle.write(str(spent + 1))
                 handle.truncate()
             return spent
-
-    @property
-    def left(self) -> int | None:
-        return None if self.limit is None else self.limit - self.sent
 
 
 class Slots:
@@ -165,6 +162,72 @@ def encode_json(payload) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
 
 
+@dataclass
+class Credentials:
+    """Where an auth placement may put the credential: headers, cookies, query parameters."""
+
+    headers: dict
+    cookies: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+
+# The profile's `auth.in` names one of these: (credentials, auth.name, value) -> None.
+AUTH_PLACEMENTS: dict[str, Callable[[Credentials, str, str], None]] = {}
+
+
+def _registry_decorator(table: dict):
+    """`@decorator(name)` files the decorated function in `table` under `name`."""
+    def by_name(name: str):
+        def register(function):
+            table[name] = function
+            return function
+        return register
+    return by_name
+
+
+# Register a way of placing the credential, e.g. `@auth_placement("query")`.
+auth_placement = _registry_decorator(AUTH_PLACEMENTS)
+
+
+@auth_placement("header")
+def _in_header(credentials: Credentials, name: str, value: str) -> None:
+    credentials.headers[name] = value
+
+
+@auth_placement("cookie")
+def _in_cookie(credentials: Credentials, name: str, value: str) -> None:
+    credentials.cookies[name] = value
+
+
+@dataclass
+class Body:
+    content: bytes
+    media_type: str
+    form_fields: list[tuple[str, str]] | None = None  # a form, shown and replayed field by field
+
+
+# The profile's `encodings` keys name these: (payload, files) -> Body.
+ENCODINGS: dict[str, Callable[[object, dict], Body]] = {}
+
+
+# Register a request body encoding, e.g. `@body_encoding("urlencoded")`.
+body_encoding = _registry_decorator(ENCODINGS)
+
+
+@body_encoding("json")
+def _json_body(payload, files: dict) -> Body:
+    return Body(encode_json(payload), "application/json")
+
+
+@body_encoding("multipart")
+def _multipart_body(payload, files: dict) -> Body:
+    fields = _form_fields(payload)
+    # Encoded here, not by httpx: httpx sends a form without a file part as
+    # application/x-www-form-urlencoded, which is not the documented encoding.
+    media_type, content = encode_multipart(fields, files)
+    return Body(content, media_type, fields)
+
+
 class Target:
     def __init__(self, profile: Profile, base_url: str, credential: str | None,
                  params: dict[str, str], *, run_id: str, budget: Budget,
@@ -186,7 +249,6 @@ class Target:
         self.breaker = Breaker()
         self.transcript: list[Exchange] = []
         self.observations = []
-        self.all_exchanges = 0
         self._shared_creates: dict[str, Exchange] = {}
         self._http = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport,
                                   headers={"user-agent": "workspace-conformance"})
@@ -226,7 +288,7 @@ class Target:
 
         cached = self._shared_creates.get(kind)
         if cached is None:
-            cached = self.create(baseline(self, full=full), files=self.default_files(), note=f"{kind} create")
+            cached = self.create(baseline(self, full=full), note=f"{kind} create")
             self._shared_creates[kind] = cached
             return cached
         shared = copy.copy(cached)
@@ -235,10 +297,6 @@ class Target:
         self.transcript.append(shared)
         return cached
 
-    def default_files(self):
-        """File parts the profile documents as optional are left out of the baseline."""
-        return None
-
     # -- sending ------------------------------------------------------------------
     def create(self, payload=None, *, files=None, auth: str = "valid", headers=None,
                raw: bytes | None = None, content_type: str | None = None,
@@ -246,26 +304,17 @@ class Target:
         encoding = encoding or self.profile.primary_encoding
         request_headers = dict(self.profile.data.get("headers", {}))
         request_headers.update(headers or {})
-        cookies = {}
-        self._apply_auth(auth, request_headers, cookies)
-        multipart_fields = None
+        credentials = self._apply_auth(auth, request_headers)
         if raw is not None:
-            body_kwargs = {"content": raw}
-            request_headers["content-type"] = content_type or "application/json"
-        elif encoding == "multipart":
-            multipart_fields = _form_fields(payload)
-            # Encoded here, not by httpx: httpx sends a form without a file part as
-            # application/x-www-form-urlencoded, which is not the documented encoding.
-            form_type, form_body = encode_multipart(multipart_fields, files or {})
-            body_kwargs = {"content": form_body}
-            request_headers["content-type"] = form_type
+            body = Body(raw, content_type or "application/json")
+        elif encoding in ENCODINGS:
+            body = ENCODINGS[encoding](payload, files or {})
         else:
-            body_kwargs = {"content": encode_json(payload)}
-            request_headers["content-type"] = content_type or "application/json"
-        if cookies:
-            request_headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        request = self._http.build_request(self.profile.method, self.url, headers=request_headers, **body_kwargs)
-        body_text = self._describe_body(request, multipart_fields, files)
+            raise ValueError(f"unknown body encoding {encoding!r}: known are {', '.join(ENCODINGS)}")
+        request_headers["content-type"] = body.media_type
+        request = self._http.build_request(self.profile.method, self.url, headers=request_headers,
+                                           params=credentials.params or None, content=body.content)
+        body_text = self._describe_body(request, body.form_fields, files)
         shown_headers = self.redactor.headers(request.headers.items(), response=False)
         exchange = Exchange(
             method=request.method, url=self.redactor.url(str(request.url)),
@@ -273,9 +322,9 @@ class Target:
         )
         exchange.curl = curl_command(
             request.method, exchange.url, shown_headers,
-            None if multipart_fields is not None else exchange.request_body,
-            multipart=None if multipart_fields is None else
-            [(k, self.redactor.text(v)) for k, v in multipart_fields]
+            None if body.form_fields is not None else exchange.request_body,
+            multipart=None if body.form_fields is None else
+            [(k, self.redactor.text(v)) for k, v in body.form_fields]
             + [(k, "@" + (f[0] or "file")) for k, f in (files or {}).items()],
         )
         self.transcript.append(exchange)
@@ -284,11 +333,10 @@ class Target:
 
     def call(self, method: str, path: str, *, note: str = "") -> Exchange:
         """A bodiless request to another documented path (e.g. archive), same bounds and auth."""
-        headers, cookies = {}, {}
-        self._apply_auth("valid", headers, cookies)
-        if cookies:
-            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        request = self._http.build_request(method, self.base_url + path, headers=headers)
+        headers = {}
+        credentials = self._apply_auth("valid", headers)
+        request = self._http.build_request(method, self.base_url + path, headers=headers,
+                                           params=credentials.params or None)
         shown = self.redactor.headers(request.headers.items(), response=False)
         exchange = Exchange(method=method, url=self.redactor.url(str(request.url)), request_headers=shown,
                             request_body="", note=note)
@@ -297,18 +345,21 @@ class Target:
         self._send(request, exchange)
         return exchange
 
-    def _apply_auth(self, auth: str, headers: dict, cookies: dict) -> None:
+    def _apply_auth(self, auth: str, headers: dict) -> "Credentials":
+        """Place the credential (valid, wrong or missing) where the profile's `auth.in` says."""
+        credentials = Credentials(headers)
         if auth == "missing" or not self.credential:
-            return
+            return credentials
         secret = self.credential if auth == "valid" else "conformance-wrong-credential-0000"
         scheme = self.profile.auth
         value = f"{scheme['scheme']} {secret}" if scheme.get("scheme") else secret
-        if scheme["in"] == "header":
-            headers[scheme["name"]] = value
-        elif scheme["in"] == "cookie":
-            cookies[scheme["name"]] = value
-        else:
-            raise ValueError(f"unknown auth placement {scheme['in']!r}")
+        place = AUTH_PLACEMENTS.get(scheme["in"])
+        if place is None:
+            raise ValueError(f"unknown auth placement {scheme['in']!r}: known are {', '.join(AUTH_PLACEMENTS)}")
+        place(credentials, scheme["name"], value)
+        if credentials.cookies:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in credentials.cookies.items())
+        return credentials
 
     def _describe_body(self, request: httpx.Request, fields, files) -> str:
         if fields is None:
@@ -324,7 +375,6 @@ class Target:
             raise DryRun("dry run: the request was listed, not sent")
         for attempt in range(MAX_RETRIES + 1):
             self.budget.take()
-            self.all_exchanges += 1
             started = time.perf_counter()
             try:
                 with self.slots:

@@ -7,14 +7,3 @@ USAGE = 4           # pytest's own: a wrong option
 NO_TESTS = 5        # pytest's own: nothing collected
 UNREACHABLE = 6     # the target could not be reached (refused, DNS, TLS, timeout)
 INCOMPLETE = 7      # no requirement failed, but some could not be checked (errors, budget spent)
-
-MEANING = {
-    OK: "every gating requirement held",
-    NOT_CONFORMANT: "a gating requirement failed",
-    INTERRUPTED: "the run was interrupted",
-    INTERNAL: "internal error",
-    USAGE: "usage error",
-    NO_TESTS: "no probe was collected",
-    UNREACHABLE: "the target could not be reached",
-    INCOMPLETE: "some requirements could not be checked",
-}

@@ -69,7 +69,7 @@ class GeneratedRun:
 
     def send(self, body):
         self.sent += 1
-        return self.target.create(body, files=self.target.default_files(), note=f"generated: {self.label}")
+        return self.target.create(body, note=f"generated: {self.label}")
 
     def _judged(self, drawn):
         key = json.dumps(drawn, sort_keys=True, default=repr)  # ASCII escapes keep surrogates apart

@@ -14,7 +14,8 @@ import string
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from .cases import GOOD_FORMATS, LONE_SURROGATE, mutations
+from . import formats
+from .cases import LONE_SURROGATE, mutations
 from .catalog import request_properties
 from .profile import FORMATS, Profile
 
@@ -33,11 +34,6 @@ _DIRECTION_MARKS = st.sampled_from("\u200e\u200f\u202e")  # left-to-right, right
 _ASTRAL = st.characters(min_codepoint=0x10000, codec="utf-8", include_characters=_PLAIN)
 _CONTROL = st.characters(categories=["Cc"], exclude_characters="\x00")
 
-_CUSTOM_FORMATS = {
-    "uint64": st.integers(min_value=0, max_value=2**64 - 1).map(str),
-    # hypothesis-jsonschema leaves `uuid` (new in 2019-09) unconstrained; any version will do.
-    "uuid": st.uuids(version=None).map(str),
-}
 _WRONG_TYPES = {
     # Containers, booleans and floats: the hand-picked probe only sends an integer.
     "string": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
@@ -75,7 +71,7 @@ def _field_strategy(schema: dict, required: bool):
     if _free_text(schema):
         # An empty required string is a reading call the pages do not make: not generated.
         return text_values(schema.get("minLength", 1 if required else 0), schema.get("maxLength"))
-    return from_schema(_strip_annotations(schema), custom_formats=_CUSTOM_FORMATS)
+    return from_schema(_strip_annotations(schema), custom_formats=formats.custom_strategies())
 
 
 def _strip_annotations(node):
@@ -127,8 +123,8 @@ def _plain_body(profile: Profile) -> dict:
             continue
         if "enum" in schema:
             plain[name] = schema["enum"][0]
-        elif schema.get("format") in GOOD_FORMATS:
-            plain[name] = GOOD_FORMATS[schema["format"]]
+        elif formats.known(schema.get("format")):
+            plain[name] = formats.known(schema["format"]).good
         elif "examples" in schema:
             plain[name] = schema["examples"][0]
         else:

@@ -1,9 +1,7 @@
 """Valid request bodies built from the request schema, with per-run unique names."""
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timezone
-
+from . import formats
 from .catalog import request_properties
 
 
@@ -18,17 +16,19 @@ def valid_value(target, field: str, schema: dict):
         return schema["enum"][0]
     if "examples" in schema:
         return schema["examples"][0]
-    fmt = schema.get("format")
-    if fmt == "uuid":
-        return str(uuid.uuid4())
-    if fmt == "date-time":
-        return datetime.now(timezone.utc).isoformat()
-    if fmt == "uint64":
-        return "1"
+    fmt = formats.known(schema.get("format"))
+    if fmt:
+        return fmt.fresh()
     kind = schema.get("type", "string")
     kind = kind[0] if isinstance(kind, list) else kind
-    return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}.get(
-        kind, f"{target.names.tag()} {field}")
+    if kind != "string":
+        return {"integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}.get(kind)
+    text = f"{target.names.tag()} {field}"
+    # A page's length limits hold for every string field, not only the tagged (name-like) ones.
+    if len(text) > schema.get("maxLength", len(text)) or len(text) < schema.get("minLength", 0):
+        return target.names.of_length(min(max(len(text), schema.get("minLength", 0)),
+                                          schema.get("maxLength", len(text))))
+    return text
 
 
 def baseline(target, *, full: bool = True, omit=(), **overrides) -> dict:

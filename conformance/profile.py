@@ -10,23 +10,11 @@ from pathlib import Path
 import jsonschema
 from jsonschema import Draft202012Validator
 
-BUILTIN = ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend")
-UINT64_MAX = 2**64 - 1
+from .formats import CHECKER as FORMATS
 
 
 class ProfileError(ValueError):
     """The named profile does not exist or is not well formed."""
-
-
-FORMATS = jsonschema.FormatChecker()
-
-
-@FORMATS.checks("uint64", raises=())
-def _is_uint64(value) -> bool:
-    # wacht-backend documents organization_id as string<uint64>: decimal digits, no sign.
-    if not isinstance(value, str):
-        return True
-    return value.isascii() and value.isdigit() and int(value) <= UINT64_MAX
 
 
 @dataclass
@@ -156,6 +144,15 @@ def builtin_directory() -> Path:
     return Path(str(resources.files("conformance.schemas")))
 
 
+def builtin() -> tuple[str, ...]:
+    """The bundled providers: every folder of `schemas/` that holds a profile.json."""
+    return tuple(sorted(entry.name for entry in builtin_directory().iterdir()
+                        if (entry / "profile.json").is_file()))
+
+
+BUILTIN = builtin()
+
+
 @functools.lru_cache(maxsize=None)
 def load(name_or_path: str) -> Profile:
     """Load a built-in provider by key, or a profile directory by path."""
@@ -175,9 +172,23 @@ def load(name_or_path: str) -> Profile:
         }
         for name, schema in schemas.items():
             Draft202012Validator.check_schema(schema)
+        _check_mechanisms(data)
     except (OSError, ValueError, KeyError, jsonschema.SchemaError) as exc:
         raise ProfileError(f"profile {str(directory)!r} is not well formed: {exc}") from None
     return Profile(key=data["key"], directory=str(directory), data=data, schemas=schemas)
+
+
+def _check_mechanisms(data: dict) -> None:
+    """The auth placement and body encodings a profile names must be registered in client.py."""
+    from .client import AUTH_PLACEMENTS, ENCODINGS
+
+    if data["auth"]["in"] not in AUTH_PLACEMENTS:
+        raise ValueError(f"auth.in {data['auth']['in']!r} is not a known placement "
+                         f"({', '.join(AUTH_PLACEMENTS)}; a new one is registered with @auth_placement)")
+    for name in data["encodings"]:
+        if name not in ENCODINGS:
+            raise ValueError(f"encoding {name!r} is not a known body encoding "
+                             f"({', '.join(ENCODINGS)}; a new one is registered with @body_encoding)")
 
 
 ABSENT = "(absent)"

@@ -2,7 +2,6 @@
 validated once, with one clear sentence for anything wrong."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -120,7 +119,3 @@ def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = Fa
             spec = profile.target_params[missing[0]]
             raise SettingsError(f"{profile.key} needs --target-param {missing[0]}=<{spec['description']}>")
     return settings
-
-
-def from_environment(name: str) -> str | None:
-    return os.environ.get(name) or None

@@ -65,7 +65,7 @@ def _schema_text(schema: dict) -> str:
 @probe(cases.echo_fields)
 def test_submitted_value_is_echoed_exactly(target, case):
     value = _tricky_value(target, case.field, case["schema"])
-    exchange = target.create(baseline(target, **{case.field: value}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: value}))
     resource = expect_created(target, exchange, case.requirement, f"a create with an unusual `{case.field}` succeeds")
     returned = value_at(resource, case["pointer"])
     expect_equal(target, case.requirement, f"`{case.field}` is returned as submitted", value, returned, exchange)
@@ -94,7 +94,7 @@ def _tricky_value(target, field, schema):
 
 @probe(cases.per_field("default", "default"))
 def test_omitted_field_gets_documented_default(target, case):
-    exchange = target.create(baseline(target, omit=(case.field,)), files=target.default_files())
+    exchange = target.create(baseline(target, omit=(case.field,)))
     resource = expect_created(target, exchange, case.requirement, f"a create without `{case.field}` succeeds")
     pointer = target.profile.echo[case.field]
     returned = value_at(resource, pointer)
@@ -105,7 +105,7 @@ def test_omitted_field_gets_documented_default(target, case):
 @probe(cases.single("response.id-unique"))
 def test_each_create_returns_a_fresh_id(target, case):
     first = expect_created(target, target.baseline(), f"{target.profile.key}.response.success-status", "a valid create succeeds")
-    exchange = target.create(baseline(target), files=target.default_files())
+    exchange = target.create(baseline(target))
     second = expect_created(target, exchange, f"{target.profile.key}.response.success-status", "a valid create succeeds")
     if not isinstance(first, dict) or not isinstance(second, dict) or "id" not in second:
         fail(target, case.requirement, "each create has an id", "an `id`", describe(exchange), exchange)

@@ -19,7 +19,7 @@ def _with_length(target, case):
 
 @probe(cases.at_min_length)
 def test_length_at_minimum_is_accepted(target, case):
-    exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}))
     expect_created(target, exchange, case.requirement, f"`{case.field}` of {case['length']} characters is accepted")
 
 
@@ -31,7 +31,7 @@ def test_length_below_minimum_is_rejected(target, case):
 
 @probe(cases.at_max_length)
 def test_length_at_maximum_is_accepted(target, case):
-    exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}))
     expect_created(target, exchange, case.requirement,
                    f"`{case.field}` of {case['length']} characters ({case['label']}) is accepted")
 
@@ -45,7 +45,7 @@ def test_length_above_maximum_is_rejected(target, case):
 
 @probe(cases.enum_values)
 def test_documented_enum_value_is_accepted(target, case):
-    exchange = target.create(baseline(target, **{case.field: case["value"]}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: case["value"]}))
     expect_created(target, exchange, case.requirement, f"`{case.field}` = {case['value']!r} is accepted")
 
 
@@ -57,7 +57,7 @@ def test_undocumented_enum_value_is_rejected(target, case):
 
 @probe(cases.good_formats)
 def test_well_formed_value_is_accepted(target, case):
-    exchange = target.create(baseline(target, **{case.field: case["value"]}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: case["value"]}))
     expect_created(target, exchange, case.requirement, f"`{case.field}` = {case['value']!r} is accepted")
 
 

@@ -15,9 +15,9 @@ from .profile import resolve_pointer, value_at
 @probe(cases.rules_of_kind("unique"))
 def test_duplicate_value_is_rejected(target, case):
     body = baseline(target)
-    first = target.create(body, files=target.default_files())
+    first = target.create(body)
     expect_created(target, first, f"{target.profile.key}.response.success-status", "the first create succeeds")
-    second = target.create(dict(body), files=target.default_files())
+    second = target.create(dict(body))
     expect_rejected(target, second, case.requirement, f"a second workspace with the same `{case.field}` is rejected")
 
 
@@ -34,9 +34,9 @@ def test_value_the_caller_may_not_use_is_rejected(target, case):
 @probe(cases.rules_of_kind("header"))
 def test_documented_header_values_are_accepted(target, case):
     for value in case["enum"]:
-        exchange = target.create(baseline(target), headers={case["header"]: value}, files=target.default_files())
+        exchange = target.create(baseline(target), headers={case["header"]: value})
         expect_created(target, exchange, case.requirement, f"{case['header']}: {value} is accepted")
-    exchange = target.create(baseline(target), files=target.default_files(), note=f"without {case['header']}")
+    exchange = target.create(baseline(target), note=f"without {case['header']}")
     expect_created(target, exchange, case.requirement,
                    f"without {case['header']} the default {case['default']!r} applies")
 

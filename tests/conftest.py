@@ -1,54 +1,8 @@
-"""Shared helpers for the project's own tests: reference servers on loopback, and the suite
-run as a user runs it (a pytest subprocess from an empty directory)."""
+"""The shared fixtures (reference_server, raw_server) and the suite-running helpers live in
+the project's root conftest.py; the helpers are named here too, so that a test module imports
+them as `from .conftest import run_suite` whichever way pytest was started."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+from conftest import SECRET, failed_ids, run_suite, statuses
 
-import pytest
-
-from conformance.reference.serving import ServerThread, base_url, provider_app
-
-SECRET = "sk-conformance-SECRET-7f3a9c-do-not-leak"
-
-
-@pytest.fixture
-def reference_server():
-    """Start reference servers in this process: serve(key, fault=None, variant='default') -> base URL."""
-    started = []
-
-    def serve(key: str, fault: str | None = None, variant: str = "default", credential: str = SECRET) -> str:
-        server = ServerThread(provider_app(key, credential, fault, variant))
-        started.append(server)
-        return base_url(server.start(), key)
-
-    yield serve
-    for server in started:
-        server.stop()
-
-
-def run_suite(tmp_path: Path, *args: str, env: dict | None = None, timeout: float = 120):
-    """`python -m pytest --pyargs conformance ...` from an empty directory; returns the
-    completed process and the parsed <provider>.json verdicts (None when not written)."""
-    workdir = tmp_path / "run"
-    workdir.mkdir(parents=True, exist_ok=True)
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-    full_env.update(env or {})
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-         "--report-dir", str(workdir / "reports"), *args],
-        cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout)
-    reports = sorted((workdir / "reports").glob("*.json"))
-    verdicts = json.loads(reports[0].read_text()) if reports else None
-    return completed, verdicts
-
-
-def failed_ids(verdicts: dict) -> set[str]:
-    return {r["id"] for r in verdicts["requirements"] if r["status"] == "fail"}
-
-
-def statuses(verdicts: dict) -> dict[str, str]:
-    return {r["id"]: r["status"] for r in verdicts["requirements"]}
+__all__ = ["SECRET", "failed_ids", "run_suite", "statuses"]

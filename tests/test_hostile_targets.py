@@ -27,20 +27,6 @@ def _run(tmp_path, url, *extra):
     return completed, verdicts, elapsed
 
 
-@pytest.fixture
-def raw_server():
-    servers = []
-
-    def start(handler, host="127.0.0.1", read_first=True):
-        server = hostile.RawServer(handler, host, read_first)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
 @pytest.mark.parametrize("case, url_of, sentence", [
     ("refused", lambda raw: f"http://127.0.0.1:{_closed_port()}", "the connection was refused"),
     ("dns", lambda raw: "http://conformance-target.invalid", "could not be resolved"),

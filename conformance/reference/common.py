@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 DEMO_CREDENTIAL = "conformance-demo-credential"
 
@@ -88,10 +88,6 @@ class Store:
         with self._lock:
             self._db.execute("UPDATE workspaces SET doc = ? WHERE id = ?", (json.dumps(doc, ensure_ascii=False), doc["id"]))
 
-    def count(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM workspaces").fetchone()[0]
-
 
 def now_rfc3339() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -135,10 +131,6 @@ async def read_json_object(request: Request, *, media_types=("application/json",
 
 def json_response(body, status: int, *, media_type: str = "application/json") -> Response:
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=media_type)
-
-
-def server_error() -> JSONResponse:
-    return JSONResponse({"error": "internal server error"}, status_code=500)
 
 
 def string_length(text: str, unit: str) -> int:

@@ -1,0 +1,86 @@
+"""The project's shared test fixtures, for every test below this folder (pytest loads the
+rootdir's conftest.py first): reference servers and hostile targets on loopback, and the
+suite run as a user runs it (a pytest subprocess from an empty directory).
+
+Only fixtures and helpers live here, nothing that changes how pytest runs: the conformance
+suite itself, run from this folder, is not affected by it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SECRET = "sk-conformance-SECRET-7f3a9c-do-not-leak"
+
+
+@pytest.fixture
+def loopback_app():
+    """Serve ASGI apps in this process, each on a free loopback port: start(app) -> its URL."""
+    from conformance.reference.serving import ServerThread
+
+    started = []
+
+    def start(app) -> str:
+        server = ServerThread(app)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def reference_server(loopback_app):
+    """Start reference servers in this process: serve(key, fault=None, variant='default') -> base URL."""
+    from conformance.reference.serving import base_url, provider_app
+
+    def serve(key: str, fault: str | None = None, variant: str = "default", credential: str = SECRET) -> str:
+        return base_url(loopback_app(provider_app(key, credential, fault, variant)), key)
+
+    return serve
+
+
+@pytest.fixture
+def raw_server():
+    """Start hostile targets (tests/hostile.py): start(handler, host, read_first) -> RawServer."""
+    from tests import hostile
+
+    servers = []
+
+    def start(handler, host="127.0.0.1", read_first=True):
+        server = hostile.RawServer(handler, host, read_first)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def run_suite(tmp_path: Path, *args: str, env: dict | None = None, timeout: float = 120):
+    """`python -m pytest --pyargs conformance ...` from an empty directory; returns the
+    completed process and the parsed <provider>.json verdicts (None when not written)."""
+    workdir = tmp_path / "run"
+    workdir.mkdir(parents=True, exist_ok=True)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    full_env.update(env or {})
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
+         "--report-dir", str(workdir / "reports"), *args],
+        cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout)
+    reports = sorted((workdir / "reports").glob("*.json"))
+    verdicts = json.loads(reports[0].read_text()) if reports else None
+    return completed, verdicts
+
+
+def failed_ids(verdicts: dict) -> set[str]:
+    return {r["id"] for r in verdicts["requirements"] if r["status"] == "fail"}
+
+
+def statuses(verdicts: dict) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in verdicts["requirements"]}

@@ -16,6 +16,7 @@ import pytest
 
 from . import session as run_session
 from .catalog import MUST, SHOULD, by_id
+from .transcript import printable
 from .verdict import ERROR, FAIL, NOT_RUN, PASS
 
 OUTCOMES = (FAIL, ERROR, NOT_RUN, PASS)
@@ -55,10 +56,16 @@ class ConformanceHtml:
     @pytest.hookimpl
     def pytest_html_results_summary(self, prefix, summary, postfix, session):
         # pytest-html asks for the summary before our own sessionfinish has run: compute it here.
-        s = self.run.summarize(int(session.exitstatus))
-        redact = self.run.redactor.text
-        prefix.append(redact(f"<style>{_STYLE}</style>" + summary_html(s)))
-        postfix.append(redact(matrix_html(s) + evidence_html(s)))
+        try:
+            s = self.run.summarize(int(session.exitstatus))
+            redact = self.run.redactor.text
+            head, tail = f"<style>{_STYLE}</style>" + summary_html(s), matrix_html(s) + evidence_html(s)
+        except Exception as exc:  # noqa: BLE001 - pytest-html still writes its own table
+            self.run.writer_failed(None, "the HTML report's summary sections", exc)
+            head = tail = ""
+            redact = str
+        prefix.append(printable(redact(head)))
+        postfix.append(printable(redact(tail)))
 
     @pytest.hookimpl
     def pytest_html_results_table_header(self, cells):
@@ -93,7 +100,7 @@ def extras_for(result: dict) -> str | None:
         if finding.get("exchange") is not None and finding["exchange"] < len(result["exchanges"]):
             exchange = result["exchanges"][finding["exchange"]]
         parts.append(_finding_html(finding, exchange))
-    return "".join(parts)
+    return printable("".join(parts))
 
 
 # -- the static parts ------------------------------------------------------------------
@@ -113,6 +120,9 @@ def summary_html(s: dict) -> str:
         ("gate", f"fails on {'MUST and SHOULD' if s.get('fail_on') == 'should' else 'MUST'} requirements"),
     ]
     problem = f"<p class='wc-problem'><b>Incomplete:</b> {_e(s['problem'])}</p>" if s.get("problem") else ""
+    problem += "".join(f"<p class='wc-internal'><b>Internal error</b> (a bug of the suite, not a verdict on the "
+                       f"target; the traceback is in the JSON report): {_e(e['sentence'])}</p>"
+                       for e in s.get("internal_errors", []))
     return (
         "<section id='wc-summary'>"
         f"<div class='wc-verdict {_VERDICT_CLASS.get(s['verdict'], 'warn')}' id='wc-verdict'>{_e(s['verdict'])}</div>"
@@ -191,5 +201,5 @@ def _finding_html(finding: dict, exchange: dict | None) -> str:
 def _pretty(body: str) -> str:
     try:
         return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # not JSON, or nested too deep to re-indent
         return body

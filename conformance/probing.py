@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,7 +45,7 @@ def prepare_probes(functions, profile) -> None:
 def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     """Run one probe case and judge every exchange it made."""
     target.begin()
-    findings, status, message, unreachable = [], PASS, "", ""
+    findings, status, message, unreachable, crash_trace = [], PASS, "", "", ""
     created_before = len(target.created)
     started = time.perf_counter()
     try:
@@ -58,6 +59,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         status, message = problem.verdict, target.redactor.text(str(problem))
     except Exception as crash:  # a bug of ours, or a target answer we did not foresee
         status, message = ERROR, target.redactor.text(f"{type(crash).__name__}: {crash}")
+        crash_trace = target.redactor.text(traceback.format_exc())
     own = [(i, e) for i, e in enumerate(target.transcript) if not getattr(e, "shared", False)]
     judged, passive = passive_findings(target.profile, own, findings)
     findings = findings + passive
@@ -81,5 +83,6 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         duration=time.perf_counter() - started,
         unreachable=unreachable,
         created=target.created[created_before:],
+        traceback=crash_trace,
     )
 

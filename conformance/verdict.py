@@ -96,9 +96,13 @@ class ProbeResult:
     duration: float = 0.0
     unreachable: str = ""  # set when the target could not be reached at all
     created: list[str] = field(default_factory=list)  # ids of workspaces this probe created
+    traceback: str = ""  # a crash of the probe itself (a bug of ours), redacted, for a bug report
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        """The form every report and xdist carry: text a UTF-8 file cannot hold made printable."""
+        from .transcript import printable
+
+        return printable(dict(self.__dict__))
 
     def verdict_for(self, requirement: str) -> str:
         """This probe's verdict on one requirement it touches."""

@@ -199,7 +199,7 @@ def _finding_html(finding: dict, exchange: dict | None) -> str:
 
 
 def _pretty(body: str) -> str:
-    try:
-        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    try:  # re-parsing turns a "\\ud800" escape back into a lone surrogate: printable again
+        return printable(json.dumps(json.loads(body), indent=2, ensure_ascii=False))
     except (ValueError, TypeError, RecursionError):  # not JSON, or nested too deep to re-indent
         return body

@@ -135,7 +135,7 @@ def _clip(text: str) -> str:
 def curl_command(method: str, url: str, headers: dict[str, str], body: str | None,
                  multipart: list[tuple[str, str]] | None = None) -> str:
     """A shell line that replays the request; the credential stays in the environment."""
-    parts = ["curl", "-sS", "-X", method, shlex.quote(url)]
+    parts = ["curl", "-sS", "-X", shlex.quote(method), shlex.quote(url)]
     for name, value in headers.items():
         if name.lower() in ("content-length", "host", "accept-encoding", "connection", "user-agent"):
             continue

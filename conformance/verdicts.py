@@ -92,12 +92,12 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
         "format": FORMAT,
         "provider": profile.key,
         "profile": {"title": profile.title, "document": profile.document, "directory_name": Path(profile.directory).name},
-        **(meta or {}),
+        **printable(meta or {}),  # the target URL is the user's text: it may hold anything
         "fail_on": fail_on,
         "verdict": verdict,
         "exit_status": status,
         "complete": not (unreachable or interrupted) and all(r["status"] != NOT_RUN for r in rows),
-        "problem": unreachable or interrupted,
+        "problem": printable(unreachable or interrupted),
         "summary": counts,
         "requirements": rows,
         "probes": results,
@@ -114,7 +114,7 @@ def probe_crashes(results: list[dict]) -> list[dict]:
 def internal_error(where: str, what: str, trace: str) -> dict:
     """One internal error: one sentence for the console, the traceback for a bug report."""
     what = what if len(what) <= 200 else what[:200] + "…"
-    return {"where": where, "sentence": f"internal error in {where}: {what}", "traceback": trace}
+    return printable({"where": where, "sentence": f"internal error in {where}: {what}", "traceback": trace})
 
 
 def write_atomically(path: Path, text: str) -> None:

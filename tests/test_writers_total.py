@@ -316,7 +316,7 @@ module.test_create_with_wrong_credential_is_rejected = test_create_with_wrong_cr
 @pytest.mark.parametrize("plugin, where, unwritten", [
     (BREAK_JUNIT, "the JUnit report", None),
     (BREAK_HTML, "the HTML report (pytest-html)", "html"),
-    (CRASH_PROBE, "probe conformance/test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
+    (CRASH_PROBE, "probe test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
 ], ids=["junit-step", "pytest-html", "probe"])
 def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_written(tmp_path, plugin, where,
                                                                                    unwritten):

@@ -372,3 +372,10 @@ def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(tmp
         assert outside == []
     finally:
         context.close()
+
+
+def test_under_all_an_internal_error_in_any_provider_is_the_exit_status():
+    from conformance.cli import _combined
+
+    assert _combined([exitcodes.OK, exitcodes.INCOMPLETE, exitcodes.INTERNAL, exitcodes.NOT_CONFORMANT]) == 3
+    assert _combined([exitcodes.OK, exitcodes.INCOMPLETE, exitcodes.NOT_CONFORMANT]) == exitcodes.INCOMPLETE

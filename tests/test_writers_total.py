@@ -340,20 +340,32 @@ def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_writ
 
 @pytest.fixture
 def echoing_target(reference_server):
-    proxy = hostile.EchoingProxy(reference_server("anthropic"))
-    yield proxy.url
-    proxy.close()
+    proxies = []
+
+    def start(fault: str | None) -> str:
+        proxies.append(hostile.EchoingProxy(reference_server("anthropic", fault)))
+        return proxies[-1].url
+
+    yield start
+    for proxy in proxies:
+        proxy.close()
 
 
-def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(tmp_path, echoing_target, browser):
-    """A conformant server that accepts a lone surrogate, echoes it back in the created
-    resource, and echoes the input in every 4xx message: CONFORMANT, exit 0, three whole reports."""
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", echoing_target,
+@pytest.mark.parametrize("fault, deserved, failed", [
+    (None, "CONFORMANT", set()),
+    ("name-max-41", "NOT CONFORMANT", {"anthropic.name.max-length"}),
+], ids=["conformant", "accepts-41-characters"])
+def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(tmp_path, echoing_target, browser,
+                                                                           fault, deserved, failed):
+    """A server that accepts a lone surrogate, echoes it back in the created resource, and
+    echoes the input in every 4xx message: the verdict it deserves, three whole reports."""
+    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", echoing_target(fault),
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     output = completed.stdout + completed.stderr
     assert "Traceback" not in output and "INTERNALERROR" not in output
-    assert completed.returncode == exitcodes.OK, output
-    assert verdicts["verdict"] == "CONFORMANT" and verdicts["internal_errors"] == []
+    assert completed.returncode == (exitcodes.OK if not failed else exitcodes.NOT_CONFORMANT), output
+    assert verdicts["verdict"] == deserved and verdicts["internal_errors"] == []
+    assert {r["id"] for r in verdicts["requirements"] if r["status"] != "pass"} == failed
     _validator().validate(verdicts)
     reports = tmp_path / "run" / "reports"
     raw = (reports / "anthropic.json").read_bytes().decode("utf-8")
@@ -366,9 +378,10 @@ def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(tmp
     page_path.read_bytes().decode("utf-8")
     context, page, outside = _open(browser, page_path, javascript=True)
     try:
-        assert page.locator("#wc-verdict").inner_text() == "CONFORMANT"
+        assert page.locator("#wc-verdict").inner_text() == deserved
         page.wait_for_selector("#results-table tbody.results-table-row")
         assert page.locator("#results-table tbody.results-table-row").count() == len(verdicts["probes"])
+        assert page.locator(".wc-evidence").count() == len(failed)
         assert outside == []
     finally:
         context.close()

@@ -75,19 +75,26 @@ class ConformanceHtml:
 
     @pytest.hookimpl
     def pytest_html_results_table_row(self, report, cells):
+        try:
+            mine = self._requirement_cells(report)
+        except Exception as exc:  # noqa: BLE001 - the row keeps pytest-html's own cells
+            self.run.writer_failed(None, f"the HTML row of {report.nodeid}", exc)
+            mine = ["<td></td>"] * 3
+        cells[2:2] = mine
+
+    def _requirement_cells(self, report) -> list[str]:
         # Rows are drawn as each probe ends, before the summary exists: read the catalog.
         result = getattr(report, "conformance", None)
         if result is None:
-            cells[2:2] = ["<td></td>"] * 3
-            return
+            return ["<td></td>"] * 3
         ids = result["requirements"]
         requirement = by_id(self.run.profile).get(ids[0])
         custom = result.get("custom") or {}  # a user's own probe: its marker gives the level
         level = requirement.level if requirement else custom.get("level", MUST)
         source = requirement.source if requirement else {"document": "user probe", "quote": result["nodeid"]}
-        cells.insert(2, f'<td class="col-requirement">{"<br>".join(_e(i) for i in ids)}</td>')
-        cells.insert(3, f'<td class="col-level">{_e(level)}</td>')
-        cells.insert(4, f'<td class="col-source">{_e(source["document"])}: {_e(source["quote"])}</td>')
+        return [f'<td class="col-requirement">{"<br>".join(_e(i) for i in ids)}</td>',
+                f'<td class="col-level">{_e(level)}</td>',
+                f'<td class="col-source">{_e(source["document"])}: {_e(source["quote"])}</td>']
 
 
 def extras_for(result: dict) -> str | None:

@@ -303,6 +303,12 @@ def _broken(self, rendered):
     raise OSError("injected bug in pytest-html")
 BaseReport._write_report = _broken
 """
+BREAK_MATRIX = """
+import conformance.html_report as module
+def _broken(summary):
+    raise ValueError("injected bug in the requirement matrix")
+module.matrix_html = _broken
+"""
 CRASH_PROBE = """
 import conformance.test_04_auth as module
 original = module.test_create_with_wrong_credential_is_rejected
@@ -316,8 +322,9 @@ module.test_create_with_wrong_credential_is_rejected = test_create_with_wrong_cr
 @pytest.mark.parametrize("plugin, where, unwritten", [
     (BREAK_JUNIT, "the JUnit report", None),
     (BREAK_HTML, "the HTML report (pytest-html)", "html"),
+    (BREAK_MATRIX, "the HTML report's summary sections", None),
     (CRASH_PROBE, "probe test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
-], ids=["junit-step", "pytest-html", "probe"])
+], ids=["junit-step", "pytest-html", "html-sections", "probe"])
 def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_written(tmp_path, plugin, where,
                                                                                    unwritten):
     env = _plugin(tmp_path, "inject_bug", plugin)

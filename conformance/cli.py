@@ -155,6 +155,7 @@ def _run(args) -> int:
 
 
 def _print_summary_line(provider: str, report_dir: Path, completed) -> None:
+    from .transcript import printable
     from .verdicts import one_line
 
     path = report_dir / f"{provider}.json"
@@ -165,11 +166,15 @@ def _print_summary_line(provider: str, report_dir: Path, completed) -> None:
         print(f"{provider}: no verdict (exit {completed.returncode}): {tail[0]}")
         return
     print(f"{one_line(summary)}  [{summary['requests_sent']} requests, {summary['duration_s']:.1f} s] -> {report_dir / (provider + '.html')}")
+    for error in summary.get("internal_errors", [])[:3]:  # the run's own output is not shown under --all
+        print(f"  {printable(error['sentence'])}")
 
 
 def _combined(statuses) -> int:
     statuses = list(statuses)
     problems = [s for s in statuses if s not in (exitcodes.OK, exitcodes.NOT_CONFORMANT)]
+    if exitcodes.INTERNAL in problems:  # a bug of ours outweighs every other problem: it must be seen
+        return exitcodes.INTERNAL
     if problems:
         return max(problems)
     return exitcodes.NOT_CONFORMANT if exitcodes.NOT_CONFORMANT in statuses else exitcodes.OK

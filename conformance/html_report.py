@@ -16,6 +16,7 @@ import pytest
 
 from . import session as run_session
 from .catalog import MUST, SHOULD, by_id
+from .transcript import printable
 from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS
 
 _VERDICT_CLASS = {"CONFORMANT": "ok", "NOT CONFORMANT": "bad", "INCOMPLETE": "warn"}
@@ -56,10 +57,16 @@ class ConformanceHtml:
     @pytest.hookimpl
     def pytest_html_results_summary(self, prefix, summary, postfix, session):
         # pytest-html asks for the summary before our own sessionfinish has run: compute it here.
-        s = self.run.summarize(int(session.exitstatus))
-        redact = self.run.redactor.text
-        prefix.append(redact(f"<style>{_STYLE}</style>" + summary_html(s)))
-        postfix.append(redact(matrix_html(s) + evidence_html(s)))
+        try:
+            s = self.run.summarize(int(session.exitstatus))
+            redact = self.run.redactor.text
+            head, tail = f"<style>{_STYLE}</style>" + summary_html(s), matrix_html(s) + evidence_html(s)
+        except Exception as exc:  # noqa: BLE001 - pytest-html still writes its own table
+            self.run.writer_failed(None, "the HTML report's summary sections", exc)
+            head = tail = ""
+            redact = str
+        prefix.append(printable(redact(head)))
+        postfix.append(printable(redact(tail)))
 
     @pytest.hookimpl
     def pytest_html_results_table_header(self, cells):
@@ -69,19 +76,26 @@ class ConformanceHtml:
 
     @pytest.hookimpl
     def pytest_html_results_table_row(self, report, cells):
+        try:
+            mine = self._requirement_cells(report)
+        except Exception as exc:  # noqa: BLE001 - the row keeps pytest-html's own cells
+            self.run.writer_failed(None, f"the HTML row of {report.nodeid}", exc)
+            mine = ["<td></td>"] * 3
+        cells[2:2] = mine
+
+    def _requirement_cells(self, report) -> list[str]:
         # Rows are drawn as each probe ends, before the summary exists: read the catalog.
         result = getattr(report, "conformance", None)
         if result is None:
-            cells[2:2] = ["<td></td>"] * 3
-            return
+            return ["<td></td>"] * 3
         ids = result["requirements"]
         requirement = by_id(self.run.profile).get(ids[0])
         custom = result.get("custom") or {}  # a user's own probe: its marker gives the level
         level = requirement.level if requirement else custom.get("level", MUST)
         source = requirement.source if requirement else {"document": "user probe", "quote": result["nodeid"]}
-        cells.insert(2, f'<td class="col-requirement">{"<br>".join(_e(i) for i in ids)}</td>')
-        cells.insert(3, f'<td class="col-level">{_e(level)}</td>')
-        cells.insert(4, f'<td class="col-source">{_e(source["document"])}: {_e(source["quote"])}</td>')
+        return [f'<td class="col-requirement">{"<br>".join(_e(i) for i in ids)}</td>',
+                f'<td class="col-level">{_e(level)}</td>',
+                f'<td class="col-source">{_e(source["document"])}: {_e(source["quote"])}</td>']
 
 
 def extras_for(result: dict) -> str | None:
@@ -94,7 +108,7 @@ def extras_for(result: dict) -> str | None:
         if finding.get("exchange") is not None and finding["exchange"] < len(result["exchanges"]):
             exchange = result["exchanges"][finding["exchange"]]
         parts.append(_finding_html(finding, exchange))
-    return "".join(parts)
+    return printable("".join(parts))
 
 
 # -- the static parts ------------------------------------------------------------------
@@ -114,6 +128,9 @@ def summary_html(s: dict) -> str:
         ("gate", f"fails on {'MUST and SHOULD' if s.get('fail_on') == 'should' else 'MUST'} requirements"),
     ]
     problem = f"<p class='wc-problem'><b>Incomplete:</b> {_e(s['problem'])}</p>" if s.get("problem") else ""
+    problem += "".join(f"<p class='wc-internal'><b>Internal error</b> (a bug of the suite, not a verdict on the "
+                       f"target; the traceback is in the JSON report): {_e(e['sentence'])}</p>"
+                       for e in s.get("internal_errors", []))
     return (
         "<section id='wc-summary'>"
         f"<div class='wc-verdict {_VERDICT_CLASS.get(s['verdict'], 'warn')}' id='wc-verdict'>{_e(s['verdict'])}</div>"
@@ -193,7 +210,7 @@ def _finding_html(finding: dict, exchange: dict | None) -> str:
 
 
 def _pretty(body: str) -> str:
-    try:
-        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-    except (ValueError, TypeError):
+    try:  # re-parsing turns a "\\ud800" escape back into a lone surrogate: printable again
+        return printable(json.dumps(json.loads(body), indent=2, ensure_ascii=False))
+    except (ValueError, TypeError, RecursionError):  # not JSON, or nested too deep to re-indent
         return body

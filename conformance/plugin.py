@@ -28,6 +28,7 @@ _leave_library_asserts_alone()  # before the imports below, which it concerns
 from . import session as run_session  # noqa: E402
 from .probing import execute, prepare_probes  # noqa: E402
 from .settings import OPTIONS, SettingsError, resolve  # noqa: E402
+from .transcript import printable  # noqa: E402
 from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN  # noqa: E402
 
 RUN = pytest.StashKey["run_session.Run"]()
@@ -232,7 +233,10 @@ def pytest_runtest_makereport(item, call):
         return
     report.conformance = result
     report.user_properties.append(("requirements", " ".join(result["requirements"])))
-    _attach_evidence(item, report, result, run.redactor)
+    try:
+        _attach_evidence(item, report, result, run.redactor)
+    except Exception as exc:  # noqa: BLE001 - the HTML loses this row's evidence, nothing else
+        run.writer_failed(None, f"the HTML evidence of {item.nodeid}", exc)
     if result["status"] in (FAIL, ERROR) and item.stash.get(RESULT, None) is not None:
         report.longrepr = result["message"]
 
@@ -251,12 +255,12 @@ def _attach_evidence(item, report, result, redactor) -> None:
 
 
 def _redact_report(report, redactor) -> None:
-    """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves."""
-    if redactor.secret is None:
-        return
-    if report.longrepr is not None and redactor.secret in str(report.longrepr):
-        report.longrepr = redactor.text(str(report.longrepr))
-    report.sections = [(title, redactor.text(text)) for title, text in report.sections]
+    """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves, and
+    text no UTF-8 report can hold (a lone surrogate) is made printable for pytest's writers."""
+    shown = None if report.longrepr is None else str(report.longrepr)
+    if shown is not None and (printable(shown) != shown or (redactor.secret and redactor.secret in shown)):
+        report.longrepr = printable(redactor.text(shown))
+    report.sections = [(printable(title), printable(redactor.text(text))) for title, text in report.sections]
 
 
 def _user_probe_result(item, report, run) -> dict:
@@ -270,13 +274,13 @@ def _user_probe_result(item, report, run) -> dict:
     findings = [{"requirement": rid, "title": item.name, "expected": "the test's assertions hold",
                  "observed": message.strip().splitlines()[-1] if message.strip() else "failed",
                  "exchange": len(target.transcript) - 1 if target.transcript else None}] if report.failed else []
-    return {
+    return printable({
         "nodeid": item.nodeid, "probe": item.name, "case": "", "requirements": [rid], "status": status,
         "message": message, "findings": findings, "observations": [],
         "exchanges": [e.to_dict() for e in target.transcript], "duration": report.duration, "unreachable": "",
         "custom": {"level": (marker.kwargs.get("level", "MUST") if marker else "MUST"),
                    "title": (marker.kwargs.get("title", item.name) if marker else item.name)},
-    }
+    })
 
 
 def pytest_report_teststatus(report, config):
@@ -294,12 +298,32 @@ def pytest_runtest_logreport(report):
         run_session.collect(result)
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_sessionfinish(session, exitstatus):
+    """Around the plugins that write reports (junitxml, pytest-html): one of them failing is an
+    internal error, not the end of the others; then our own writers, each on its own."""
     run = session.config.stash.get(RUN, None)
     if run is None or hasattr(session.config, "workerinput"):
-        return
+        return (yield)
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - reported as an internal error, never a verdict
+        report, where = _failed_writer(exc)
+        run.writer_failed(report, where, exc)
     session.exitstatus = run.finish(int(exitstatus))
+    return None
+
+
+def _failed_writer(exc: BaseException) -> tuple[str | None, str]:
+    """Which report a plugin's end-of-session failure cost: read from where it was raised."""
+    import traceback
+
+    files = [frame.filename.replace("\\", "/") for frame in traceback.extract_tb(exc.__traceback__)]
+    for fragment, report, where in (("/pytest_html/", "html", "the HTML report (pytest-html)"),
+                                    ("/_pytest/junitxml", "junit", "the JUnit report (pytest junitxml)")):
+        if any(fragment in name for name in files):
+            return report, where
+    return None, "a plugin's end-of-session step"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -307,4 +331,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if run is None or run.summary is None:
         return
     for line in run.closing_lines():
-        terminalreporter.write_line(line)
+        terminalreporter.write_line(printable(line))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import traceback
 from dataclasses import dataclass
 from typing import Callable
 
@@ -49,7 +50,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     A failure raised on another requirement first (the create it needed was refused) leaves
     its own requirement *blocked* by that one, never passed."""
     target.begin()
-    raised, own, message, unreachable, blocked_by = [], PASS, "", "", []
+    raised, own, message, unreachable, blocked_by, crash_trace = [], PASS, "", "", [], ""
     created_before = len(target.created)
     started = time.perf_counter()
     try:
@@ -67,6 +68,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         own, message = problem.verdict, str(problem)
     except Exception as crash:  # a bug of ours, or a target answer we did not foresee
         own, message = ERROR, f"the suite could not check this ({type(crash).__name__}: {crash})"
+        crash_trace = target.redactor.text(traceback.format_exc())
     own_exchanges = [(i, e) for i, e in enumerate(target.transcript) if not getattr(e, "shared", False)]
     try:
         judged, passive = passive_findings(target.profile, own_exchanges, raised)
@@ -74,6 +76,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         judged, passive = set(), []
         own = ERROR if own == PASS else own
         message = f"the suite could not judge the answers ({type(crash).__name__}: {crash})"
+        crash_trace = target.redactor.text(traceback.format_exc())
     findings = raised + passive
     outcomes = {case.requirement: own}
     for rid in sorted(judged):
@@ -100,4 +103,5 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         created=target.created[created_before:],
         outcomes=outcomes,
         blocked_by={case.requirement: blocked_by} if own == BLOCKED else {},
+        traceback=crash_trace,
     )

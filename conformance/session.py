@@ -7,6 +7,7 @@ import secrets
 import shutil
 import tempfile
 import time
+import traceback
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ from . import __version__, exitcodes
 from .client import Budget, Slots, Target
 from .settings import Settings
 from .transcript import Redactor
-from .verdicts import one_line, summarize, write_atomically, write_json
+from .verdicts import internal_error, one_line, probe_crashes, summarize, write_atomically, write_json
 
 _ACTIVE: "Run | None" = None
 
@@ -50,6 +51,8 @@ class Run:
         self.budget_file: str | None = None
         self.slots_dir: str | None = None
         self.cleanup_report: dict | None = None
+        self.internal_errors: list[dict] = []  # our own writers that failed (probe crashes are in results)
+        self.unwritten: set[str] = set()  # reports a failing writer left absent or partial
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -140,7 +143,8 @@ class Run:
         unreachable = next((r["unreachable"] for r in self.results if r.get("unreachable")), None)
         interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
-                                 unreachable=unreachable, interrupted=interrupted)
+                                 unreachable=unreachable, interrupted=interrupted,
+                                 internal_errors=self.internal_errors)
         self.summary["created_workspaces"] = self.created()
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
@@ -157,13 +161,33 @@ class Run:
 
         self.cleanup_report = remove_all(self.target(), self.created())
 
+    def writer_failed(self, report: str | None, where: str, exc: BaseException) -> None:
+        """A bug of ours (or of a plugin writing a report): recorded with its redacted traceback,
+        never a verdict, and it does not stop the other writers."""
+        if report:
+            self.unwritten.add(report)
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        self.internal_errors.append(internal_error(
+            where, self.redactor.text(f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__),
+            self.redactor.text(trace)))
+
+    def _guarded(self, report: str | None, where: str, step) -> None:
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001 - each writer is independent of the others
+            self.writer_failed(report, where, exc)
+
     def finish(self, exitstatus: int) -> int:
         if self.settings.cleanup and exitstatus != exitcodes.USAGE:
-            self.clean_up()
-        summary = self.summarize(exitstatus)
-        write_json(self.paths["json"], summary)
-        self._mark_junit_errors()
-        self._redact_html()
+            self._guarded(None, "the cleanup", self.clean_up)
+        self._guarded("junit", "the JUnit report", self._mark_junit_errors)
+        self._guarded("html", "the HTML report", self._redact_html)
+        summary = self.summarize(exitstatus)  # last: it lists what failed before it
+        self._guarded("json", "the JSON report", lambda: write_json(self.paths["json"], summary))
+        if summary["internal_errors"] or self.internal_errors:
+            summary["exit_status"] = exitcodes.INTERNAL
+            return exitcodes.INTERNAL  # never 1: a bug of ours is not the target's verdict
         if self.settings.dry_run:
             return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
         if summary["exit_status"] == exitcodes.UNREACHABLE:
@@ -216,10 +240,20 @@ class Run:
                          + ("; --cleanup removes them" if "cleanup" in self.profile.data else ""))
         if s["problem"]:
             lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
-        written = ", ".join(str(p) for p in self.paths.values() if p.exists())
+        lines += self._internal_error_lines()
+        written = ", ".join(str(p) for kind, p in self.paths.items() if p.exists() and kind not in self.unwritten)
         lines.append(f"reports: {written}")
         return lines
 
+
+    def _internal_error_lines(self) -> list[str]:
+        errors = probe_crashes(self.results) + self.internal_errors
+        if not errors:
+            return []
+        where = ("the traceback is in " + str(self.paths["json"])) if "json" not in self.unwritten \
+            else "no JSON report was written to hold the traceback"
+        return [f"{e['sentence']} ({where}; exit status {exitcodes.INTERNAL})" for e in errors[:5]] + (
+            [f"… and {len(errors) - 5} more internal errors"] if len(errors) > 5 else [])
 
     def _dry_run_lines(self) -> list[str]:
         lines = ["dry run: nothing was sent. The run would begin with these requests "

@@ -13,6 +13,30 @@ REDACTED = "[redacted]"
 _SECRET_HEADER = re.compile(r"authorization|cookie|api[-_]?key|token|secret|session", re.I)
 BODY_LIMIT = 4000  # characters of a body kept as evidence; enough to read, small enough to ship
 CURL_BODY_LIMIT = 64 * 1024  # longer bodies are not inlined in the reproduction line
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(value):
+    """Text as it leaves the process, in every report, console line and curl line.
+
+    A lone surrogate (which a target can send as the JSON escape "\\ud800", and the generated
+    probes send too) cannot be written as UTF-8: it is written as its visible escape, the six
+    characters `\\ud800`, so the reader still sees exactly what was sent. The same form the
+    suite sends such text in (`encode_json`, multipart parts). Nothing else is changed: NUL and
+    control characters are escaped by each format's own writer (JSON, XML, HTML), invalid UTF-8
+    in a body was already decoded to U+FFFD (and the exchange says so). Dicts and lists are
+    walked, keys too."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub(_escape_surrogate, value) if _LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable(v) for v in value]
+    return value
+
+
+def _escape_surrogate(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 class Redactor:
@@ -69,7 +93,7 @@ class Exchange:
         return self.response_headers.get("content-type", "")
 
     def to_dict(self) -> dict:
-        return {
+        return printable({
             "request": {
                 "method": self.method,
                 "url": self.url,
@@ -83,18 +107,22 @@ class Exchange:
                 "headers": self.response_headers,
                 "body": _clip(_pretty(self.response_text, self.json)),
                 "truncated": self.response_truncated,
+                "parse_error": self.json_error,
             },
             "error": self.error,
             "elapsed_ms": round(self.elapsed * 1000, 1),
             "retry_waits_s": self.waits,
             "curl": self.curl,
             "note": self.note,
-        }
+        })
 
 
 def _pretty(text: str, parsed) -> str:
     if parsed is not None:
-        return json.dumps(parsed, indent=2, ensure_ascii=False)
+        try:
+            return json.dumps(parsed, indent=2, ensure_ascii=False)
+        except (RecursionError, ValueError, TypeError):  # nested too deep to re-indent: as received
+            pass
     return text
 
 
@@ -107,7 +135,7 @@ def _clip(text: str) -> str:
 def curl_command(method: str, url: str, headers: dict[str, str], body: str | None,
                  multipart: list[tuple[str, str]] | None = None) -> str:
     """A shell line that replays the request; the credential stays in the environment."""
-    parts = ["curl", "-sS", "-X", method, shlex.quote(url)]
+    parts = ["curl", "-sS", "-X", shlex.quote(method), shlex.quote(url)]
     for name, value in headers.items():
         if name.lower() in ("content-length", "host", "accept-encoding", "connection", "user-agent"):
             continue

@@ -116,9 +116,13 @@ class ProbeResult:
     outcomes: dict[str, str] = field(default_factory=dict)
     # requirement id -> the requirements whose breach blocked its check
     blocked_by: dict[str, list[str]] = field(default_factory=dict)
+    traceback: str = ""  # a crash of the probe itself (a bug of ours), redacted, for a bug report
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        """The form every report and xdist carry: text a UTF-8 file cannot hold made printable."""
+        from .transcript import printable
+
+        return printable(dict(self.__dict__))
 
 
 def worst(verdicts) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import exitcodes
 from .catalog import MUST, SHOULD, Requirement, derive
 from .profile import Profile
+from .transcript import printable
 from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, worst
 
 FORMAT = "workspace-conformance/verdicts/1"
@@ -67,8 +68,10 @@ def outcome_for(result: dict, rid: str) -> str:
 
 
 def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", meta: dict | None = None,
-              unreachable: str | None = None, interrupted: str | None = None) -> dict:
+              unreachable: str | None = None, interrupted: str | None = None,
+              internal_errors: list[dict] | None = None) -> dict:
     rows = requirement_verdicts(profile, results)
+    internal_errors = probe_crashes(results) + list(internal_errors or [])
     gating = gating_levels(fail_on)
     counts = {}
     for level in (MUST, SHOULD):
@@ -84,20 +87,35 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
         verdict, status = "INCOMPLETE", exitcodes.INCOMPLETE
     else:
         verdict, status = "CONFORMANT", exitcodes.OK
+    if internal_errors:  # a bug of ours is never a verdict: the verdict covers what was checked
+        status = exitcodes.INTERNAL
     return {
         "format": FORMAT,
         "provider": profile.key,
         "profile": {"title": profile.title, "document": profile.document, "directory_name": Path(profile.directory).name},
-        **(meta or {}),
+        **printable(meta or {}),  # the target URL is the user's text: it may hold anything
         "fail_on": fail_on,
         "verdict": verdict,
         "exit_status": status,
         "complete": not (unreachable or interrupted) and all(r["status"] != NOT_RUN for r in rows),
-        "problem": unreachable or interrupted,
+        "problem": printable(unreachable or interrupted),
         "summary": counts,
         "requirements": rows,
         "probes": results,
+        "internal_errors": internal_errors,
     }
+
+
+def probe_crashes(results: list[dict]) -> list[dict]:
+    """Probes that crashed (a bug of ours, not the target's): each as an internal error."""
+    return [internal_error(f"probe {r['nodeid']}", r["message"].splitlines()[0] if r["message"] else "crashed",
+                           r["traceback"]) for r in results if r.get("traceback")]
+
+
+def internal_error(where: str, what: str, trace: str) -> dict:
+    """One internal error: one sentence for the console, the traceback for a bug report."""
+    what = what if len(what) <= 200 else what[:200] + "…"
+    return printable({"where": where, "sentence": f"internal error in {where}: {what}", "traceback": trace})
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -106,7 +124,7 @@ def write_atomically(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.write(printable(text))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -114,7 +132,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def write_json(path: Path, summary: dict) -> None:
-    write_atomically(path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    # printable before dumping: a lone surrogate is stored as the text `\\ud800`, as everywhere else
+    write_atomically(path, json.dumps(printable(summary), indent=2, ensure_ascii=False) + "\n")
 
 
 def one_line(summary: dict) -> str:

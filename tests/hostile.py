@@ -108,3 +108,115 @@ def echo_secrets(server, conn, request):
     cookies = "".join(f"Set-Cookie: echo={line.split(':', 1)[1].strip()}\r\n" for line in secret_lines)
     conn.sendall(f"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                  f"{cookies}X-Echo-Authorization: {head.splitlines()[-1]}\r\nConnection: close\r\n\r\n".encode() + body)
+
+
+class EchoingProxy:
+    """A real HTTP server in front of a reference server, behaving as many hand-written servers
+    do: it accepts a lone surrogate in any text (the reference refuses it), echoes it back in
+    the created resource, and echoes the whole offending input in every 4xx error message.
+    What it sends is valid JSON text (the surrogate as the escape "\\ud800"), as json.dumps writes."""
+
+    def __init__(self, upstream: str):
+        import http.server
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(upstream)
+        self.upstream_host, self.upstream_port = parts.hostname, parts.port
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                proxy.forward(self)
+
+            do_GET = do_PUT = do_PATCH = do_DELETE = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_path = parts.path
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{self.base_path}"
+
+    def forward(self, handler) -> None:
+        import http.client
+        import json
+
+        body = handler.rfile.read(int(handler.headers.get("content-length") or 0))
+        try:
+            sent = json.loads(body)
+        except ValueError:
+            sent, restore = None, {}
+        else:
+            restore = {}
+            sent = _without_surrogates(sent, restore)
+            body = json.dumps(sent).encode()
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host", "content-length")}
+        upstream = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=10)
+        try:
+            upstream.request(handler.command, handler.path, body=body or None, headers=headers)
+            answer = upstream.getresponse()
+            status, answer_headers, answer_body = answer.status, answer.getheaders(), answer.read()
+        finally:
+            upstream.close()
+        try:
+            parsed = json.loads(answer_body)
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            parsed = _restored(parsed, restore)
+            if 400 <= status < 500:
+                echoed = _restored(sent, restore) if sent is not None else body.decode("utf-8", "replace")
+                parsed = _echo_in_messages(parsed, json.dumps(echoed, ensure_ascii=False)[:2000])
+            answer_body = json.dumps(parsed).encode()  # ASCII: a lone surrogate goes as "\ud800"
+        handler.send_response(status)
+        for name, value in answer_headers:
+            if name.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(answer_body)))
+        handler.end_headers()
+        handler.wfile.write(answer_body)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=2)
+
+
+def _without_surrogates(value, restore: dict):
+    """Each string holding a lone surrogate goes upstream with private-use characters instead
+    (same length in UTF-16 and UTF-8); `restore` maps it back."""
+    if isinstance(value, str):
+        replaced = "".join(chr(ord(c) - 0xD800 + 0xE000) if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+        if replaced != value:
+            restore[replaced] = value
+        return replaced
+    if isinstance(value, list):
+        return [_without_surrogates(v, restore) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k, restore): _without_surrogates(v, restore) for k, v in value.items()}
+    return value
+
+
+def _restored(value, restore: dict):
+    if isinstance(value, str):
+        return restore.get(value, value)
+    if isinstance(value, list):
+        return [_restored(v, restore) for v in value]
+    if isinstance(value, dict):
+        return {_restored(k, restore): _restored(v, restore) for k, v in value.items()}
+    return value
+
+
+def _echo_in_messages(value, echoed: str):
+    if isinstance(value, dict):
+        return {k: (f"{v} (you sent: {echoed})" if k == "message" and isinstance(v, str)
+                    else _echo_in_messages(v, echoed)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_echo_in_messages(v, echoed) for v in value]
+    return value

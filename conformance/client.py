@@ -269,6 +269,7 @@ class Target:
         exchange = Exchange(
             method=request.method, url=self.redactor.url(str(request.url)),
             request_headers=shown_headers, request_body=self.redactor.text(body_text), note=note,
+            authenticated=auth == "valid",
         )
         exchange.curl = curl_command(
             request.method, exchange.url, shown_headers,

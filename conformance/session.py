@@ -17,22 +17,18 @@ from .settings import Settings
 from .transcript import Redactor
 from .verdicts import one_line, summarize, write_atomically, write_json
 
-_ACTIVE: "Run | None" = None
+# More than this share of the answers to requests sent with the run's credential being 401 or
+# 403 means the credential was refused: nothing else was measured (Schemathesis warns alike).
+REFUSED_SHARE = 0.5
+REFUSED_MINIMUM = 3
 
 
 class StartError(RuntimeError):
     pass
 
 
-def collect(result: dict) -> None:
-    if _ACTIVE is not None:
-        _ACTIVE.results.append(result)
-
-
 class Run:
     def __init__(self, settings: Settings, worker: dict | None = None, seed=None):
-        global _ACTIVE
-        _ACTIVE = self
         self.settings = settings
         self.profile = settings.profile
         self.worker = worker
@@ -50,6 +46,7 @@ class Run:
         self.budget_file: str | None = None
         self.slots_dir: str | None = None
         self.cleanup_report: dict | None = None
+        self.selected: set[str] | None = None  # requirements of the selected catalog probes
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -65,6 +62,7 @@ class Run:
     # -- lifecycle ------------------------------------------------------------------
     def point_reports(self, config) -> None:
         out = Path(self.settings.report_dir)
+        check_report_dir(out, self.settings.sources.get("conformance_report_dir"))
         key = self.profile.key
         self.paths = {"json": out / f"{key}.json", "junit": out / f"{key}.junit.xml", "html": out / f"{key}.html"}
         if not config.option.xmlpath:
@@ -140,7 +138,10 @@ class Run:
         unreachable = next((r["unreachable"] for r in self.results if r.get("unreachable")), None)
         interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
-                                 unreachable=unreachable, interrupted=interrupted)
+                                 unreachable=unreachable, interrupted=interrupted, selected=self.selected)
+        refused = None if unreachable else self.refused_credential()
+        if refused:
+            self.summary.update(verdict="INCOMPLETE", exit_status=exitcodes.INCOMPLETE, complete=False, problem=refused)
         self.summary["created_workspaces"] = self.created()
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
@@ -157,13 +158,39 @@ class Run:
 
         self.cleanup_report = remove_all(self.target(), self.created())
 
+    def header_lines(self) -> list[str]:
+        target = "the bundled reference server" if self.settings.embedded else self.redactor.url(self.target_url or "")
+        return [f"conformance: {self.profile.key} at {target}, seed {self.seed}"
+                + (", dry run" if self.settings.dry_run else "")]
+
+    def credential_warning(self) -> str | None:
+        """One sentence before the first request when the provider needs a credential and none
+        was given for the user's target."""
+        if self.settings.embedded or self.credential or "auth" not in self.profile.data:
+            return None
+        auth = self.profile.auth
+        where = f"the {auth['name']} {'cookie' if auth['in'] == 'cookie' else 'header'}"
+        return (f"no credential given: {self.profile.key} expects one in {where}, so the target will likely "
+                "refuse every request; set CONFORMANCE_CREDENTIAL (or --conformance-credential).")
+
+    def refused_credential(self) -> str | None:
+        answers = [e["response"]["status"] for r in self.results for e in r["exchanges"]
+                   if e.get("authenticated", True) and e["response"] is not None and "(sent once" not in e["note"]]
+        refused = sum(1 for status in answers if status in (401, 403))
+        if len(answers) < REFUSED_MINIMUM or refused <= REFUSED_SHARE * len(answers):
+            return None
+        why = "no credential was given" if not self.credential else "check CONFORMANCE_CREDENTIAL"
+        return (f"the target refused the credential: {refused} of {len(answers)} requests meant to be "
+                f"authenticated were answered 401 or 403 ({why})")
+
     def finish(self, exitstatus: int) -> int:
         if self.settings.cleanup and exitstatus != exitcodes.USAGE:
             self.clean_up()
         summary = self.summarize(exitstatus)
-        write_json(self.paths["json"], summary)
-        self._mark_junit_errors()
-        self._redact_html()
+        if self.paths:  # a dry run writes no report (the last real one stays as it was)
+            write_json(self.paths["json"], summary)
+            self._finish_junit()
+            self._redact_html()
         if self.settings.dry_run:
             return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
         if summary["exit_status"] == exitcodes.UNREACHABLE:
@@ -184,18 +211,25 @@ class Run:
         if self.redactor.secret in text:
             write_atomically(path, self.redactor.text(text))
 
-    def _mark_junit_errors(self) -> None:
-        """pytest writes every failed call as <failure>; a check the suite could not make is an
-        <error> in the verdicts, and CI test tabs should say so too."""
+    def _finish_junit(self) -> None:
+        """CI test tabs read the suite by the provider and each case by its requirement id; and
+        where pytest wrote a failed call as <failure>, a check the suite could not make is an
+        <error>, as in the verdicts."""
         path = self.paths.get("junit")
-        errors = {r["nodeid"].split("::", 1)[-1] for r in self.results if r["status"] == "error"}
-        if not path or not path.is_file() or not errors:
+        if not path or not path.is_file():
             return
+        by_name = {r["nodeid"].split("::", 1)[-1]: r for r in self.results}
         tree = ET.parse(path)
+        for suite in tree.iter("testsuite"):
+            suite.set("name", self.profile.key)
         for case in tree.iter("testcase"):
+            result = by_name.get(case.get("name"))
+            if result is None:
+                continue
             failure = case.find("failure")
-            if failure is not None and case.get("name") in errors:
+            if failure is not None and result["status"] == "error":
                 failure.tag = "error"
+            case.set("name", f"{result['requirements'][0]}: {case.get('name')}")
         text = ET.tostring(tree.getroot(), encoding="unicode")
         write_atomically(path, '<?xml version="1.0" encoding="utf-8"?>' + text)
 
@@ -231,3 +265,19 @@ class Run:
                 lines.append(f"  {r['nodeid'].split('::')[-1]}: {e['request']['method']} {e['request']['url']} {body}")
         return lines
 
+
+def check_report_dir(directory: Path, where: str | None) -> None:
+    """A report directory that cannot take the reports is found before the first request."""
+    named = f"the report directory {str(directory)!r}" + (f" (from {where})" if where else "")
+    for parent in [directory, *directory.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == directory else f"cannot be created: {str(parent)!r} is a file"
+            raise StartError(f"{named} {what}")
+        if parent.exists():
+            break
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise StartError(f"{named} is not writable: {exc.strerror or exc}") from None

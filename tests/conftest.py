@@ -39,7 +39,7 @@ def run_suite(tmp_path: Path, *args: str, env: dict | None = None, timeout: floa
     full_env.update(env or {})
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-         "--report-dir", str(workdir / "reports"), *args],
+         "--conformance-report-dir", str(workdir / "reports"), *args],
         cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout)
     reports = sorted((workdir / "reports").glob("*.json"))
     verdicts = json.loads(reports[0].read_text()) if reports else None

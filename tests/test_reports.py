@@ -39,7 +39,7 @@ def faulty_report(tmp_path_factory, request):
     url = base_url(server.start(), key)
     request.addfinalizer(server.stop)
     tmp = tmp_path_factory.mktemp("faulty")
-    completed, verdicts = run_suite(tmp, "--provider", key, "--target-url", url,
+    completed, verdicts = run_suite(tmp, "--conformance-provider", key, "--conformance-target-url", url,
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 1, completed.stdout[-2000:]
     return tmp / "run" / "reports", verdicts
@@ -48,7 +48,7 @@ def faulty_report(tmp_path_factory, request):
 @pytest.fixture(scope="module")
 def conformant_report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("conformant")
-    completed, verdicts = run_suite(tmp, "--provider", "orgo")
+    completed, verdicts = run_suite(tmp, "--conformance-provider", "orgo")
     assert completed.returncode == 0, completed.stdout[-2000:]
     return tmp / "run" / "reports", verdicts
 
@@ -192,7 +192,7 @@ def test_index_links_every_provider_and_colours_the_area_matrix(browser, faulty_
 
 
 def test_report_of_an_unreachable_target_is_written_and_marked_incomplete(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", "http://127.0.0.1:1")
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:1")
     assert completed.returncode == 6, completed.stdout[-2000:]
     assert verdicts["verdict"] == "INCOMPLETE" and not verdicts["complete"]
     page = (tmp_path / "run" / "reports" / "anthropic.html").read_text()

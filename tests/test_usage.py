@@ -8,11 +8,11 @@ from .conftest import SECRET, run_suite
 
 
 @pytest.mark.parametrize("args, sentence", [
-    (["--provider", "nope"], "unknown provider 'nope'"),
-    (["--provider", "anthropic", "--fail-on", "sometimes"], "--fail-on takes must or should"),
-    (["--provider", "anthropic", "--max-requests", "zero"], "--max-requests takes a whole number"),
-    (["--provider", "anthropic", "--target-url", "ftp://example"], "--target-url must be an http"),
-    (["--provider", "anthropic", "--target-param", "novalue"], "--target-param takes KEY=VALUE"),
+    (["--conformance-provider", "nope"], "unknown provider 'nope'"),
+    (["--conformance-provider", "anthropic", "--conformance-fail-on", "sometimes"], "--conformance-fail-on takes must or should"),
+    (["--conformance-provider", "anthropic", "--conformance-max-requests", "zero"], "--conformance-max-requests takes a whole number"),
+    (["--conformance-provider", "anthropic", "--conformance-target-url", "ftp://example"], "--conformance-target-url must be an http"),
+    (["--conformance-provider", "anthropic", "--conformance-target-param", "novalue"], "--conformance-target-param takes KEY=VALUE"),
 ])
 def test_wrong_option_is_one_sentence_and_exit_4(tmp_path, args, sentence):
     completed, _ = run_suite(tmp_path, *args)
@@ -28,7 +28,7 @@ def test_no_provider_is_a_usage_error(tmp_path):
 
 
 def test_unreachable_target_is_exit_6_with_a_report(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", "http://127.0.0.1:9")
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:9")
     assert completed.returncode == exitcodes.UNREACHABLE
     assert "the connection was refused" in completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr
@@ -38,9 +38,9 @@ def test_unreachable_target_is_exit_6_with_a_report(tmp_path):
 
 def test_a_failed_should_gates_only_with_fail_on_should(tmp_path, reference_server):
     url = reference_server("anthropic", "archived-on-create")  # breaks a SHOULD only
-    loose, verdicts = run_suite(tmp_path / "a", "--provider", "anthropic", "--target-url", url,
+    loose, verdicts = run_suite(tmp_path / "a", "--conformance-provider", "anthropic", "--conformance-target-url", url,
                                 env={"CONFORMANCE_CREDENTIAL": SECRET})
-    strict, _ = run_suite(tmp_path / "b", "--provider", "anthropic", "--target-url", url, "--fail-on", "should",
+    strict, _ = run_suite(tmp_path / "b", "--conformance-provider", "anthropic", "--conformance-target-url", url, "--conformance-fail-on", "should",
                           env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert verdicts["requirements"] and any(
         r["id"] == "anthropic.archived_at.null-on-create" and r["status"] == "fail" for r in verdicts["requirements"])
@@ -73,8 +73,8 @@ def test_max_requests_is_a_hard_cap(tmp_path, workers):
     server = ServerThread(app)
     url = base_url(server.start(), "anthropic")
     try:
-        completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", url,
-                                        "--max-requests", "7", *workers, env={"CONFORMANCE_CREDENTIAL": SECRET})
+        completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
+                                        "--conformance-max-requests", "7", *workers, env={"CONFORMANCE_CREDENTIAL": SECRET})
     finally:
         server.stop()
     assert app.count == 7
@@ -97,7 +97,7 @@ def test_a_profile_hypothesis_cannot_draw_from_still_gets_a_whole_report(tmp_pat
     request = json.loads((broken / "request.schema.json").read_text())
     request["properties"]["website"] = {"type": "string", "x-generate": "example", "x-source": "website string"}
     (broken / "request.schema.json").write_text(json.dumps(request))
-    completed, verdicts = run_suite(tmp_path, "--provider", str(broken), "--target-url", reference_server("anthropic"),
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", str(broken), "--conformance-target-url", reference_server("anthropic"),
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert "INTERNALERROR" not in completed.stdout + completed.stderr
     errors = {p["nodeid"].split("::")[-1]: p["message"] for p in verdicts["probes"] if p["status"] == "error"}

@@ -108,9 +108,19 @@ def test_junit_carries_the_same_failures_as_the_json(faulty_report):
     assert failed_probes
     import xml.etree.ElementTree as ET
 
-    cases = {c.get("name"): c for c in ET.fromstring(junit).iter("testcase")}
+    root = ET.fromstring(junit)
+    assert {suite.get("name") for suite in root.iter("testsuite")} == {"anthropic"}  # the provider, for CI tabs
+    cases = {c.get("name").split(": ", 1)[1]: c for c in root.iter("testcase")}
     assert {n for n, c in cases.items() if c.find("failure") is not None} == failed_probes
     assert FAULT[2] in junit  # the requirement id travels as a property and in the message
+    by_probe = {p["nodeid"].split("::")[-1]: p["requirements"][0] for p in verdicts["probes"]}
+    assert all(c.get("name") == f"{by_probe[n]}: {n}" for n, c in cases.items())  # the requirement id names each case
+
+
+def test_every_report_is_written_with_the_same_permissions(faulty_report):
+    reports, _ = faulty_report
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in reports.iterdir() if p.is_file()}
+    assert len(modes) == 3 and len(set(modes.values())) == 1, modes
 
 
 def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(browser, faulty_report):

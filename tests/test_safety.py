@@ -70,6 +70,7 @@ def test_dry_run_sends_nothing(tmp_path, raw_server_counting):
     assert "dry run: nothing was sent" in completed.stdout
     assert completed.stdout.count("POST " + server.url + "/v1/organizations/workspaces") >= 20
     assert SECRET not in completed.stdout
+    assert verdicts is None and not (tmp_path / "run" / "reports").exists()  # a dry run writes no report
 
 
 @pytest.fixture

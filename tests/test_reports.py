@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from conformance.profile import builtin_directory
 
 from .conftest import SECRET, failed_ids, run_suite
 
-PROJECT_REPORTS = Path(__file__).resolve().parents[1] / "reports"
+# Screenshots for people reviewing the report's look; never written into the checkout.
+SCREENSHOTS = Path(os.environ.get("CONFORMANCE_TEST_SCREENSHOTS") or Path(tempfile.gettempdir()) / "conformance-screenshots")
 FAULT = ("anthropic", "name-max-41", "anthropic.name.max-length")
 # Quiet, local-only Chromium: no update checks, no sync, no first-run traffic.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -137,8 +139,8 @@ def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(brow
         assert FAULT[2] in failed_row.locator("td.col-requirement").inner_text()
         assert failed_row.locator(".extraHTML pre.wc-curl").is_visible()  # failed rows open with evidence
         _check_static_parts(page, verdicts)
-        PROJECT_REPORTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(PROJECT_REPORTS / "screenshot-anthropic-failing.png"), full_page=False)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "screenshot-anthropic-failing.png"), full_page=False)
         assert SECRET not in page.content()
         assert not outside, outside
     finally:
@@ -152,11 +154,19 @@ def test_report_summary_matrix_and_evidence_survive_without_javascript(browser, 
         assert page.locator("#results-table tbody.results-table-row").count() == 0  # the script did not run
         assert page.locator("#wc-verdict").is_visible()
         _check_static_parts(page, verdicts)
+        # Top-down: the verdict, then the area bars, then pytest-html's environment table.
+        y = {sel: page.locator(sel).bounding_box()["y"] for sel in ("#wc-verdict", "#wc-areas", "#environment")}
+        assert y["#wc-verdict"] < y["#wc-areas"] < y["#environment"], y
+        bar = page.locator("#wc-areas .wc-bar").first
+        assert bar.is_visible() and bar.bounding_box()["width"] > 50
+        assert page.locator("#wc-areas .wc-bar span.s-fail").count() == 1  # the one failed requirement's area
+        document = page.locator("#wc-summary a[href^='https://platform.claude.com/']")
+        assert document.inner_text() == verdicts["profile"]["title"]
         # The CSS-only filters: hiding "pass" leaves only the failed requirement.
         page.locator("label[for='wc-pass']").click()
         visible = [r for r in page.locator("#wc-matrix tbody tr").all() if r.is_visible()]
         assert [r.get_attribute("data-requirement") for r in visible] == [FAULT[2]]
-        page.screenshot(path=str(PROJECT_REPORTS / "screenshot-anthropic-failing-nojs.png"), full_page=False)
+        page.screenshot(path=str(SCREENSHOTS / "screenshot-anthropic-failing-nojs.png"), full_page=False)
         assert not outside, outside
     finally:
         context.close()
@@ -192,7 +202,7 @@ def test_index_links_every_provider_and_colours_the_area_matrix(browser, faulty_
             assert "no report" in rows.nth(2).inner_text()
             assert page.locator("#areas td.s-fail").count() >= 1  # anthropic's limits column
             if javascript:
-                page.screenshot(path=str(PROJECT_REPORTS / "screenshot-index.png"))
+                page.screenshot(path=str(SCREENSHOTS / "screenshot-index.png"))
             page.locator("tr[data-provider='anthropic'] a").click()
             page.wait_for_load_state("load")
             assert page.locator("#wc-verdict").inner_text() == "NOT CONFORMANT"

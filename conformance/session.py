@@ -85,7 +85,7 @@ class Run:
         try:
             module = provider_module(self.profile.key)
         except KeyError:
-            raise StartError(f"there is no bundled reference server for {self.profile.key!r}: give --target-url") from None
+            raise StartError(f"there is no bundled reference server for {self.profile.key!r}: give --conformance-target-url") from None
         self.params = {**module.TARGET_PARAMS, **self.params}
         self.server = ServerThread(provider_app(self.profile.key, self.credential))
         self.target_url = base_url(self.server.start(), self.profile.key)
@@ -247,7 +247,7 @@ class Run:
                          "workspaces created" + "".join(f"; not removed {n['id']}: {n['why']}" for n in c["not_removed"][:5]))
         elif s.get("created_workspaces"):
             lines.append(f"created {len(s['created_workspaces'])} workspaces named conformance-{self.run_id}-…"
-                         + ("; --cleanup removes them" if "cleanup" in self.profile.data else ""))
+                         + ("; --conformance-cleanup removes them" if "cleanup" in self.profile.data else ""))
         if s["problem"]:
             lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
         written = ", ".join(str(p) for p in self.paths.values() if p.exists())

@@ -54,13 +54,13 @@ class ProbeError(Exception):
 
 
 class BudgetExhausted(ProbeError):
-    """--max-requests was reached; what remains is reported as not run."""
+    """--conformance-max-requests was reached; what remains is reported as not run."""
 
     verdict = NOT_RUN
 
 
 class DryRun(ProbeError):
-    """--dry-run: the request was listed, not sent."""
+    """--conformance-dry-run: the request was listed, not sent."""
 
     verdict = NOT_RUN
 

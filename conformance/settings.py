@@ -166,7 +166,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
         except ValueError:
             raise SettingsError(f"{timeout_given.where} takes a number of seconds, not {timeout_given.value!r}") from None
         if not 0 < timeout <= 600:
-            raise SettingsError(f"{timeout_given.where} must be between 0 and 600 seconds, not {timeout_given.value}")
+            raise SettingsError(f"{timeout_given.where} must be more than 0 and at most 600 seconds, not {timeout_given.value}")
     credential = given["conformance_credential"]
     report_dir = given["conformance_report_dir"]
     settings = Settings(

@@ -11,7 +11,7 @@ BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 def test_benchmark_measures_a_provider_and_writes_its_json(tmp_path):
     out = tmp_path / "bench.json"
     completed = subprocess.run(
-        [sys.executable, str(BENCHMARK), "--repeat", "1", "--conformance-provider", "anthropic", "--no-selftest",
+        [sys.executable, str(BENCHMARK), "--repeat", "1", "--provider", "anthropic", "--no-selftest",
          "--json", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     results = json.loads(out.read_text())

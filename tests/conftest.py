@@ -13,6 +13,28 @@ import pytest
 from conformance.reference.serving import ServerThread, base_url, provider_app
 
 SECRET = "sk-conformance-SECRET-7f3a9c-do-not-leak"
+CHECKOUT = Path(__file__).resolve().parents[1]
+TOOL_CACHES = {"__pycache__", ".pytest_cache", ".hypothesis", ".git"}
+
+
+def _checkout_files() -> dict[str, int]:
+    found = {}
+    for path in CHECKOUT.rglob("*"):
+        parts = path.relative_to(CHECKOUT).parts
+        if TOOL_CACHES & set(parts) or parts[0].endswith(".egg-info") or not path.is_file():
+            continue
+        found["/".join(parts)] = path.stat().st_mtime_ns
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_alone():
+    """The project's tests write only under temporary directories, never into the checkout."""
+    before = _checkout_files()
+    yield
+    after = _checkout_files()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, f"the tests wrote into the checkout: {changed[:10]}"
 
 
 @pytest.fixture

@@ -65,6 +65,10 @@ class ConformanceRun:
                     raise pytest.UsageError(str(exc)) from None
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistHooks(run), "conformance-xdist")
+        from . import progress
+
+        if self.worker is None and not self.collect_only and progress.wanted(config):
+            config.pluginmanager.register(progress.ProgressLine(config, run), "conformance-progress")
         if self.worker is None and run.paths and config.pluginmanager.hasplugin("html"):
             from .html_report import ConformanceHtml
 

@@ -136,8 +136,10 @@ def summary_html(s: dict) -> str:
 def _document_html(s: dict) -> str:
     """The page the requirements come from, by its title and address; the stored file is a detail."""
     doc = s["profile"]["document"]
-    title, url = s["profile"].get("title", ""), doc.get("url", "")
-    named = f"<a href='{_e(url)}'>{_e(title)}</a> ({_e(url)})" if url.startswith(("https://", "http://")) else _e(title)
+    title, url = str(s["profile"].get("title") or ""), str(doc.get("url") or "")  # some pages have no address
+    # Only a public address is a link (d3lay's page names a localhost URL, the wacht pages none).
+    named = f"<a href='{_e(url)}'>{_e(title)}</a> ({_e(url)})" if url.startswith("https://") else \
+        _e(title) + (f" ({_e(url)})" if url else "")
     return (f"{named}<br><small>revision: {_e(doc.get('revision', '?'))}; stored as {_e(doc.get('file', ''))}"
             "</small>")
 

@@ -218,3 +218,17 @@ def test_report_of_an_unreachable_target_is_written_and_marked_incomplete(tmp_pa
     page = (tmp_path / "run" / "reports" / "anthropic.html").read_text()
     assert "id='wc-verdict'>INCOMPLETE<" in page
     assert "could not reach the target" in page
+
+
+@pytest.mark.parametrize("key", ["anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend"])
+def test_every_provider_document_is_named_in_the_summary(key):
+    """Some pages have no address (the wacht ones): the title alone, never a crash."""
+    from conformance.html_report import summary_html
+    from conformance.profile import load
+    from conformance.verdicts import summarize
+
+    profile = load(key)
+    page = summary_html(summarize(profile, []))
+    assert profile.title in page
+    url = profile.document.get("url") or ""
+    assert (f"<a href='{url}'>" in page) == url.startswith("https://")

@@ -17,6 +17,30 @@ import pytest
 SECRET = "sk-conformance-SECRET-7f3a9c-do-not-leak"
 
 
+CHECKOUT = Path(__file__).resolve().parent
+TOOL_CACHES = {"__pycache__", ".pytest_cache", ".hypothesis", ".git", "mutants"}
+
+
+def _checkout_files() -> dict[str, int]:
+    found = {}
+    for path in CHECKOUT.rglob("*"):
+        parts = path.relative_to(CHECKOUT).parts
+        if TOOL_CACHES & set(parts) or parts[0].endswith(".egg-info") or not path.is_file():
+            continue
+        found["/".join(parts)] = path.stat().st_mtime_ns
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_alone():
+    """The project's tests write only under temporary directories, never into the checkout."""
+    before = _checkout_files()
+    yield
+    after = _checkout_files()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, f"the tests wrote into the checkout: {changed[:10]}"
+
+
 @pytest.fixture
 def loopback_app():
     """Serve ASGI apps in this process, each on a free loopback port: start(app) -> its URL."""
@@ -71,7 +95,7 @@ def run_suite(tmp_path: Path, *args: str, env: dict | None = None, timeout: floa
     full_env.update(env or {})
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-         "--report-dir", str(workdir / "reports"), *args],
+         "--conformance-report-dir", str(workdir / "reports"), *args],
         cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout)
     reports = sorted((workdir / "reports").glob("*.json"))
     verdicts = json.loads(reports[0].read_text()) if reports else None

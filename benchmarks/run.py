@@ -120,9 +120,9 @@ def one_run(key: str, workdir: Path) -> dict:
         _wait_for(port)
         url = base_url(f"http://127.0.0.1:{port}", key)
         params = [a for name, value in provider_module(key).TARGET_PARAMS.items()
-                  for a in ("--target-param", f"{name}={value}")]
+                  for a in ("--conformance-target-param", f"{name}={value}")]
         command = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-                   "--provider", key, "--target-url", url, "--report-dir", str(workdir / "reports"), *params]
+                   "--conformance-provider", key, "--conformance-target-url", url, "--conformance-report-dir", str(workdir / "reports"), *params]
         started = time.time()
         completed = subprocess.run(command, cwd=workdir, env=_env(), capture_output=True, text=True, timeout=300)
         wall = time.time() - started

@@ -4,27 +4,56 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from . import exitcodes
+from . import __version__, exitcodes
 from .profile import BUILTIN, ProfileError, load
+from .settings import OPTIONS, REPEATABLE, SWITCHES, Given, SettingsError, from_environment
+
+PREFIX = "--conformance-"
+# `python -m pytest` would put the current directory first on sys.path, and inside a clone of
+# this project its `conformance/` folder would shadow the installed package. `-c` puts '' there
+# instead, which this removes before pytest (and the suite) is imported. (`-P` is 3.11+.)
+PYTEST_BOOTSTRAP = ("import sys\n"
+                    "if sys.path and sys.path[0] == '':\n    del sys.path[0]\n"
+                    "import pytest\n"
+                    "sys.exit(pytest.main(sys.argv[1:]))")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a wrong argument, which is "interrupted" in the exit statuses."""
+
+    def error(self, message):
+        self.exit(exitcodes.USAGE, f"conformance: {message} (see {self.prog} --help)\n")
+
+
+def _short(flag: str) -> str:
+    return "--" + flag[len(PREFIX):]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="conformance", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="conformance", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"workspace-conformance {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the suite (wraps pytest); --all runs every provider")
     run.add_argument("--all", action="store_true", help="every provider, then an index page")
-    run.add_argument("--provider", help="one provider (or use CONFORMANCE_PROVIDER)")
-    run.add_argument("--report-dir", default=os.environ.get("CONFORMANCE_REPORT_DIR", "reports"))
-    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest options, after --")
+    for flag, dest, env, help_text in OPTIONS:  # the pytest options, without their prefix
+        if dest in SWITCHES:
+            run.add_argument(_short(flag), dest=dest, action="store_true", default=None, help=f"{help_text} [env {env}]")
+        elif dest in REPEATABLE:
+            run.add_argument(_short(flag), dest=dest, action="append", default=None, metavar="KEY=VALUE",
+                             help=f"{help_text} [env {env}]")
+        else:
+            run.add_argument(_short(flag), dest=dest, default=None, help=f"{help_text} [env {env}]")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest options (after --)")
 
     serve = sub.add_parser("serve", help="run a reference server on loopback")
-    serve.add_argument("--provider", required=True, choices=BUILTIN)
+    serve.add_argument("--provider", required=True, help=", ".join(BUILTIN))
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--fault", help="inject one named fault (see --list)")
@@ -41,7 +70,11 @@ def main(argv=None) -> int:
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
     req.add_argument("--json", action="store_true")
 
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command != "run":
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "run":
+        args.pytest_args = [*unknown, *args.pytest_args]
     try:
         return {"run": _run, "serve": _serve, "selftest": _selftest, "requirements": _requirements}[args.command](args)
     except ProfileError as exc:
@@ -69,6 +102,10 @@ def _requirements(args) -> int:
 
 
 def _serve(args) -> int:
+    if args.provider not in BUILTIN:
+        print(f"conformance: no reference server for {args.provider!r}: choose one of {', '.join(BUILTIN)}",
+              file=sys.stderr)
+        return exitcodes.USAGE
     from .reference import provider_module
     from .reference.common import DEMO_CREDENTIAL
     from .reference.serving import provider_app
@@ -89,6 +126,10 @@ def _serve(args) -> int:
     if args.variant not in module.VARIANTS:
         print(f"conformance: no variant {args.variant!r} for {args.provider}: see --list", file=sys.stderr)
         return exitcodes.USAGE
+    problem = _port_problem(args.host, args.port)
+    if problem:
+        print(f"conformance: {problem}", file=sys.stderr)
+        return exitcodes.USAGE
     credential = os.environ.get("CONFORMANCE_CREDENTIAL") or DEMO_CREDENTIAL
     import uvicorn
 
@@ -100,13 +141,26 @@ def _serve(args) -> int:
     print(f"{args.provider} reference server at {where}{profile.path}, accepting {told}"
           + (f", fault {args.fault}" if args.fault else "") + (f", variant {args.variant}" if args.variant != "default" else ""))
     params = " ".join(f"--target-param {k}={v}" for k, v in module.TARGET_PARAMS.items())
-    print(f"try: pytest --pyargs conformance --provider {args.provider} --target-url {where} {params}".rstrip())
+    print(f"try: conformance run --provider {args.provider} --target-url {where} {params}".rstrip())
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     except SystemExit as exc:  # uvicorn exits 1 when the port is taken; say so plainly
         print(f"conformance: could not listen on {args.host}:{args.port}", file=sys.stderr)
         return exitcodes.USAGE if exc.code else 0
     return 0
+
+
+def _port_problem(host: str, port: int) -> str | None:
+    if not 1 <= port <= 65535:
+        return f"--port takes a port number from 1 to 65535, not {port}"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return f"port {port} on {host} is taken or not allowed ({exc.strerror or exc})"
+    return None
 
 
 def _selftest(args) -> int:
@@ -131,25 +185,57 @@ def _selftest(args) -> int:
 
 def _run(args) -> int:
     extra = [a for a in args.pytest_args if a != "--"]
+    given = {dest: getattr(args, dest) for _, dest, _, _ in OPTIONS}
+
+    def lookup(dest: str) -> Given | None:
+        value = given[dest]
+        if value not in (None, []):
+            return Given(value, _short(next(f for f, d, _, _ in OPTIONS if d == dest)))
+        return from_environment(dest)
+
     if args.all:
         providers = list(BUILTIN)
-    elif args.provider or os.environ.get("CONFORMANCE_PROVIDER"):
-        providers = [args.provider or os.environ["CONFORMANCE_PROVIDER"]]
     else:
-        print("conformance: choose --provider NAME or --all", file=sys.stderr)
+        chosen = lookup("conformance_provider")
+        if chosen is None:
+            print("conformance: choose --provider NAME or --all", file=sys.stderr)
+            return exitcodes.USAGE
+        providers = [str(chosen.value)]
+    from .session import StartError, check_report_dir
+    from .settings import resolve
+
+    try:  # every local problem is named before the first provider runs
+        for provider in providers:
+            settings = resolve(lambda dest: Given(provider, "--provider") if dest == "conformance_provider"
+                               else lookup(dest))
+        report_dir = Path(settings.report_dir)
+        if not settings.dry_run:
+            check_report_dir(report_dir, settings.sources.get("conformance_report_dir"))
+    except (SettingsError, StartError) as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
+    passed = []
+    for flag, dest, _, _ in OPTIONS:
+        value = given[dest]
+        if dest == "conformance_provider" or value in (None, []):
+            continue
+        if dest in SWITCHES:
+            passed.append(flag)
+        else:
+            for item in (value if dest in REPEATABLE else [value]):
+                passed += [flag, str(item)]
     statuses = {}
     for provider in providers:
-        command = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "--provider", provider,
-                   "--report-dir", args.report_dir, "-q", "--no-header", "-p", "no:cacheprovider", *extra]
+        command = [sys.executable, "-c", PYTEST_BOOTSTRAP, "--pyargs", "conformance",
+                   "--conformance-provider", provider, *passed, "-q", "--no-header", "-p", "no:cacheprovider", *extra]
         completed = subprocess.run(command, capture_output=len(providers) > 1, text=True)
         statuses[provider] = completed.returncode
         if len(providers) > 1:
-            _print_summary_line(provider, Path(args.report_dir), completed)
-    if len(providers) > 1:
+            _print_summary_line(provider, report_dir, completed)
+    if len(providers) > 1 and not settings.dry_run:
         from .index import write_index
 
-        index = write_index(Path(args.report_dir), providers)
+        index = write_index(report_dir, providers)
         print(f"index: {index}")
     return _combined(statuses.values())
 

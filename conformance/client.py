@@ -44,7 +44,7 @@ class Budget:
             if self.limit is not None:
                 spent = self._take_shared() if self.counter_file else self.sent
                 if spent >= self.limit:
-                    raise BudgetExhausted(f"the request budget (--max-requests {self.limit}) is spent")
+                    raise BudgetExhausted(f"the request budget (--conformance-max-requests {self.limit}) is spent")
             self.sent += 1
 
     def _take_shared(self) -> int:
@@ -88,7 +88,7 @@ class Slots:
                 self._held = handle
                 return self
             if time.monotonic() > deadline:
-                raise ProbeError(f"no request slot came free in {self.wait:.0f} s (--max-concurrency {self.limit})")
+                raise ProbeError(f"no request slot came free in {self.wait:.0f} s (--conformance-max-concurrency {self.limit})")
             time.sleep(0.002)
 
     def __exit__(self, *exc):
@@ -319,6 +319,7 @@ class Target:
         exchange = Exchange(
             method=request.method, url=self.redactor.url(str(request.url)),
             request_headers=shown_headers, request_body=self.redactor.text(body_text), note=note,
+            authenticated=auth == "valid",
         )
         exchange.curl = curl_command(
             request.method, exchange.url, shown_headers,

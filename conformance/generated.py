@@ -19,7 +19,7 @@ from .verdict import NOT_RUN, ConformanceFailure, Finding, ProbeError
 
 
 class GenerationOff(ProbeError):
-    """--examples 0: the generated probes are listed but not run."""
+    """--conformance-examples 0: the generated probes are listed but not run."""
 
     verdict = NOT_RUN
 
@@ -43,7 +43,7 @@ class GeneratedRun:
 
     def run(self) -> None:
         if self.examples <= 0:
-            raise GenerationOff("generated probes are off (--examples 0)")
+            raise GenerationOff("generated probes are off (--conformance-examples 0)")
 
         def generated(drawn):
             findings = self._judged(drawn)
@@ -90,7 +90,7 @@ class GeneratedRun:
 
     def _explained(self, finding: Finding) -> Finding:
         finding.title = f"{finding.title} (Hypothesis, smallest failing body)"
-        finding.observed += f"; replay with --hypothesis-seed {self.target.hypothesis_seed} --examples {self.examples}"
+        finding.observed += f"; replay with --conformance-hypothesis-seed {self.target.hypothesis_seed} --conformance-examples {self.examples}"
         return finding
 
 

@@ -37,6 +37,13 @@ _STYLE = """
 #wc-blocked:not(:checked)~table tr.o-blocked{display:none}
 .wc-evidence{border-left:4px solid #c33;padding:.2em .8em;margin:.8em 0;background:#fff8f8}
 .wc-evidence pre{white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:.4em;max-height:24em;overflow:auto}
+body{display:flex;flex-direction:column}
+#environment-header,#environment{order:1}.summary~*{order:2}
+.wc-areas td{padding:2px 8px 2px 0;vertical-align:middle}
+.wc-bar{display:flex;width:16em;height:.9em;border:1px solid #bbb;background:#fff}
+.wc-bar span{display:block;height:100%}
+.wc-bar .s-pass{background:#4caf50}.wc-bar .s-fail{background:#d32f2f}.wc-bar .s-blocked{background:#8e24aa}
+.wc-bar .s-error{background:#f9a825}.wc-bar .s-not-run{background:#bdbdbd}
 """
 
 
@@ -60,7 +67,10 @@ class ConformanceHtml:
         try:
             s = self.run.summarize(int(session.exitstatus))
             redact = self.run.redactor.text
-            head, tail = f"<style>{_STYLE}</style>" + summary_html(s), matrix_html(s) + evidence_html(s)
+            # pytest-html puts its environment table first; the style above moves it below the
+            # summary, so the page opens on the verdict, the scores and the shape of the result.
+            head = f"<style>{_STYLE}</style>" + summary_html(s) + area_bars_html(s)
+            tail = matrix_html(s) + evidence_html(s)
         except Exception as exc:  # noqa: BLE001 - pytest-html still writes its own table
             self.run.writer_failed(None, "the HTML report's summary sections", exc)
             head = tail = ""
@@ -114,17 +124,16 @@ def extras_for(result: dict) -> str | None:
 # -- the static parts ------------------------------------------------------------------
 def summary_html(s: dict) -> str:
     must, should = s["summary"][MUST], s["summary"][SHOULD]
-    doc = s["profile"]["document"]
     facts = [
         ("provider", f"{s['provider']} ({s['profile']['title']})"),
-        ("document", f"{doc.get('file', '')}, revision {doc.get('revision', '?')}"),
+        ("document", ""),  # a link: filled in below
         ("target", s.get("target", "")),
         ("embedded reference server", "yes" if s.get("embedded_reference_server") else "no"),
         ("suite version", s.get("suite_version", "")),
         ("date", s.get("started", "")),
         ("duration", f"{s.get('duration_s', 0):.1f} s"),
         ("requests sent", s.get("requests_sent", "")),
-        ("Hypothesis seed", f"{s.get('hypothesis_seed', '')} (replay with --hypothesis-seed)"),
+        ("Hypothesis seed", f"{s.get('hypothesis_seed', '')} (replay with --conformance-hypothesis-seed)"),
         ("gate", f"fails on {'MUST and SHOULD' if s.get('fail_on') == 'should' else 'MUST'} requirements"),
     ]
     problem = f"<p class='wc-problem'><b>Incomplete:</b> {_e(s['problem'])}</p>" if s.get("problem") else ""
@@ -138,9 +147,38 @@ def summary_html(s: dict) -> str:
         f" passed; {must[FAIL] + should[FAIL]} failed, {must[BLOCKED] + should[BLOCKED]} blocked by another failure,"
         f" {must[ERROR] + should[ERROR]} could not be checked,"
         f" {must[NOT_RUN] + should[NOT_RUN]} not run</p>{problem}"
-        "<table class='wc-facts'>" + "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in facts)
+        "<table class='wc-facts'>" + "".join(
+            f"<tr><td>{_e(k)}</td><td>{_document_html(s) if k == 'document' else _e(v)}</td></tr>" for k, v in facts)
         + "</table></section>"
     )
+
+
+def _document_html(s: dict) -> str:
+    """The page the requirements come from, by its title and address; the stored file is a detail."""
+    doc = s["profile"]["document"]
+    title, url = str(s["profile"].get("title") or ""), str(doc.get("url") or "")  # some pages have no address
+    # Only a public address is a link (d3lay's page names a localhost URL, the wacht pages none).
+    named = f"<a href='{_e(url)}'>{_e(title)}</a> ({_e(url)})" if url.startswith("https://") else \
+        _e(title) + (f" ({_e(url)})" if url else "")
+    return (f"{named}<br><small>revision: {_e(doc.get('revision', '?'))}; stored as {_e(doc.get('file', ''))}"
+            "</small>")
+
+
+def area_bars_html(s: dict) -> str:
+    """One static bar per requirement area, its segments the share of each outcome."""
+    areas: dict[str, list[str]] = {}
+    for r in s["requirements"]:
+        areas.setdefault(r["area"], []).append(r["status"])
+    rows = []
+    for area, found in sorted(areas.items()):
+        order = [o for o in OUTCOMES if o in found] + sorted(set(found) - set(OUTCOMES))
+        segments = "".join(
+            f"<span class='s-{_e(o)}' style='width:{100 * found.count(o) / len(found):.1f}%' "
+            f"title='{_e(o)}: {found.count(o)}'></span>" for o in order)
+        counts = ", ".join(f"{found.count(o)} {_e(o)}" for o in order)
+        rows.append(f"<tr data-area='{_e(area)}'><td>{_e(area)}</td><td><div class='wc-bar'>{segments}</div></td>"
+                    f"<td><small>{counts}</small></td></tr>")
+    return "<section id='wc-areas'><table class='wc-areas'>" + "".join(rows) + "</table></section>"
 
 
 def matrix_html(s: dict) -> str:

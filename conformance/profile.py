@@ -141,7 +141,12 @@ def _validators(profile: Profile) -> dict:
 
 
 def builtin_directory() -> Path:
-    return Path(str(resources.files("conformance.schemas")))
+    try:
+        return Path(str(resources.files("conformance.schemas")))
+    except ModuleNotFoundError:
+        # This package was imported from a checkout rather than installed (`python -m pytest`
+        # puts the current directory first on sys.path): the profiles sit beside it.
+        return Path(__file__).resolve().parent.parent / "schemas"
 
 
 def builtin() -> tuple[str, ...]:

@@ -18,22 +18,18 @@ from .settings import Settings
 from .transcript import Redactor
 from .verdicts import internal_error, one_line, probe_crashes, summarize, write_atomically, write_json
 
-_ACTIVE: "Run | None" = None
+# More than this share of the answers to requests sent with the run's credential being 401 or
+# 403 means the credential was refused: nothing else was measured (Schemathesis warns alike).
+REFUSED_SHARE = 0.5
+REFUSED_MINIMUM = 3
 
 
 class StartError(RuntimeError):
     pass
 
 
-def collect(result: dict) -> None:
-    if _ACTIVE is not None:
-        _ACTIVE.results.append(result)
-
-
 class Run:
     def __init__(self, settings: Settings, worker: dict | None = None, seed=None):
-        global _ACTIVE
-        _ACTIVE = self
         self.settings = settings
         self.profile = settings.profile
         self.worker = worker
@@ -53,6 +49,7 @@ class Run:
         self.cleanup_report: dict | None = None
         self.internal_errors: list[dict] = []  # our own writers that failed (probe crashes are in results)
         self.unwritten: set[str] = set()  # reports a failing writer left absent or partial
+        self.selected: set[str] | None = None  # requirements of the selected catalog probes
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -68,6 +65,7 @@ class Run:
     # -- lifecycle ------------------------------------------------------------------
     def point_reports(self, config) -> None:
         out = Path(self.settings.report_dir)
+        check_report_dir(out, self.settings.sources.get("conformance_report_dir"))
         key = self.profile.key
         self.paths = {"json": out / f"{key}.json", "junit": out / f"{key}.junit.xml", "html": out / f"{key}.html"}
         if not config.option.xmlpath:
@@ -90,7 +88,7 @@ class Run:
         try:
             module = provider_module(self.profile.key)
         except KeyError:
-            raise StartError(f"there is no bundled reference server for {self.profile.key!r}: give --target-url") from None
+            raise StartError(f"there is no bundled reference server for {self.profile.key!r}: give --conformance-target-url") from None
         self.params = {**module.TARGET_PARAMS, **self.params}
         self.server = ServerThread(provider_app(self.profile.key, self.credential))
         self.target_url = base_url(self.server.start(), self.profile.key)
@@ -144,7 +142,10 @@ class Run:
         interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
                                  unreachable=unreachable, interrupted=interrupted,
-                                 internal_errors=self.internal_errors)
+                                 internal_errors=self.internal_errors, selected=self.selected)
+        refused = None if unreachable else self.refused_credential()
+        if refused:
+            self.summary.update(verdict="INCOMPLETE", exit_status=exitcodes.INCOMPLETE, complete=False, problem=refused)
         self.summary["created_workspaces"] = self.created()
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
@@ -178,13 +179,40 @@ class Run:
         except Exception as exc:  # noqa: BLE001 - each writer is independent of the others
             self.writer_failed(report, where, exc)
 
+    def header_lines(self) -> list[str]:
+        target = "the bundled reference server" if self.settings.embedded else self.redactor.url(self.target_url or "")
+        return [f"conformance: {self.profile.key} at {target}, seed {self.seed}"
+                + (", dry run" if self.settings.dry_run else "")]
+
+    def credential_warning(self) -> str | None:
+        """One sentence before the first request when the provider needs a credential and none
+        was given for the user's target."""
+        if self.settings.embedded or self.credential or "auth" not in self.profile.data:
+            return None
+        auth = self.profile.auth
+        where = f"the {auth['name']} {'cookie' if auth['in'] == 'cookie' else 'header'}"
+        return (f"no credential given: {self.profile.key} expects one in {where}, so the target will likely "
+                "refuse every request; set CONFORMANCE_CREDENTIAL (or --conformance-credential).")
+
+    def refused_credential(self) -> str | None:
+        answers = [e["response"]["status"] for r in self.results for e in r["exchanges"]
+                   if e.get("authenticated", True) and e["response"] is not None and "(sent once" not in e["note"]]
+        refused = sum(1 for status in answers if status in (401, 403))
+        if len(answers) < REFUSED_MINIMUM or refused <= REFUSED_SHARE * len(answers):
+            return None
+        why = "no credential was given" if not self.credential else "check CONFORMANCE_CREDENTIAL"
+        return (f"the target refused the credential: {refused} of {len(answers)} requests meant to be "
+                f"authenticated were answered 401 or 403 ({why})")
+
     def finish(self, exitstatus: int) -> int:
         if self.settings.cleanup and exitstatus != exitcodes.USAGE:
             self._guarded(None, "the cleanup", self.clean_up)
-        self._guarded("junit", "the JUnit report", self._mark_junit_errors)
-        self._guarded("html", "the HTML report", self._redact_html)
-        summary = self.summarize(exitstatus)  # last: it lists what failed before it
-        self._guarded("json", "the JSON report", lambda: write_json(self.paths["json"], summary))
+        if self.paths:  # a dry run writes no report (the last real one stays as it was)
+            self._guarded("junit", "the JUnit report", self._finish_junit)
+            self._guarded("html", "the HTML report", self._redact_html)
+        summary = self.summarize(exitstatus)  # after the writers above: it lists what failed
+        if self.paths:
+            self._guarded("json", "the JSON report", lambda: write_json(self.paths["json"], summary))
         if summary["internal_errors"] or self.internal_errors:
             summary["exit_status"] = exitcodes.INTERNAL
             return exitcodes.INTERNAL  # never 1: a bug of ours is not the target's verdict
@@ -208,18 +236,25 @@ class Run:
         if self.redactor.secret in text:
             write_atomically(path, self.redactor.text(text))
 
-    def _mark_junit_errors(self) -> None:
-        """pytest writes every failed call as <failure>; a check the suite could not make is an
-        <error> in the verdicts, and CI test tabs should say so too."""
+    def _finish_junit(self) -> None:
+        """CI test tabs read the suite by the provider and each case by its requirement id; and
+        where pytest wrote a failed call as <failure>, a check the suite could not make is an
+        <error>, as in the verdicts."""
         path = self.paths.get("junit")
-        errors = {r["nodeid"].split("::", 1)[-1] for r in self.results if r["status"] == "error"}
-        if not path or not path.is_file() or not errors:
+        if not path or not path.is_file():
             return
+        by_name = {r["nodeid"].split("::", 1)[-1]: r for r in self.results}
         tree = ET.parse(path)
+        for suite in tree.iter("testsuite"):
+            suite.set("name", self.profile.key)
         for case in tree.iter("testcase"):
+            result = by_name.get(case.get("name"))
+            if result is None:
+                continue
             failure = case.find("failure")
-            if failure is not None and case.get("name") in errors:
+            if failure is not None and result["status"] == "error":
                 failure.tag = "error"
+            case.set("name", f"{result['requirements'][0]}: {case.get('name')}")
         text = ET.tostring(tree.getroot(), encoding="unicode")
         write_atomically(path, '<?xml version="1.0" encoding="utf-8"?>' + text)
 
@@ -237,7 +272,7 @@ class Run:
                          "workspaces created" + "".join(f"; not removed {n['id']}: {n['why']}" for n in c["not_removed"][:5]))
         elif s.get("created_workspaces"):
             lines.append(f"created {len(s['created_workspaces'])} workspaces named conformance-{self.run_id}-…"
-                         + ("; --cleanup removes them" if "cleanup" in self.profile.data else ""))
+                         + ("; --conformance-cleanup removes them" if "cleanup" in self.profile.data else ""))
         if s["problem"]:
             lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
         lines += self._internal_error_lines()
@@ -265,3 +300,19 @@ class Run:
                 lines.append(f"  {r['nodeid'].split('::')[-1]}: {e['request']['method']} {e['request']['url']} {body}")
         return lines
 
+
+def check_report_dir(directory: Path, where: str | None) -> None:
+    """A report directory that cannot take the reports is found before the first request."""
+    named = f"the report directory {str(directory)!r}" + (f" (from {where})" if where else "")
+    for parent in [directory, *directory.parents]:
+        if parent.exists() and not parent.is_dir():
+            what = "is a file" if parent == directory else f"cannot be created: {str(parent)!r} is a file"
+            raise StartError(f"{named} {what}")
+        if parent.exists():
+            break
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise StartError(f"{named} is not writable: {exc.strerror or exc}") from None

@@ -2,32 +2,49 @@
 validated once, with one clear sentence for anything wrong."""
 from __future__ import annotations
 
+import os
+import shlex
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import urlsplit
 
-from .profile import BUILTIN, Profile, ProfileError, load
+if TYPE_CHECKING:  # the pytest11 entry module imports this one: nothing heavy at import time
+    from .profile import Profile
 
-# flag, ini/dest name, environment variable, help
+# flag, ini/dest name, environment variable, help. Every option is also an ini key (its dest)
+# and an environment variable; `conformance run` takes each without the `--conformance` prefix.
 OPTIONS = [
-    ("--provider", "conformance_provider", "CONFORMANCE_PROVIDER",
-     f"provider to certify: {', '.join(BUILTIN)}, or the path of a profile directory"),
-    ("--target-url", "conformance_target_url", "CONFORMANCE_TARGET_URL",
+    ("--conformance-provider", "conformance_provider", "CONFORMANCE_PROVIDER",
+     "provider to certify: a bundled provider's name (anthropic, orgo, ...) or a profile directory"),
+    ("--conformance-target-url", "conformance_target_url", "CONFORMANCE_TARGET_URL",
      "base URL of the endpoint under test; omitted: the bundled reference server on loopback"),
-    ("--credential", "conformance_credential", "CONFORMANCE_CREDENTIAL",
+    ("--conformance-credential", "conformance_credential", "CONFORMANCE_CREDENTIAL",
      "secret placed where the provider's auth scheme says (prefer the environment variable)"),
-    ("--report-dir", "conformance_report_dir", "CONFORMANCE_REPORT_DIR",
+    ("--conformance-target-param", "conformance_target_params", "CONFORMANCE_TARGET_PARAMS",
+     "provider input KEY=VALUE such as organization_id (repeatable; the variable and ini key take "
+     "several, separated by spaces)"),
+    ("--conformance-report-dir", "conformance_report_dir", "CONFORMANCE_REPORT_DIR",
      "where <provider>.html, .json and .junit.xml are written (default reports/)"),
-    ("--fail-on", "conformance_fail_on", "CONFORMANCE_FAIL_ON",
+    ("--conformance-fail-on", "conformance_fail_on", "CONFORMANCE_FAIL_ON",
      "requirement levels whose failure makes the exit status non-zero: must (default) or should"),
-    ("--max-requests", "conformance_max_requests", "CONFORMANCE_MAX_REQUESTS",
+    ("--conformance-max-requests", "conformance_max_requests", "CONFORMANCE_MAX_REQUESTS",
      "hard budget of requests sent to the target"),
-    ("--examples", "conformance_examples", "CONFORMANCE_EXAMPLES",
-     "Hypothesis examples per generated probe (default 20)"),
-    ("--request-timeout", "conformance_request_timeout", "CONFORMANCE_REQUEST_TIMEOUT",
+    ("--conformance-examples", "conformance_examples", "CONFORMANCE_EXAMPLES",
+     "Hypothesis examples per generated probe (default 20; 0 turns generation off)"),
+    ("--conformance-request-timeout", "conformance_request_timeout", "CONFORMANCE_REQUEST_TIMEOUT",
      "seconds to wait for each answer (default 10)"),
-    ("--max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
+    ("--conformance-max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
      "requests in flight at once, across pytest-xdist workers (default 4)"),
+    ("--conformance-dry-run", "conformance_dry_run", "CONFORMANCE_DRY_RUN",
+     "list every request the run would begin with, send none, write no report"),
+    ("--conformance-cleanup", "conformance_cleanup", "CONFORMANCE_CLEANUP",
+     "remove the workspaces the run created, where the provider documents how"),
+    ("--conformance-hypothesis-seed", "conformance_hypothesis_seed", "CONFORMANCE_HYPOTHESIS_SEED",
+     "seed of the generated payloads, to replay a run (Hypothesis's own --hypothesis-seed works too)"),
 ]
+SWITCHES = {"conformance_dry_run", "conformance_cleanup"}  # on the command line they take no value
+REPEATABLE = {"conformance_target_params"}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 DEFAULT_EXAMPLES = 20
 
 
@@ -35,9 +52,29 @@ class SettingsError(ValueError):
     pass
 
 
+class Given(NamedTuple):
+    """A raw option value and where it came from, for error messages that say where to look."""
+    value: object
+    where: str
+
+
+def flag_name(dest: str) -> str:
+    return next(flag for flag, d, _, _ in OPTIONS if d == dest)
+
+
+def env_name(dest: str) -> str:
+    return next(env for _, d, env, _ in OPTIONS if d == dest)
+
+
+def from_environment(dest: str) -> Given | None:
+    env = env_name(dest)
+    raw = os.environ.get(env)
+    return Given(raw, f"the {env} environment variable") if raw not in (None, "") else None
+
+
 @dataclass
 class Settings:
-    profile: Profile
+    profile: "Profile"
     target_url: str | None
     credential: str | None
     params: dict[str, str] = field(default_factory=dict)
@@ -49,73 +86,112 @@ class Settings:
     max_concurrency: int = 4
     dry_run: bool = False
     cleanup: bool = False
+    seed: int | None = None
+    sources: dict[str, str] = field(default_factory=dict)  # dest -> where its value came from
 
     @property
     def embedded(self) -> bool:
         return self.target_url is None
 
 
-def _positive_int(name: str, raw: str | None, default):
-    if raw in (None, ""):
+def _whole_number(given: Given | None, default, minimum: int):
+    if given is None:
         return default
     try:
-        value = int(raw)
+        value = int(str(given.value).strip())
     except ValueError:
-        raise SettingsError(f"{name} takes a whole number, not {raw!r}") from None
-    if value < 1:
-        raise SettingsError(f"{name} must be at least 1, not {value}")
+        raise SettingsError(f"{given.where} takes a whole number, not {given.value!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{given.where} must be at least {minimum}, not {value}")
     return value
 
 
-def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = False) -> Settings | None:
-    """`get(dest, env)` returns the raw value of an option; None when no provider is chosen."""
-    raw = {dest: get(dest, env) for _, dest, env, _ in OPTIONS}
-    provider = raw["conformance_provider"]
-    if not provider:
-        return None
+def _switch(given: Given | None) -> bool:
+    if given is None:
+        return False
+    if isinstance(given.value, bool):
+        return given.value
+    text = str(given.value).strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise SettingsError(f"{given.where} takes 1 or 0 (true or false), not {given.value!r}")
+    return text in _TRUE
+
+
+def _items(given: Given | None) -> list[str]:
+    if given is None:
+        return []
+    if isinstance(given.value, (list, tuple)):
+        return list(given.value)
     try:
-        profile = load(provider)
+        return shlex.split(str(given.value))
+    except ValueError as exc:
+        raise SettingsError(f"{given.where} could not be read: {exc}") from None
+
+
+def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
+    """`lookup(dest)` returns the value of an option and where it came from (None when unset).
+    Returns None when no provider is chosen; raises SettingsError with one sentence."""
+    given = {dest: lookup(dest) for _, dest, _, _ in OPTIONS}
+    provider = given["conformance_provider"]
+    if provider is None:
+        return None
+    from .profile import ProfileError, load  # jsonschema comes with it: only once a provider is chosen
+
+    try:
+        profile = load(str(provider.value))
     except ProfileError as exc:
         raise SettingsError(str(exc)) from None
-    url = raw["conformance_target_url"] or None
+    target = given["conformance_target_url"]
+    url = str(target.value) if target is not None else None
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"--target-url must be an http:// or https:// URL with a host, not {url!r}")
-    fail_on = (raw["conformance_fail_on"] or "must").lower()
+            raise SettingsError(f"{target.where} must be an http:// or https:// URL with a host, not {url!r}")
+    fail_on_given = given["conformance_fail_on"]
+    fail_on = str(fail_on_given.value).lower() if fail_on_given else "must"
     if fail_on not in ("must", "should"):
-        raise SettingsError(f"--fail-on takes must or should, not {fail_on!r}")
+        raise SettingsError(f"{fail_on_given.where} takes must or should, not {fail_on!r}")
     parsed = {}
-    for item in params or []:
+    params_given = given["conformance_target_params"]
+    for item in _items(params_given):
         key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SettingsError(f"--target-param takes KEY=VALUE, not {item!r}")
+        if not sep or not key.strip():
+            raise SettingsError(f"{params_given.where} takes KEY=VALUE, not {item!r}")
         parsed[key.strip()] = value
-    try:
-        timeout = float(raw["conformance_request_timeout"] or 10)
-    except ValueError:
-        raise SettingsError("--request-timeout takes a number of seconds") from None
-    if not 0 < timeout <= 600:
-        raise SettingsError(f"--request-timeout must be between 0 and 600 seconds, not {timeout}")
+    timeout_given = given["conformance_request_timeout"]
+    timeout = 10.0
+    if timeout_given is not None:
+        try:
+            timeout = float(str(timeout_given.value))
+        except ValueError:
+            raise SettingsError(f"{timeout_given.where} takes a number of seconds, not {timeout_given.value!r}") from None
+        if not 0 < timeout <= 600:
+            raise SettingsError(f"{timeout_given.where} must be more than 0 and at most 600 seconds, not {timeout_given.value}")
+    credential = given["conformance_credential"]
+    report_dir = given["conformance_report_dir"]
     settings = Settings(
         profile=profile,
         target_url=url,
-        credential=raw["conformance_credential"] or None,
+        credential=str(credential.value) if credential else None,
         params=parsed,
-        report_dir=raw["conformance_report_dir"] or "reports",
+        report_dir=str(report_dir.value) if report_dir else "reports",
         fail_on=fail_on,
-        max_requests=_positive_int("--max-requests", raw["conformance_max_requests"], None),
-        examples=_positive_int("--examples", raw["conformance_examples"], DEFAULT_EXAMPLES),
+        max_requests=_whole_number(given["conformance_max_requests"], None, 1),
+        examples=_whole_number(given["conformance_examples"], DEFAULT_EXAMPLES, 0),
         timeout=timeout,
-        max_concurrency=_positive_int("--max-concurrency", raw["conformance_max_concurrency"], 4),
-        dry_run=dry_run,
-        cleanup=cleanup,
+        max_concurrency=_whole_number(given["conformance_max_concurrency"], 4, 1),
+        dry_run=_switch(given["conformance_dry_run"]),
+        cleanup=_switch(given["conformance_cleanup"]),
+        seed=_whole_number(given["conformance_hypothesis_seed"], None, 0),
+        sources={dest: g.where for dest, g in given.items() if g is not None},
     )
-    if cleanup and "cleanup" not in profile.data:
-        raise SettingsError(f"--cleanup: the {profile.key} page documents no way to remove a workspace")
+    if settings.cleanup and "cleanup" not in profile.data:
+        raise SettingsError(f"{given['conformance_cleanup'].where}: the {profile.key} page documents "
+                            "no way to remove a workspace")
     if url is not None:
         missing = [p for p, spec in profile.target_params.items() if spec.get("required") and p not in parsed]
         if missing:
             spec = profile.target_params[missing[0]]
-            raise SettingsError(f"{profile.key} needs --target-param {missing[0]}=<{spec['description']}>")
+            raise SettingsError(f"{profile.key} needs {flag_name('conformance_target_params')} "
+                                f"{missing[0]}=<{spec['description']}>")
     return settings

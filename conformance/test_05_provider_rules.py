@@ -26,7 +26,7 @@ def test_value_the_caller_may_not_use_is_rejected(target, case):
     foreign = target.params.get(case["param"]) or case["fallback"]
     if not target.params.get(case["param"]):
         target.observe(case.requirement, f"used {foreign!r}, an id that should not exist; pass "
-                                         f"--target-param {case['param']}=<id> to test an existing one")
+                                         f"--conformance-target-param {case['param']}=<id> to test an existing one")
     exchange = target.create(baseline(target, **{case.field: foreign}))
     expect_rejected(target, exchange, case.requirement, case["title"])
 

@@ -87,6 +87,7 @@ class Exchange:
     waits: list[float] = field(default_factory=list)
     curl: str = ""
     note: str = ""
+    authenticated: bool = True  # sent with the run's credential (not an auth probe's missing or wrong one)
 
     @property
     def content_type(self) -> str:
@@ -114,6 +115,7 @@ class Exchange:
             "retry_waits_s": self.waits,
             "curl": self.curl,
             "note": self.note,
+            "authenticated": self.authenticated,
         })
 
 

@@ -58,7 +58,7 @@ class ProbeError(Exception):
 
 
 class BudgetExhausted(ProbeError):
-    """--max-requests was reached; what remains is reported as not run."""
+    """--conformance-max-requests was reached; what remains is reported as not run."""
 
     verdict = NOT_RUN
 
@@ -76,7 +76,7 @@ class CheckBlocked(ProbeError):
 
 
 class DryRun(ProbeError):
-    """--dry-run: the request was listed, not sent."""
+    """--conformance-dry-run: the request was listed, not sent."""
 
     verdict = NOT_RUN
 

@@ -5,6 +5,7 @@ people and CI systems see the same truth.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -69,9 +70,14 @@ def outcome_for(result: dict, rid: str) -> str:
 
 def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", meta: dict | None = None,
               unreachable: str | None = None, interrupted: str | None = None,
-              internal_errors: list[dict] | None = None) -> dict:
+              internal_errors: list[dict] | None = None, selected: set[str] | None = None) -> dict:
     rows = requirement_verdicts(profile, results)
     internal_errors = probe_crashes(results) + list(internal_errors or [])
+    if selected is not None:
+        # A run of some probes (a user's own file, -k) is judged on what was selected: catalog
+        # requirements no selected probe checks are left out, not counted as not run.
+        touched = {rid for r in results for rid in r["requirements"]}
+        rows = [r for r in rows if r["id"] in selected or r["id"] in touched]
     gating = gating_levels(fail_on)
     counts = {}
     for level in (MUST, SHOULD):
@@ -123,12 +129,20 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports read like pytest's own files
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(printable(text))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@functools.lru_cache(maxsize=1)
+def _umask() -> int:
+    current = os.umask(0o022)  # the only way to read it is to set it; put it straight back
+    os.umask(current)
+    return current
 
 
 def write_json(path: Path, summary: dict) -> None:

@@ -23,13 +23,13 @@ PROVIDERS = available()
 def _params(key):
     out = []
     for name, value in provider_module(key).TARGET_PARAMS.items():
-        out += ["--target-param", f"{name}={value}"]
+        out += ["--conformance-target-param", f"{name}={value}"]
     return out
 
 
 @pytest.mark.parametrize("key", PROVIDERS)
 def test_embedded_reference_server_is_conformant(tmp_path, key):
-    completed, verdicts = run_suite(tmp_path, "--provider", key)
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", key)
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert verdicts["verdict"] == "CONFORMANT"
     assert verdicts["embedded_reference_server"] is True
@@ -75,8 +75,8 @@ def served():
 @pytest.mark.parametrize("key", PROVIDERS)
 def test_separately_served_reference_gives_the_same_verdicts(tmp_path, served, key):
     url = served(key)
-    embedded, embedded_verdicts = run_suite(tmp_path / "a", "--provider", key)
-    remote, remote_verdicts = run_suite(tmp_path / "b", "--provider", key, "--target-url", url,
+    embedded, embedded_verdicts = run_suite(tmp_path / "a", "--conformance-provider", key)
+    remote, remote_verdicts = run_suite(tmp_path / "b", "--conformance-provider", key, "--conformance-target-url", url,
                                         *_params(key), env={"CONFORMANCE_CREDENTIAL": DEMO_CREDENTIAL})
     assert remote.returncode == embedded.returncode == 0, remote.stdout[-3000:]
     assert statuses(remote_verdicts) == statuses(embedded_verdicts)
@@ -119,8 +119,8 @@ def test_a_server_breaking_one_requirement_fails_naming_it(tmp_path, reference_s
     url = reference_server(key, fault)
     # --fail-on should: some providers' pages only support a SHOULD reading (wacht-frontend's
     # required fields); a broken SHOULD must still make the gate fail when asked to.
-    completed, verdicts = run_suite(tmp_path, "--provider", key, "--target-url", url, *_params(key),
-                                    "--fail-on", "should", env={"CONFORMANCE_CREDENTIAL": "sk-conformance-SECRET-7f3a9c-do-not-leak"})
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", key, "--conformance-target-url", url, *_params(key),
+                                    "--conformance-fail-on", "should", env={"CONFORMANCE_CREDENTIAL": "sk-conformance-SECRET-7f3a9c-do-not-leak"})
     assert completed.returncode == 1, completed.stdout[-3000:]
     assert verdicts["verdict"] == "NOT CONFORMANT"
     # The requirement of the kind this fault was chosen for fails, as a finding of its own,

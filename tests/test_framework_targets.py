@@ -38,7 +38,7 @@ class FrameworkTarget:
 
     @property
     def params(self) -> list[str]:
-        return ["--target-param", f"organization_id={self.organization}"] if self.organization else []
+        return ["--conformance-target-param", f"organization_id={self.organization}"] if self.organization else []
 
 
 def _default_handler_breaks(fields_: dict[str, tuple[str, ...]], *extra: str) -> frozenset:
@@ -99,7 +99,7 @@ def framework_server():
 def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_server, name):
     spec = TARGETS[name]
     url = framework_server(spec)
-    completed, verdicts = run_suite(tmp_path, "--provider", spec.provider, "--target-url", url, *spec.params,
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", spec.provider, "--conformance-target-url", url, *spec.params,
                                     env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
     output = completed.stdout + completed.stderr
     assert "Traceback" not in output, output[-3000:]

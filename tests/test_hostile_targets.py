@@ -19,8 +19,8 @@ def _closed_port() -> int:
 
 def _run(tmp_path, url, *extra):
     started = time.monotonic()
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", url,
-                                    "--request-timeout", "1", *extra, env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
+                                    "--conformance-request-timeout", "1", *extra, env={"CONFORMANCE_CREDENTIAL": SECRET})
     elapsed = time.monotonic() - started
     assert "Traceback" not in completed.stdout + completed.stderr
     assert verdicts is not None, "the report was not written"
@@ -70,7 +70,7 @@ def test_redirect_to_another_host_is_never_followed(tmp_path, raw_server):
 def test_rate_limited_target_is_waited_for_and_the_waits_reported(tmp_path, raw_server):
     limited = raw_server(hostile.answer("429 Too Many Requests", b'{"type": "error", "error": {"type": '
                                         b'"rate_limit_error", "message": "slow down"}}', extra="Retry-After: 1\r\n"))
-    completed, verdicts, elapsed = _run(tmp_path, limited.url, "--max-requests", "6")
+    completed, verdicts, elapsed = _run(tmp_path, limited.url, "--conformance-max-requests", "6")
     waits = [w for p in verdicts["probes"] for e in p["exchanges"] for w in e["retry_waits_s"]]
     assert waits and all(w == 1.0 for w in waits)
     assert limited.connections == 6  # retries count against the budget
@@ -81,7 +81,7 @@ def test_rate_limited_target_is_waited_for_and_the_waits_reported(tmp_path, raw_
 def test_target_echoing_the_secret_leaks_nothing(tmp_path, raw_server):
     """A hostile target sends the credential back in the body, in Set-Cookie and in a custom
     header; no byte the suite writes may contain it."""
-    completed, _, _ = _run(tmp_path, raw_server(hostile.echo_secrets).url, "--credential", SECRET)
+    completed, _, _ = _run(tmp_path, raw_server(hostile.echo_secrets).url, "--conformance-credential", SECRET)
     assert completed.returncode == exitcodes.NOT_CONFORMANT
     written = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
     assert {p.suffix for p in written} >= {".html", ".json", ".xml"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ from conformance.profile import builtin_directory
 
 from .conftest import SECRET, failed_ids, run_suite
 
-PROJECT_REPORTS = Path(__file__).resolve().parents[1] / "reports"
+# Screenshots for people reviewing the report's look; never written into the checkout.
+SCREENSHOTS = Path(os.environ.get("CONFORMANCE_TEST_SCREENSHOTS") or Path(tempfile.gettempdir()) / "conformance-screenshots")
 FAULT = ("anthropic", "name-max-41", "anthropic.name.max-length")
 # Quiet, local-only Chromium: no update checks, no sync, no first-run traffic.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -39,7 +41,7 @@ def faulty_report(tmp_path_factory, request):
     url = base_url(server.start(), key)
     request.addfinalizer(server.stop)
     tmp = tmp_path_factory.mktemp("faulty")
-    completed, verdicts = run_suite(tmp, "--provider", key, "--target-url", url,
+    completed, verdicts = run_suite(tmp, "--conformance-provider", key, "--conformance-target-url", url,
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 1, completed.stdout[-2000:]
     return tmp / "run" / "reports", verdicts
@@ -48,7 +50,7 @@ def faulty_report(tmp_path_factory, request):
 @pytest.fixture(scope="module")
 def conformant_report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("conformant")
-    completed, verdicts = run_suite(tmp, "--provider", "orgo")
+    completed, verdicts = run_suite(tmp, "--conformance-provider", "orgo")
     assert completed.returncode == 0, completed.stdout[-2000:]
     return tmp / "run" / "reports", verdicts
 
@@ -108,9 +110,19 @@ def test_junit_carries_the_same_failures_as_the_json(faulty_report):
     assert failed_probes
     import xml.etree.ElementTree as ET
 
-    cases = {c.get("name"): c for c in ET.fromstring(junit).iter("testcase")}
+    root = ET.fromstring(junit)
+    assert {suite.get("name") for suite in root.iter("testsuite")} == {"anthropic"}  # the provider, for CI tabs
+    cases = {c.get("name").split(": ", 1)[1]: c for c in root.iter("testcase")}
     assert {n for n, c in cases.items() if c.find("failure") is not None} == failed_probes
     assert FAULT[2] in junit  # the requirement id travels as a property and in the message
+    by_probe = {p["nodeid"].split("::")[-1]: p["requirements"][0] for p in verdicts["probes"]}
+    assert all(c.get("name") == f"{by_probe[n]}: {n}" for n, c in cases.items())  # the requirement id names each case
+
+
+def test_every_report_is_written_with_the_same_permissions(faulty_report):
+    reports, _ = faulty_report
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in reports.iterdir() if p.is_file()}
+    assert len(modes) == 3 and len(set(modes.values())) == 1, modes
 
 
 def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(browser, faulty_report):
@@ -129,8 +141,8 @@ def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(brow
         assert FAULT[2] in failed_row.locator("td.col-requirement").inner_text()
         assert failed_row.locator(".extraHTML pre.wc-curl").is_visible()  # failed rows open with evidence
         _check_static_parts(page, verdicts)
-        PROJECT_REPORTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(PROJECT_REPORTS / "screenshot-anthropic-failing.png"), full_page=False)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "screenshot-anthropic-failing.png"), full_page=False)
         assert SECRET not in page.content()
         assert not outside, outside
     finally:
@@ -144,11 +156,19 @@ def test_report_summary_matrix_and_evidence_survive_without_javascript(browser, 
         assert page.locator("#results-table tbody.results-table-row").count() == 0  # the script did not run
         assert page.locator("#wc-verdict").is_visible()
         _check_static_parts(page, verdicts)
+        # Top-down: the verdict, then the area bars, then pytest-html's environment table.
+        y = {sel: page.locator(sel).bounding_box()["y"] for sel in ("#wc-verdict", "#wc-areas", "#environment")}
+        assert y["#wc-verdict"] < y["#wc-areas"] < y["#environment"], y
+        bar = page.locator("#wc-areas .wc-bar").first
+        assert bar.is_visible() and bar.bounding_box()["width"] > 50
+        assert page.locator("#wc-areas .wc-bar span.s-fail").count() == 1  # the one failed requirement's area
+        document = page.locator("#wc-summary a[href^='https://platform.claude.com/']")
+        assert document.inner_text() == verdicts["profile"]["title"]
         # The CSS-only filters: hiding "pass" leaves only the failed requirement.
         page.locator("label[for='wc-pass']").click()
         visible = [r for r in page.locator("#wc-matrix tbody tr").all() if r.is_visible()]
         assert [r.get_attribute("data-requirement") for r in visible] == [FAULT[2]]
-        page.screenshot(path=str(PROJECT_REPORTS / "screenshot-anthropic-failing-nojs.png"), full_page=False)
+        page.screenshot(path=str(SCREENSHOTS / "screenshot-anthropic-failing-nojs.png"), full_page=False)
         assert not outside, outside
     finally:
         context.close()
@@ -184,7 +204,7 @@ def test_index_links_every_provider_and_colours_the_area_matrix(browser, faulty_
             assert "no report" in rows.nth(2).inner_text()
             assert page.locator("#areas td.s-fail").count() >= 1  # anthropic's limits column
             if javascript:
-                page.screenshot(path=str(PROJECT_REPORTS / "screenshot-index.png"))
+                page.screenshot(path=str(SCREENSHOTS / "screenshot-index.png"))
             page.locator("tr[data-provider='anthropic'] a").click()
             page.wait_for_load_state("load")
             assert page.locator("#wc-verdict").inner_text() == "NOT CONFORMANT"
@@ -194,9 +214,23 @@ def test_index_links_every_provider_and_colours_the_area_matrix(browser, faulty_
 
 
 def test_report_of_an_unreachable_target_is_written_and_marked_incomplete(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", "http://127.0.0.1:1")
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:1")
     assert completed.returncode == 6, completed.stdout[-2000:]
     assert verdicts["verdict"] == "INCOMPLETE" and not verdicts["complete"]
     page = (tmp_path / "run" / "reports" / "anthropic.html").read_text()
     assert "id='wc-verdict'>INCOMPLETE<" in page
     assert "could not reach the target" in page
+
+
+@pytest.mark.parametrize("key", ["anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend"])
+def test_every_provider_document_is_named_in_the_summary(key):
+    """Some pages have no address (the wacht ones): the title alone, never a crash."""
+    from conformance.html_report import summary_html
+    from conformance.profile import load
+    from conformance.verdicts import summarize
+
+    profile = load(key)
+    page = summary_html(summarize(profile, []))
+    assert profile.title in page
+    url = profile.document.get("url") or ""
+    assert (f"<a href='{url}'>" in page) == url.startswith("https://")

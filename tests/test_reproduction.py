@@ -8,7 +8,7 @@ from .conftest import SECRET, run_suite
 
 def test_curl_line_of_a_failure_reproduces_it(tmp_path, reference_server):
     url = reference_server("anthropic", "name-max-41")
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", url,
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 1
     finding = next(f for r in verdicts["requirements"] if r["id"] == "anthropic.name.max-length"
@@ -24,7 +24,7 @@ def test_curl_line_of_a_failure_reproduces_it(tmp_path, reference_server):
 def test_curl_line_without_the_credential_is_refused(tmp_path, reference_server):
     """The credential really travels through the environment variable, not the line."""
     url = reference_server("anthropic", "name-max-41")
-    _, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", url,
+    _, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
                             env={"CONFORMANCE_CREDENTIAL": SECRET})
     curl = verdicts["requirements"][0]["probes"] and next(
         p for p in verdicts["probes"] if p["exchanges"])["exchanges"][0]["curl"]

@@ -14,12 +14,12 @@ def _every_byte(tmp_path):
 @pytest.mark.parametrize("how", ["environment", "command line"])
 def test_secret_appears_in_no_artifact_even_with_failures(tmp_path, reference_server, how):
     url = reference_server("anthropic", "error-plain-text")  # failures, with bodies in the report
-    args = ["--provider", "anthropic", "--target-url", url, "-rA", "-v"]
+    args = ["--conformance-provider", "anthropic", "--conformance-target-url", url, "-rA", "-v"]
     env = {}
     if how == "environment":
         env["CONFORMANCE_CREDENTIAL"] = SECRET
     else:
-        args += ["--credential", SECRET]
+        args += ["--conformance-credential", SECRET]
     completed, verdicts = run_suite(tmp_path, *args, env=env)
     assert completed.returncode == exitcodes.NOT_CONFORMANT
     assert verdicts["verdict"] == "NOT CONFORMANT"
@@ -33,22 +33,22 @@ def test_secret_appears_in_no_artifact_even_with_failures(tmp_path, reference_se
 
 def test_parallel_run_gives_the_same_verdicts_as_a_serial_one(tmp_path, reference_server):
     url = reference_server("anthropic", "name-max-41")
-    serial, serial_verdicts = run_suite(tmp_path / "serial", "--provider", "anthropic", "--target-url", url,
+    serial, serial_verdicts = run_suite(tmp_path / "serial", "--conformance-provider", "anthropic", "--conformance-target-url", url,
                                         env={"CONFORMANCE_CREDENTIAL": SECRET})
-    parallel, parallel_verdicts = run_suite(tmp_path / "parallel", "--provider", "anthropic", "--target-url", url,
+    parallel, parallel_verdicts = run_suite(tmp_path / "parallel", "--conformance-provider", "anthropic", "--conformance-target-url", url,
                                             "-n", "2", env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert serial.returncode == parallel.returncode == exitcodes.NOT_CONFORMANT
     assert statuses(serial_verdicts) == statuses(parallel_verdicts)
 
 
 def test_parallel_run_starts_one_reference_server(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "-n", "2")
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "-n", "2")
     urls = {e["request"]["url"] for p in verdicts["probes"] for e in p["exchanges"]}
     assert len({u.split("/v1/")[0] for u in urls}) == 1
 
 
 def test_cleanup_archives_every_created_workspace(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--cleanup")
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-cleanup")
     cleanup = verdicts["cleanup"]
     assert cleanup["removed"] and not cleanup["not_removed"]
     assert sorted(cleanup["removed"]) == sorted(set(verdicts["created_workspaces"]))
@@ -56,20 +56,21 @@ def test_cleanup_archives_every_created_workspace(tmp_path):
 
 
 def test_cleanup_is_refused_where_no_removal_is_documented(tmp_path):
-    completed, _ = run_suite(tmp_path, "--provider", "orgo", "--cleanup")
+    completed, _ = run_suite(tmp_path, "--conformance-provider", "orgo", "--conformance-cleanup")
     assert completed.returncode == exitcodes.USAGE
     assert "documents no way to remove a workspace" in completed.stderr
 
 
 def test_dry_run_sends_nothing(tmp_path, raw_server_counting):
     server = raw_server_counting
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", server.url, "--dry-run",
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", server.url, "--conformance-dry-run",
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 0
     assert server.connections == 0
     assert "dry run: nothing was sent" in completed.stdout
     assert completed.stdout.count("POST " + server.url + "/v1/organizations/workspaces") >= 20
     assert SECRET not in completed.stdout
+    assert verdicts is None and not (tmp_path / "run" / "reports").exists()  # a dry run writes no report
 
 
 @pytest.fixture

@@ -76,9 +76,9 @@ def test_generated_only_faults_are_missed_by_the_hand_picked_probes():
         [(o.behaviour, o.failed) for o in outcomes if o.is_fault and o.verdict != "survived"]
 
 
-def test_console_selftest_prints_the_tally_last():
+def test_console_selftest_prints_the_tally_last(tmp_path):
     completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--provider", "anthropic"],
-                               capture_output=True, text=True, timeout=300)
+                               capture_output=True, text=True, timeout=300, cwd=tmp_path)
     last = completed.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"selftest: killed (\d+)/\1, misattributed 0, false positives 0, "
                         r"requirements never failed 0", last), last

@@ -98,13 +98,13 @@ def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, loopback_
     assert load(directory).key == "spaces"
 
     # No reference server by the naming convention: one sentence, not a crash.
-    completed, _ = run_suite(tmp_path / "no-server", "--provider", directory)
+    completed, _ = run_suite(tmp_path / "no-server", "--conformance-provider", directory)
     assert completed.returncode == exitcodes.USAGE
     assert "there is no bundled reference server for 'spaces': give --target-url" in completed.stderr
 
     url = loopback_app(spaces_app(SECRET))
-    completed, verdicts = run_suite(tmp_path / "conformant", "--provider", directory, "--target-url", url,
-                                    "--examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(tmp_path / "conformant", "--conformance-provider", directory, "--conformance-target-url", url,
+                                    "--conformance-examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert verdicts["provider"] == "spaces"
     assert "Traceback" not in completed.stdout + completed.stderr
@@ -115,8 +115,8 @@ def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, loopback_
 
     # The same app, but it refuses a missing or wrong key with 403 where the page says 401.
     url = loopback_app(spaces_app(SECRET, auth_status=403))
-    completed, verdicts = run_suite(tmp_path / "broken", "--provider", directory, "--target-url", url,
-                                    "--examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(tmp_path / "broken", "--conformance-provider", directory, "--conformance-target-url", url,
+                                    "--conformance-examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert completed.returncode == 1, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert verdicts is not None, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert verdicts["verdict"] == "NOT CONFORMANT"

@@ -9,8 +9,8 @@ from .conftest import SECRET, run_suite, statuses
 
 
 def _suite(tmp_path, server):
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", server.url,
-                                    "--request-timeout", "2", "--examples", "3",
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", server.url,
+                                    "--conformance-request-timeout", "2", "--conformance-examples", "3",
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     output = completed.stdout + completed.stderr
     assert "Traceback" not in output and "RecursionError" not in output, output[-3000:]

@@ -328,7 +328,7 @@ module.test_create_with_wrong_credential_is_rejected = test_create_with_wrong_cr
 def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_written(tmp_path, plugin, where,
                                                                                    unwritten):
     env = _plugin(tmp_path, "inject_bug", plugin)
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "-p", "inject_bug", "-k", "auth", env=env)
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "-p", "inject_bug", "-k", "auth", env=env)
     output = completed.stdout + completed.stderr
     assert completed.returncode == exitcodes.INTERNAL, output
     assert "Traceback" not in output and "INTERNALERROR" not in output
@@ -366,7 +366,7 @@ def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(tmp
                                                                            fault, deserved, failed):
     """A server that accepts a lone surrogate, echoes it back in the created resource, and
     echoes the input in every 4xx message: the verdict it deserves, three whole reports."""
-    completed, verdicts = run_suite(tmp_path, "--provider", "anthropic", "--target-url", echoing_target(fault),
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", echoing_target(fault),
                                     env={"CONFORMANCE_CREDENTIAL": SECRET})
     output = completed.stdout + completed.stderr
     assert "Traceback" not in output and "INTERNALERROR" not in output

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import atexit
 import gc
+import os
+import signal
 import sys
+import threading
 
 import pytest
 
@@ -75,6 +78,7 @@ def pytest_configure(config):
     atexit.register(gc.freeze)
     if worker is None:
         run.point_reports(config)
+        _stop_on_sigterm(config, run)
         try:
             run.start()
         except run_session.StartError as exc:
@@ -85,6 +89,25 @@ def pytest_configure(config):
         from .html_report import ConformanceHtml
 
         config.pluginmanager.register(ConformanceHtml(run), "conformance-html")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, what CI systems send on cancel or timeout: handled as Ctrl-C is, so the session
+    ends through pytest's own interrupt path (reports written, verdict INCOMPLETE, exit 2) and
+    pytest-xdist tears its workers down."""
+
+
+def _stop_on_sigterm(config, run) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals reach the main thread only (an embedding program's choice)
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, previous)  # a second SIGTERM is not caught: it ends the process
+        run.stopped_by = "SIGTERM"
+        raise Terminated("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop) or signal.SIG_DFL
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
 
 
 class _XdistHooks:
@@ -248,12 +271,16 @@ def _attach_evidence(item, report, result, redactor) -> None:
 
 
 def _redact_report(report, redactor) -> None:
-    """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves."""
-    if redactor.secret is None:
-        return
-    if report.longrepr is not None and redactor.secret in str(report.longrepr):
-        report.longrepr = redactor.text(str(report.longrepr))
-    report.sections = [(title, redactor.text(text)) for title, text in report.sections]
+    """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves, and a
+    target's control characters (ANSI escapes) reach neither the terminal nor the JUnit file."""
+    from .transcript import printable
+
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        shown = printable(redactor.text(text))
+        if shown != text:
+            report.longrepr = shown
+    report.sections = [(title, printable(redactor.text(text))) for title, text in report.sections]
 
 
 def _user_probe_result(item, report, run) -> dict:
@@ -295,6 +322,19 @@ def pytest_sessionfinish(session, exitstatus):
     if run is None or hasattr(session.config, "workerinput"):
         return
     session.exitstatus = run.finish(int(exitstatus))
+    _name_reports_where_they_are(session.config, run.renamed)
+
+
+def _name_reports_where_they_are(config, renamed: dict) -> None:
+    """pytest ("generated xml file: ...") and pytest-html ("Generated html report: ...") name
+    the file they wrote in their closing line; it has been renamed into place since. Neither
+    offers a way to change the name, so their attributes are set where they are found."""
+    for plugin in config.pluginmanager.get_plugins():
+        for attribute in ("logfile", "_report_path"):
+            written = getattr(plugin, attribute, None)
+            if isinstance(written, (str, os.PathLike)) and str(os.path.abspath(written)) in renamed:
+                final = renamed[str(os.path.abspath(written))]
+                setattr(plugin, attribute, final if isinstance(written, os.PathLike) else str(final))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import __version__, exitcodes
 from .client import Budget, Slots, Target
 from .settings import Settings
-from .transcript import Redactor
+from .transcript import Redactor, printable
 from .verdicts import one_line, summarize, write_atomically, write_json
 
 _ACTIVE: "Run | None" = None
@@ -60,7 +60,10 @@ class Run:
             self.slots_dir = worker["conformance_slots_dir"]
         if self.seed is None:
             self.seed = secrets.randbelow(2**32)
-        self.redactor = Redactor(self.credential)
+        self.redactor = Redactor(self.credential, self.target_url)
+        self.writing: dict[str, Path] = {}  # pytest's and pytest-html's files, renamed into place at the end
+        self.renamed: dict[str, Path] = {}  # what each was written as -> where it now is
+        self.stopped_by: str | None = None  # the signal that ended the run early
 
     # -- lifecycle ------------------------------------------------------------------
     def point_reports(self, config) -> None:
@@ -75,6 +78,14 @@ class Run:
                 config.option.htmlpath = str(self.paths["html"])
                 config.option.self_contained_html = True
             self.paths["html"] = Path(config.option.htmlpath)
+        # pytest and pytest-html open their files in place, following a symlink someone planted
+        # there and leaving half a file if stopped mid-write: each writes a fresh file of ours
+        # beside the report instead, renamed over the report (never through it) at the end.
+        self.writing["junit"] = _fresh_beside(self.paths["junit"])
+        config.option.xmlpath = str(self.writing["junit"])
+        if "html" in self.paths and hasattr(config.option, "htmlpath"):
+            self.writing["html"] = _fresh_beside(self.paths["html"])
+            config.option.htmlpath = str(self.writing["html"])
 
     def start(self) -> None:
         if self.target_url is not None:
@@ -83,7 +94,7 @@ class Run:
         from .reference.serving import ServerThread, base_url, provider_app
 
         self.credential = self.credential or secrets.token_urlsafe(18)
-        self.redactor = Redactor(self.credential)
+        self.redactor = Redactor(self.credential, self.target_url)
         try:
             module = provider_module(self.profile.key)
         except KeyError:
@@ -117,6 +128,8 @@ class Run:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        for unfinished in self.writing.values():
+            unfinished.unlink(missing_ok=True)
         if not self.worker:
             if self.budget_file:
                 Path(self.budget_file).unlink(missing_ok=True)
@@ -138,7 +151,10 @@ class Run:
 
     def summarize(self, exitstatus: int = 0) -> dict:
         unreachable = next((r["unreachable"] for r in self.results if r.get("unreachable")), None)
-        interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
+        interrupted = None
+        if exitstatus == exitcodes.INTERRUPTED:
+            interrupted = (f"the run was stopped by {self.stopped_by} before every probe ran" if self.stopped_by
+                           else "the run was interrupted before every probe ran")
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
                                  unreachable=unreachable, interrupted=interrupted)
         self.summary["created_workspaces"] = self.created()
@@ -161,9 +177,9 @@ class Run:
         if self.settings.cleanup and exitstatus != exitcodes.USAGE:
             self.clean_up()
         summary = self.summarize(exitstatus)
-        write_json(self.paths["json"], summary)
-        self._mark_junit_errors()
-        self._redact_html()
+        write_json(self.paths["json"], summary, self.redactor)
+        self._finish_junit()
+        self._finish_html()
         if self.settings.dry_run:
             return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
         if summary["exit_status"] == exitcodes.UNREACHABLE:
@@ -174,30 +190,42 @@ class Run:
             return exitstatus
         return summary["exit_status"]
 
-    def _redact_html(self) -> None:
-        """pytest-html has written its page by now; whatever a user's probe logged, the secret
-        does not stay in it (and the rewrite is atomic, like every report of ours)."""
-        path = self.paths.get("html")
-        if not path or not path.is_file() or not self.redactor.secret:
+    def _finish_html(self) -> None:
+        """pytest-html has written its page by now, beside the report: whatever a user's probe
+        logged, the secret does not stay in it, and the page is renamed into place."""
+        written = self.writing.pop("html", None)
+        if written is None or not written.is_file() or written.stat().st_size == 0:
             return
-        text = path.read_text(encoding="utf-8")
-        if self.redactor.secret in text:
-            write_atomically(path, self.redactor.text(text))
+        text = written.read_text(encoding="utf-8")
+        write_atomically(self.paths["html"], self.redactor.text(text) if self.redactor.leaks(text) else text)
+        written.unlink()
+        self.renamed[str(written.absolute())] = self.paths["html"].absolute()
 
-    def _mark_junit_errors(self) -> None:
+    def _finish_junit(self) -> None:
         """pytest writes every failed call as <failure>; a check the suite could not make is an
-        <error> in the verdicts, and CI test tabs should say so too."""
-        path = self.paths.get("junit")
-        errors = {r["nodeid"].split("::", 1)[-1] for r in self.results if r["status"] == "error"}
-        if not path or not path.is_file() or not errors:
+        <error> in the verdicts, and CI test tabs should say so too. Every text and attribute
+        is redacted and stripped of control characters (CI logs render ANSI escapes)."""
+        written = self.writing.pop("junit", None)
+        if written is None or not written.is_file() or written.stat().st_size == 0:
             return
-        tree = ET.parse(path)
+        errors = {r["nodeid"].split("::", 1)[-1] for r in self.results if r["status"] == "error"}
+        tree = ET.parse(written)
+        for element in tree.iter():
+            element.text = element.text and self._shown(element.text)
+            element.tail = element.tail and self._shown(element.tail)
+            for name, value in element.attrib.items():
+                element.set(name, self._shown(value))
         for case in tree.iter("testcase"):
             failure = case.find("failure")
             if failure is not None and case.get("name") in errors:
                 failure.tag = "error"
         text = ET.tostring(tree.getroot(), encoding="unicode")
-        write_atomically(path, '<?xml version="1.0" encoding="utf-8"?>' + text)
+        write_atomically(self.paths["junit"], '<?xml version="1.0" encoding="utf-8"?>' + text)
+        written.unlink()
+        self.renamed[str(written.absolute())] = self.paths["junit"].absolute()
+
+    def _shown(self, text: str) -> str:
+        return printable(self.redactor.text(text))
 
     def closing_lines(self) -> list[str]:
         s = self.summary
@@ -218,10 +246,10 @@ class Run:
             lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
         written = ", ".join(str(p) for p in self.paths.values() if p.exists())
         lines.append(f"reports: {written}")
-        return lines
+        return [self._shown(line) for line in lines]
 
 
-    def _dry_run_lines(self) -> list[str]:
+    def _dry_run_lines(self) -> list[str]:  # what the suite would send: nothing of the target's
         lines = ["dry run: nothing was sent. The run would begin with these requests "
                  "(later ones depend on the answers):"]
         for r in self.results:
@@ -231,3 +259,12 @@ class Run:
                 lines.append(f"  {r['nodeid'].split('::')[-1]}: {e['request']['method']} {e['request']['url']} {body}")
         return lines
 
+
+
+def _fresh_beside(path: Path) -> Path:
+    """A new, empty regular file of our own in the report's directory (created exclusively, so
+    nothing planted can be followed), for a writer that opens its path in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    return Path(name)

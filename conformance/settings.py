@@ -82,7 +82,10 @@ def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = Fa
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"--target-url must be an http:// or https:// URL with a host, not {url!r}")
+            from .transcript import Redactor
+
+            shown = Redactor(None).url(url) if "@" in url else url
+            raise SettingsError(f"--target-url must be an http:// or https:// URL with a host, not {shown!r}")
     fail_on = (raw["conformance_fail_on"] or "must").lower()
     if fail_on not in ("must", "should"):
         raise SettingsError(f"--fail-on takes must or should, not {fail_on!r}")
@@ -98,6 +101,9 @@ def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = Fa
         raise SettingsError("--request-timeout takes a number of seconds") from None
     if not 0 < timeout <= 600:
         raise SettingsError(f"--request-timeout must be between 0 and 600 seconds, not {timeout}")
+    credential_problem = unsendable_credential(raw["conformance_credential"], profile.auth)
+    if credential_problem:
+        raise SettingsError(credential_problem)
     settings = Settings(
         profile=profile,
         target_url=url,
@@ -120,6 +126,37 @@ def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = Fa
             spec = profile.target_params[missing[0]]
             raise SettingsError(f"{profile.key} needs --target-param {missing[0]}=<{spec['description']}>")
     return settings
+
+
+# RFC 6265 cookie-octet: visible ASCII except the quote, comma, semicolon and backslash.
+_COOKIE_OCTETS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('",;\\')
+
+
+def unsendable_credential(credential: str | None, auth: dict) -> str | None:
+    """One sentence on why the credential cannot be sent where the provider's auth goes, or None.
+    The sentence says where and what, never the credential itself (it would be in CI logs)."""
+    if not credential:
+        return None
+    where = "the credential (--credential or CONFORMANCE_CREDENTIAL)"
+    placement = f"the {auth['name']} {'cookie' if auth['in'] == 'cookie' else 'header'}"
+    for position, character in enumerate(credential, 1):
+        at = f"character {position} of {len(credential)}"
+        if character in "\r\n":
+            trailing = not credential[position:].strip("\r\n")
+            return (f"{where} contains a line break at {at}"
+                    + (" (pasted with a trailing newline?)" if trailing else "")
+                    + f": it cannot be sent in {placement}; remove it")
+        if ord(character) < 0x20 or ord(character) == 0x7F:
+            return f"{where} contains a control character at {at}: it cannot be sent in {placement}"
+        if not character.isascii():
+            return (f"{where} contains a non-ASCII character at {at}: "
+                    f"{placement} carries ASCII only; is it the right key, copied whole?")
+        if auth["in"] == "cookie" and character not in _COOKIE_OCTETS:
+            return (f"{where} contains at {at} a character {placement} cannot carry (a space, quote, "
+                    "comma, semicolon or backslash: RFC 6265 cookie-octet)")
+    if credential != credential.strip():
+        return f"{where} begins or ends with white space, which HTTP strips from {placement}; remove it"
+    return None
 
 
 def from_environment(name: str) -> str | None:

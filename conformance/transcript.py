@@ -1,11 +1,12 @@
 """Recorded exchanges: what was sent and received, redacted, and a curl line to replay it."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shlex
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 CREDENTIAL_ENV = "$CONFORMANCE_CREDENTIAL"
 REDACTED = "[redacted]"
@@ -16,22 +17,41 @@ CURL_BODY_LIMIT = 64 * 1024  # longer bodies are not inlined in the reproduction
 
 
 class Redactor:
-    """Removes the credential from anything that leaves the process."""
+    """Removes the credential (and the password of the target URL) from anything that leaves
+    the process, in every form a target can echo it: literal; JSON-escaped (`\\/`, `\\uXXXX`);
+    percent-encoded once or twice (or mixed); base64, standard and URL-safe, alone or inside a
+    longer base64 text (Basic auth); hex in either case."""
 
-    def __init__(self, secret: str | None):
+    def __init__(self, secret: str | None, target_url: str | None = None):
         self.secret = secret or None
+        password = unquote(urlsplit(target_url).password or "") if target_url else ""
+        forms = []
+        if self.secret:
+            forms.append((self.secret, CREDENTIAL_ENV))
+        if password and password != self.secret:
+            forms.append((password, REDACTED))
+        self.secrets = [value for value, _ in forms]
+        self._pattern = re.compile("|".join(f"(?P<s{i}>{_echo_pattern(value)})" for i, (value, _) in
+                                            enumerate(forms))) if forms else None
+        self._replacement = [replacement for _, replacement in forms]
+
+    def leaks(self, value: str) -> bool:
+        return self._pattern is not None and self._pattern.search(value) is not None
 
     def text(self, value: str) -> str:
-        if self.secret and self.secret in value:
-            value = value.replace(self.secret, CREDENTIAL_ENV)
-        return value
+        if self._pattern is None:
+            return value
+        return self._pattern.sub(self._replace, value)
+
+    def _replace(self, match: re.Match) -> str:
+        index = int(match.lastgroup[1:])
+        literal = match.group() == self.secrets[index]
+        return self._replacement[index] if literal else REDACTED
 
     def url(self, url: str) -> str:
         parts = urlsplit(url)
-        if parts.password:
-            netloc = f"{parts.username}:{REDACTED}@{parts.hostname}" + (
-                f":{parts.port}" if parts.port else ""
-            )
+        if parts.username is not None or parts.password is not None:
+            netloc = f"{REDACTED}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
             url = urlunsplit(parts._replace(netloc=netloc))
         return self.text(url)
 
@@ -40,8 +60,45 @@ class Redactor:
         for name, value in headers:
             if response and _SECRET_HEADER.search(name):
                 value = REDACTED
-            out[name] = self.text(value)
+            out[self.text(name)] = self.text(value)
         return out
+
+
+def _echo_pattern(secret: str) -> str:
+    """A regular expression matching `secret` as a target may echo it (see Redactor)."""
+    def hex_of(byte: int) -> str:  # either letter case
+        return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in f"{byte:02x}")
+
+    def character(c: str) -> str:
+        ways = [re.escape(c), r"\\u" + "".join(hex_of(b) for b in ord(c).to_bytes(2, "big"))
+                if ord(c) < 0x10000 else re.escape(c)]
+        if c in '"\\/':
+            ways.append(re.escape("\\" + c))
+        utf8 = c.encode("utf-8")
+        ways.append("".join("%" + hex_of(b) for b in utf8))
+        ways.append("".join("%25" + hex_of(b) for b in utf8))
+        if c == " ":
+            ways.append(r"\+")
+        return "(?:" + "|".join(ways) + ")"
+
+    raw = secret.encode("utf-8")
+    ways = ["".join(character(c) for c in secret), "".join(hex_of(b) for b in raw)]
+    for shift in range(3):  # the secret at each offset modulo 3 inside a longer base64 text
+        encoded = base64.b64encode(bytes(shift) + raw).decode("ascii").rstrip("=")
+        core = encoded[-(-4 * shift // 3):(8 * (shift + len(raw))) // 6]
+        if len(core) >= 4:
+            ways.append(re.escape(core))
+            ways.append(re.escape(core.replace("+", "-").replace("/", "_")))
+    return "|".join(dict.fromkeys(ways))
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every control character shown as an escape (\\x1b, \\r, \\u202e): a target's
+    ANSI sequences cannot clear, retitle or overwrite a terminal or a CI log; newlines and tabs stay."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass
@@ -58,6 +115,7 @@ class Exchange:
     response_truncated: bool = False
     json: object = None
     json_error: str | None = None
+    encoding_problem: str | None = None  # the body is not coded as its Content-Encoding says
     error: str | None = None
     elapsed: float = 0.0
     waits: list[float] = field(default_factory=list)
@@ -83,6 +141,7 @@ class Exchange:
                 "headers": self.response_headers,
                 "body": _clip(_pretty(self.response_text, self.json)),
                 "truncated": self.response_truncated,
+                "encoding_problem": self.encoding_problem,
             },
             "error": self.error,
             "elapsed_ms": round(self.elapsed * 1000, 1),
@@ -105,7 +164,8 @@ def _clip(text: str) -> str:
 
 
 def curl_command(method: str, url: str, headers: dict[str, str], body: str | None,
-                 multipart: list[tuple[str, str]] | None = None) -> str:
+                 multipart: list[tuple[str, str]] | None = None,
+                 files: list[tuple[str, str]] | None = None) -> str:
     """A shell line that replays the request; the credential stays in the environment."""
     parts = ["curl", "-sS", "-X", method, shlex.quote(url)]
     for name, value in headers.items():
@@ -115,8 +175,12 @@ def curl_command(method: str, url: str, headers: dict[str, str], body: str | Non
             continue  # curl writes its own boundary
         parts += ["-H", _quote_keeping_env(f"{name}: {value}")]
     if multipart is not None:
+        multipart = [*multipart, *(files or ())]
         for name, value in multipart:
-            parts += ["-F", _quote_keeping_env(f"{name}={value}")]
+            # -F reads `name=<path` and `name=@path` as local files and cuts at `;`: a text value
+            # goes with --form-string, taken verbatim. A file part is "@file" by our own making.
+            is_file = value.startswith("@") and (name, value) in (files or ())
+            parts += ["-F" if is_file else "--form-string", _quote_keeping_env(f"{name}={value}")]
     elif body and len(body) > CURL_BODY_LIMIT:
         # A megabyte on one line helps nobody (and bloated every report): say what it was.
         return " ".join(parts + ["--data-binary", "@body.txt"]) + (

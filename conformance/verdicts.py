@@ -112,8 +112,10 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_json(path: Path, summary: dict) -> None:
-    write_atomically(path, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+def write_json(path: Path, summary: dict, redactor=None) -> None:
+    """`redactor` goes over the whole text last: whatever field a secret reached, it stops here."""
+    text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(path, redactor.text(text) if redactor is not None else text)
 
 
 def one_line(summary: dict) -> str:

@@ -10,6 +10,7 @@ import itertools
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 
 import httpx

@@ -78,6 +78,7 @@ def pytest_configure(config):
     atexit.register(gc.freeze)
     if worker is None:
         run.point_reports(config)
+        config.pluginmanager.register(_ReportPlacer(run), "conformance-reports")
         _stop_on_sigterm(config, run)
         try:
             run.start()
@@ -108,6 +109,20 @@ def _stop_on_sigterm(config, run) -> None:
 
     previous = signal.signal(signal.SIGTERM, stop) or signal.SIG_DFL
     config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+
+
+class _ReportPlacer:
+    """Registered on the controller: wraps every end-of-session hook, pytest-html's (which
+    writes its page last of all) included."""
+
+    def __init__(self, run):
+        self.run = run
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_sessionfinish(self, session):
+        yield
+        self.run.place_reports()
+        _name_reports_where_they_are(session.config, self.run.renamed)
 
 
 class _XdistHooks:
@@ -322,7 +337,6 @@ def pytest_sessionfinish(session, exitstatus):
     if run is None or hasattr(session.config, "workerinput"):
         return
     session.exitstatus = run.finish(int(exitstatus))
-    _name_reports_where_they_are(session.config, run.renamed)
 
 
 def _name_reports_where_they_are(config, renamed: dict) -> None:

@@ -178,8 +178,6 @@ class Run:
             self.clean_up()
         summary = self.summarize(exitstatus)
         write_json(self.paths["json"], summary, self.redactor)
-        self._finish_junit()
-        self._finish_html()
         if self.settings.dry_run:
             return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
         if summary["exit_status"] == exitcodes.UNREACHABLE:
@@ -189,6 +187,12 @@ class Run:
         if not self.results and exitstatus == exitcodes.NO_TESTS:
             return exitstatus
         return summary["exit_status"]
+
+    def place_reports(self) -> None:
+        """After every plugin's end of session (pytest-html writes its page last of all): the
+        JUnit and HTML files, written beside, redacted and renamed into place."""
+        self._finish_junit()
+        self._finish_html()
 
     def _finish_html(self) -> None:
         """pytest-html has written its page by now, beside the report: whatever a user's probe

@@ -270,6 +270,7 @@ def pytest_runtest_makereport(item, call):
     _attach_evidence(item, report, result, run.redactor)
     if result["status"] in (FAIL, ERROR) and item.stash.get(RESULT, None) is not None:
         report.longrepr = result["message"]
+        _redact_report(report, run.redactor)
 
 
 def _attach_evidence(item, report, result, redactor) -> None:

@@ -11,7 +11,7 @@ INCOMPLETE = 7      # no requirement failed, but some could not be checked (erro
 MEANING = {
     OK: "every gating requirement held",
     NOT_CONFORMANT: "a gating requirement failed",
-    INTERRUPTED: "the run was interrupted",
+    INTERRUPTED: "the run was interrupted (Ctrl-C or SIGTERM)",
     INTERNAL: "internal error",
     USAGE: "usage error",
     NO_TESTS: "no probe was collected",

@@ -25,7 +25,7 @@ OPTIONS = [
     ("--examples", "conformance_examples", "CONFORMANCE_EXAMPLES",
      "Hypothesis examples per generated probe (default 20)"),
     ("--request-timeout", "conformance_request_timeout", "CONFORMANCE_REQUEST_TIMEOUT",
-     "seconds to wait for each answer (default 10)"),
+     "seconds each request may take as a whole, connect to last body byte (default 10)"),
     ("--max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
      "requests in flight at once, across pytest-xdist workers (default 4)"),
 ]

@@ -121,7 +121,9 @@ def _selftest(args) -> int:
             print(f"!! {o.provider} {o.behaviour}: {o.verdict}; failed {o.failed or 'nothing'}"
                   + (f"; errors {o.errors[:3]}" if o.errors else ""))
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
+        from .verdicts import write_atomically
+
+        write_atomically(Path(args.json_path), json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
     print(f"wall time {time.perf_counter() - started:.1f} s, {sum(o.requests for o in outcomes)} requests")
     print(selftest.last_line(outcomes))
     return 0 if selftest.passed(outcomes) else exitcodes.NOT_CONFORMANT

@@ -1,8 +1,9 @@
 """The client bound to a target: auth applied, every exchange recorded and redacted, bounded.
 
 Bounds, because users point this at production: a hard request budget, one deadline per
-request (connect to last body byte), a capped response size after decoding, a bounded Retry-After wait on 429/503, never a redirect
-followed, and a breaker that stops probing once the target is plainly unreachable.
+request (connect to last body byte), a capped response size after decoding, a bounded
+Retry-After wait on 429/503, never a redirect followed, and a breaker that stops probing once
+the target is plainly unreachable.
 """
 from __future__ import annotations
 

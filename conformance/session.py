@@ -201,8 +201,11 @@ class Run:
         if written is None or not written.is_file() or written.stat().st_size == 0:
             return
         text = written.read_text(encoding="utf-8")
-        write_atomically(self.paths["html"], self.redactor.text(text) if self.redactor.leaks(text) else text)
-        written.unlink()
+        if self.redactor.leaks(text):
+            write_atomically(self.paths["html"], self.redactor.text(text))
+            written.unlink()
+        else:
+            os.replace(written, self.paths["html"])
         self.renamed[str(written.absolute())] = self.paths["html"].absolute()
 
     def _finish_junit(self) -> None:

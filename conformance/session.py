@@ -237,7 +237,7 @@ class Run:
     def closing_lines(self) -> list[str]:
         s = self.summary
         if self.settings.dry_run:
-            return self._dry_run_lines()
+            return [self._shown(line) for line in self._dry_run_lines()]
         lines = [one_line(s)]
         waits = [w for r in self.results for e in r["exchanges"] for w in e["retry_waits_s"]]
         if waits:
@@ -256,7 +256,7 @@ class Run:
         return [self._shown(line) for line in lines]
 
 
-    def _dry_run_lines(self) -> list[str]:  # what the suite would send: nothing of the target's
+    def _dry_run_lines(self) -> list[str]:
         lines = ["dry run: nothing was sent. The run would begin with these requests "
                  "(later ones depend on the answers):"]
         for r in self.results:

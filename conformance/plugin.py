@@ -105,7 +105,8 @@ def _stop_on_sigterm(config, run) -> None:
     def stop(signum, frame):
         signal.signal(signal.SIGTERM, previous)  # a second SIGTERM is not caught: it ends the process
         run.stopped_by = "SIGTERM"
-        raise Terminated("SIGTERM")
+        if not run.finishing:  # once the reports are being written, the quickest end is to finish
+            raise Terminated("SIGTERM")
 
     previous = signal.signal(signal.SIGTERM, stop) or signal.SIG_DFL
     config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))

@@ -64,6 +64,7 @@ class Run:
         self.writing: dict[str, Path] = {}  # pytest's and pytest-html's files, renamed into place at the end
         self.renamed: dict[str, Path] = {}  # what each was written as -> where it now is
         self.stopped_by: str | None = None  # the signal that ended the run early
+        self.finishing = False
 
     # -- lifecycle ------------------------------------------------------------------
     def point_reports(self, config) -> None:
@@ -174,6 +175,7 @@ class Run:
         self.cleanup_report = remove_all(self.target(), self.created())
 
     def finish(self, exitstatus: int) -> int:
+        self.finishing = True
         if self.settings.cleanup and exitstatus != exitcodes.USAGE:
             self.clean_up()
         summary = self.summarize(exitstatus)

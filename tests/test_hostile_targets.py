@@ -265,7 +265,9 @@ def test_one_deadline_covers_the_whole_request(tmp_path, raw_server, case, handl
     outcome = _suite(tmp_path, raw_server(handler).url, "--max-requests", "4")
     assert outcome.returncode == exitcodes.UNREACHABLE
     assert b"did not answer in time (--request-timeout 1 s covers the whole request" in outcome.stdout
-    assert outcome.elapsed < 25  # two requests of 1 s, then the breaker; before: never, or 40 s a request
+    sent = [e for p in outcome.verdicts["probes"] for e in p["exchanges"] if e["error"]]
+    assert len(sent) == 2 and all(e["elapsed_ms"] < 2000 for e in sent)  # then the breaker stops the run
+    assert outcome.elapsed < 60  # start-up included, on a loaded machine; before: never, or 45 s a request
 
 
 def test_after_one_request_runs_out_of_time_the_others_go_on(tmp_path, raw_server):
@@ -273,9 +275,9 @@ def test_after_one_request_runs_out_of_time_the_others_go_on(tmp_path, raw_serve
     exchanges = [e for p in outcome.verdicts["probes"] for e in p["exchanges"]]
     timed_out = [e for e in exchanges if e["error"] and "covers the whole request" in e["error"]]
     answered = [e for e in exchanges if e["response"] is not None]
-    assert len(timed_out) == 1 and timed_out[0]["elapsed_ms"] < 2500
+    assert len(timed_out) == 1 and timed_out[0]["elapsed_ms"] < 2000
     assert len(answered) >= 3 and outcome.returncode != exitcodes.UNREACHABLE
-    assert outcome.elapsed < 30
+    assert outcome.elapsed < 60
 
 
 @pytest.mark.parametrize("workspace_id, removed", [
@@ -343,7 +345,7 @@ def test_sigterm_writes_the_reports_and_leaves_nothing_behind(tmp_path, raw_serv
     outcome = _suite(tmp_path, server.url, "--request-timeout", "20", "--max-requests", "50", *workers,
                      env={"TMPDIR": str(private_tmp), "HOSTILE_MARKER": marker}, while_running=terminate_mid_request)
     assert outcome.returncode == exitcodes.INTERRUPTED, outcome.output[-2000:]
-    assert outcome.elapsed < 50
+    assert outcome.elapsed < 60  # a request may take 20 s: the run stopped well before its answer
     assert outcome.verdicts["verdict"] == "INCOMPLETE" and "SIGTERM" in outcome.verdicts["problem"]
     names = {p.name for p in (outcome.workdir / "reports").iterdir()}
     assert names == {"anthropic.json", "anthropic.html", "anthropic.junit.xml"}

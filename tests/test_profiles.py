@@ -36,10 +36,12 @@ def test_every_requirement_has_a_level_and_a_quoted_source(key):
 @pytest.mark.parametrize("key", PROVIDERS)
 def test_every_requirement_is_checked_by_some_probe(key):
     """No requirement is listed without a probe that can fail it (passive checks count: they
-    are judged on every exchange and credited to error.body, envelope.status, no-server-error)."""
+    are judged on every exchange and credited to error.body, envelope.status, no-server-error,
+    response.encoding)."""
     profile = load(key)
     covered = {case.requirement for spec in engine.probe_specs() for case in spec.cases(profile)}
-    passive = {f"{key}.error.body", f"{key}.error.type-matches-status", f"{key}.envelope.status"}
+    passive = {f"{key}.error.body", f"{key}.error.type-matches-status", f"{key}.envelope.status",
+               f"{key}.response.encoding"}
     missing = {r.id for r in derive(profile)} - covered - passive
     assert not missing
 

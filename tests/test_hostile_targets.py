@@ -277,7 +277,6 @@ def test_after_one_request_runs_out_of_time_the_others_go_on(tmp_path, raw_serve
     answered = [e for e in exchanges if e["response"] is not None]
     assert len(timed_out) == 1 and timed_out[0]["elapsed_ms"] < 2000
     assert len(answered) >= 3 and outcome.returncode != exitcodes.UNREACHABLE
-    assert outcome.elapsed < 60
 
 
 @pytest.mark.parametrize("workspace_id, removed", [
@@ -331,7 +330,7 @@ def test_control_characters_of_an_answer_reach_neither_terminal_nor_junit(tmp_pa
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
 def test_sigterm_writes_the_reports_and_leaves_nothing_behind(tmp_path, raw_server, workers):
-    server = raw_server(hostile.hang)
+    server = raw_server(lambda server, conn, request: server.stop_event.wait(120))  # bounded by the test's end
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
     marker = f"hostile-{time.monotonic_ns()}"
@@ -345,12 +344,12 @@ def test_sigterm_writes_the_reports_and_leaves_nothing_behind(tmp_path, raw_serv
         process.send_signal(signal.SIGTERM)
         signalled.append(time.monotonic())
 
-    outcome = _suite(tmp_path, server.url, "--request-timeout", "20", "--max-requests", "50", *workers,
+    outcome = _suite(tmp_path, server.url, "--request-timeout", "100", "--max-requests", "50", *workers,
                      env={"TMPDIR": str(private_tmp), "HOSTILE_MARKER": marker}, while_running=terminate_mid_request,
                      timeout=180)
     stopped_after = time.monotonic() - signalled[0]
     assert outcome.returncode == exitcodes.INTERRUPTED, outcome.output[-2000:]
-    assert stopped_after < 15  # the request in flight would take 20 s: the run did not wait for it
+    assert stopped_after < 45  # the request in flight would take 100 s: the run did not wait for it
     assert outcome.verdicts["verdict"] == "INCOMPLETE" and "SIGTERM" in outcome.verdicts["problem"]
     names = {p.name for p in (outcome.workdir / "reports").iterdir()}
     assert names == {"anthropic.json", "anthropic.html", "anthropic.junit.xml"}

@@ -12,6 +12,14 @@ from dataclasses import dataclass
 from .profile import Profile
 
 MUST, SHOULD = "MUST", "SHOULD"
+CONTENT_ENCODING_SOURCE = {
+    "document": "RFC 9110 (HTTP Semantics), section 8.4 Content-Encoding",
+    "kind": "standard",
+    "quote": "The \"Content-Encoding\" header field indicates what content codings have been applied to "
+             "the representation, beyond those inherent in the media type, and thus what decoding "
+             "mechanisms have to be applied in order to obtain data in the media type referenced by the "
+             "Content-Type header field.",
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,10 @@ def derive(profile: Profile) -> list[Requirement]:
     add("response.success-status", f"a valid create answers {statuses}", "response", success["source"])
     add("response.content-type", "the created resource is sent as application/json", "response",
         success.get("content_type_source", success["source"]))
+    # Not on any provider's page: every HTTP answer owes it to the standard.
+    reqs.append(Requirement(f"{k}.response.encoding", profile.level(f"{k}.response.encoding", MUST),
+                            "every body is coded as its Content-Encoding header declares", "response",
+                            CONTENT_ENCODING_SOURCE))
     resource = profile.resource_schema
     resource_required = set(resource.get("required", []))
     for name, schema in resource.get("properties", {}).items():

@@ -61,6 +61,9 @@ def expect_created(target, exchange: Exchange, requirement: str, why: str):
     if not status_allowed(exchange.status, profile.success_statuses):
         fail(target, requirement, why, f"HTTP {statuses_text(profile.success_statuses)}",
              describe(exchange), exchange)
+    if exchange.encoding_problem:
+        fail(target, full_id(target, "response.encoding"), "the body is coded as its Content-Encoding says",
+             "a body its Content-Encoding header describes", exchange.encoding_problem, exchange)
     if exchange.json is None:
         # Accepted, but not answered in JSON: that is the media-type requirement's breach, not
         # the breach of whatever limit the probe was testing.
@@ -132,6 +135,10 @@ def _passive(profile: Profile, exchange: Exchange, judged: set[str]):
     if status is None:
         return
     judged.add(f"{k}.robustness.no-server-error")
+    judged.add(f"{k}.response.encoding")  # every body read was decoded as declared, or found not to be
+    if exchange.encoding_problem:
+        yield Finding(f"{k}.response.encoding", "every body is coded as its Content-Encoding header declares",
+                      "a body its Content-Encoding header describes", exchange.encoding_problem)
     if status >= 500:
         yield Finding(f"{k}.robustness.no-server-error", "no request is answered with a 5xx",
                       "a 2xx or 4xx answer", describe(exchange))

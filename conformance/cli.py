@@ -177,7 +177,9 @@ def _selftest(args) -> int:
     for rid in selftest.requirements_never_failed(outcomes):
         print(f"!! {rid}: no fault that declares it makes it fail")
     if args.json_path:
-        Path(args.json_path).write_text(json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
+        from .verdicts import write_atomically
+
+        write_atomically(Path(args.json_path), json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
     print(f"wall time {time.perf_counter() - started:.1f} s, {sum(o.requests for o in outcomes)} requests")
     print(selftest.last_line(outcomes))
     return 0 if selftest.passed(outcomes) else exitcodes.NOT_CONFORMANT

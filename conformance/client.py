@@ -1,8 +1,9 @@
 """The client bound to a target: auth applied, every exchange recorded and redacted, bounded.
 
-Bounds, because users point this at production: a hard request budget, a per-request
-timeout, a capped response size, a bounded Retry-After wait on 429/503, never a redirect
-followed, and a breaker that stops probing once the target is plainly unreachable.
+Bounds, because users point this at production: a hard request budget, one deadline per
+request (connect to last body byte), a capped response size after decoding, a bounded
+Retry-After wait on 429/503, never a redirect followed, and a breaker that stops probing once
+the target is plainly unreachable.
 """
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from typing import Callable
 
 import httpx
 
+from .deadline import DeadlineBackend, deadline_transport
+from .decoding import ACCEPT_ENCODING, RESPONSE_LIMIT, read_body
+from .decoding import Body as ReceivedBody
 from .profile import Profile
 from .settings import DEFAULT_EXAMPLES
 from .transcript import Exchange, Redactor, curl_command
 from .verdict import BudgetExhausted, DryRun, ProbeError, TargetUnreachable
 
-RESPONSE_LIMIT = 1 << 20  # bytes read of any answer; a 50 MB body is cut, not buffered
 JSON_DEPTH_LIMIT = 64  # no documented answer nests deeper than a few levels
 RETRY_STATUSES = (429, 503)
 MAX_RETRIES = 2
@@ -244,14 +247,17 @@ class Target:
         self.credential = credential
         self.params = dict(params)
         self.budget = budget
-        self.redactor = Redactor(credential)
+        self.redactor = Redactor(credential, base_url)
+        self.timeout = timeout
         self.names = Namer(run_id)
         self.breaker = Breaker()
         self.transcript: list[Exchange] = []
         self.observations = []
         self._shared_creates: dict[str, Exchange] = {}
-        self._http = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport,
-                                  headers={"user-agent": "workspace-conformance"})
+        self._deadline = DeadlineBackend()
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False,
+                                  transport=transport or deadline_transport(self._deadline),
+                                  headers={"user-agent": "workspace-conformance", "accept-encoding": ACCEPT_ENCODING})
 
     @property
     def url(self) -> str:
@@ -324,9 +330,8 @@ class Target:
         exchange.curl = curl_command(
             request.method, exchange.url, shown_headers,
             None if body.form_fields is not None else exchange.request_body,
-            multipart=None if body.form_fields is None else
-            [(k, self.redactor.text(v)) for k, v in body.form_fields]
-            + [(k, "@" + (f[0] or "file")) for k, f in (files or {}).items()],
+            multipart=None if body.form_fields is None else [(k, self.redactor.text(v)) for k, v in body.form_fields],
+            files=[(k, "@" + (f[0] or "file")) for k, f in (files or {}).items()],
         )
         self.transcript.append(exchange)
         self._send(request, exchange)
@@ -378,15 +383,20 @@ class Target:
             self.budget.take()
             started = time.perf_counter()
             try:
-                with self.slots:
+                with self.slots, self._deadline.request(self.timeout):
                     response = self._http.send(request, stream=True)
                     try:
-                        body, truncated = _read_capped(response)
+                        body = read_body(response)
                     finally:
                         response.close()
             except httpx.TransportError as exc:
                 exchange.elapsed = time.perf_counter() - started
-                exchange.error = self.redactor.text(_describe_transport_error(exc, self.base_url))
+                if isinstance(exc, httpx.TimeoutException) and exchange.elapsed >= self.timeout:
+                    problem = (f"the target did not answer in time (--request-timeout {self.timeout:g} s "
+                               "covers the whole request, body included)")
+                else:
+                    problem = _describe_transport_error(exc)
+                exchange.error = self.redactor.text(f"{problem}: {self.redactor.url(self.base_url)}")
                 self.breaker.failures += 1
                 if self.breaker.failures >= BREAKER_THRESHOLD or isinstance(exc, httpx.ConnectError):
                     self.breaker.reason = exchange.error
@@ -396,20 +406,24 @@ class Target:
             self.breaker.failures = 0
             wait = _retry_wait(response) if attempt < MAX_RETRIES else None
             if wait is None:
-                self._record(exchange, response, body, truncated)
+                self._record(exchange, response, body)
                 return
             exchange.waits.append(wait)
             time.sleep(wait)
 
-    def _record(self, exchange: Exchange, response: httpx.Response, body: bytes, truncated: bool) -> None:
+    def _record(self, exchange: Exchange, response: httpx.Response, received: ReceivedBody) -> None:
         exchange.status = response.status_code
         exchange.response_headers = self.redactor.headers(response.headers.items(), response=True)
-        exchange.response_truncated = truncated
+        exchange.response_truncated = truncated = received.truncated
+        body = received.data
+        if received.problem:
+            exchange.encoding_problem = self.redactor.text(received.problem)
+            exchange.json_error = f"the body could not be decoded: {exchange.encoding_problem}"
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             text = body.decode("utf-8", "replace")
-            exchange.json_error = f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            exchange.json_error = exchange.json_error or f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
         exchange.response_text = self.redactor.text(text)
         if exchange.json_error is None:
             if truncated:
@@ -489,16 +503,6 @@ def _form_fields(payload) -> list[tuple[str, str]]:
     return fields
 
 
-def _read_capped(response: httpx.Response) -> tuple[bytes, bool]:
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > RESPONSE_LIMIT:
-            return b"".join(chunks)[:RESPONSE_LIMIT], True
-    return b"".join(chunks), False
-
-
 def nesting_exceeds(text: str, limit: int) -> bool:
     """Whether JSON text opens more than `limit` arrays or objects inside one another
     (brackets inside strings do not count). Linear, and free for ordinary bodies."""
@@ -535,7 +539,7 @@ def _retry_wait(response: httpx.Response) -> float | None:
     return max(0.0, min(wait, MAX_RETRY_WAIT))
 
 
-def _describe_transport_error(exc: httpx.TransportError, base_url: str) -> str:
+def _describe_transport_error(exc: httpx.TransportError) -> str:
     kind = {
         httpx.ConnectTimeout: "the connection timed out",
         httpx.ReadTimeout: "the target did not answer in time",
@@ -555,4 +559,4 @@ def _describe_transport_error(exc: httpx.TransportError, base_url: str) -> str:
             kind = "the connection was refused"
         else:
             kind = text
-    return f"{kind}: {base_url}"
+    return kind

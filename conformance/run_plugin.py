@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import atexit
 import gc
+import os
+import signal
+import threading
 
 import pytest
 
 from . import session as run_session
 from .probing import execute, prepare_probes
 from .settings import Settings, flag_name
-from .transcript import printable
+from .transcript import printable, terminal_safe
 from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN
 
 NAME = "conformance-run"
@@ -59,6 +62,8 @@ class ConformanceRun:
                     run.point_reports(config)
                 except run_session.StartError as exc:
                     raise pytest.UsageError(str(exc)) from None
+                config.pluginmanager.register(_ReportPlacer(run), "conformance-reports")
+            _stop_on_sigterm(config, run)
             if not self.collect_only:
                 try:
                     run.start()
@@ -191,7 +196,55 @@ class ConformanceRun:
         if self.run.summary is None:
             return
         for line in self.run.closing_lines():
-            terminalreporter.write_line(printable(line))
+            terminalreporter.write_line(terminal_safe(line))
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, what CI systems send on cancel or timeout: handled as Ctrl-C is, so the session
+    ends through pytest's own interrupt path (reports written, verdict INCOMPLETE, exit 2) and
+    pytest-xdist tears its workers down."""
+
+
+def _stop_on_sigterm(config, run) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals reach the main thread only (an embedding program's choice)
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, previous)  # a second SIGTERM is not caught: it ends the process
+        run.stopped_by = "SIGTERM"
+        if not run.finishing:  # once the reports are being written, the quickest end is to finish
+            raise Terminated("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop) or signal.SIG_DFL
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+
+
+class _ReportPlacer:
+    """Registered on the controller: wraps every end-of-session hook, pytest-html's (which
+    writes its page last of all) included."""
+
+    def __init__(self, run):
+        self.run = run
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_sessionfinish(self, session):
+        yield
+        status = self.run.place_reports()
+        if status is not None:
+            session.exitstatus = status
+        _name_reports_where_they_are(session.config, self.run.renamed)
+
+
+def _name_reports_where_they_are(config, renamed: dict) -> None:
+    """pytest ("generated xml file: ...") and pytest-html ("Generated html report: ...") name
+    the file they wrote in their closing line; it has been renamed into place since. Neither
+    offers a way to change the name, so their attributes are set where they are found."""
+    for plugin in config.pluginmanager.get_plugins():
+        for attribute in ("logfile", "_report_path"):
+            written = getattr(plugin, attribute, None)
+            if isinstance(written, (str, os.PathLike)) and str(os.path.abspath(written)) in renamed:
+                final = renamed[str(os.path.abspath(written))]
+                setattr(plugin, attribute, final if isinstance(written, os.PathLike) else str(final))
 
 
 class _XdistHooks:
@@ -245,11 +298,14 @@ def _failed_writer(exc: BaseException) -> tuple[str | None, str]:
 
 def _redact_report(report, redactor) -> None:
     """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves, and
-    text no UTF-8 report can hold (a lone surrogate) is made printable for pytest's writers."""
+    text no UTF-8 report can hold (a lone surrogate) is made printable, and a target's control
+    characters (ANSI escapes) reach neither the terminal nor the JUnit file."""
     shown = None if report.longrepr is None else str(report.longrepr)
-    if shown is not None and (printable(shown) != shown or (redactor.secret and redactor.secret in shown)):
-        report.longrepr = printable(redactor.text(shown))
-    report.sections = [(printable(title), printable(redactor.text(text))) for title, text in report.sections]
+    if shown is not None:
+        safe = terminal_safe(redactor.text(shown))
+        if safe != shown:
+            report.longrepr = safe
+    report.sections = [(terminal_safe(title), terminal_safe(redactor.text(text))) for title, text in report.sections]
 
 
 def _user_probe_result(item, report, run) -> dict:

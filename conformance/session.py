@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__, exitcodes
 from .client import Budget, Slots, Target
 from .settings import Settings
-from .transcript import Redactor
+from .transcript import Redactor, terminal_safe
 from .verdicts import internal_error, one_line, probe_crashes, summarize, write_atomically, write_json
 
 # More than this share of the answers to requests sent with the run's credential being 401 or
@@ -60,7 +60,11 @@ class Run:
             self.slots_dir = worker["conformance_slots_dir"]
         if self.seed is None:
             self.seed = secrets.randbelow(2**32)
-        self.redactor = Redactor(self.credential)
+        self.redactor = Redactor(self.credential, self.target_url)
+        self.writing: dict[str, Path] = {}  # pytest's and pytest-html's files, renamed into place at the end
+        self.renamed: dict[str, Path] = {}  # what each was written as -> where it now is
+        self.stopped_by: str | None = None  # the signal that ended the run early
+        self.finishing = False
 
     # -- lifecycle ------------------------------------------------------------------
     def point_reports(self, config) -> None:
@@ -76,6 +80,14 @@ class Run:
                 config.option.htmlpath = str(self.paths["html"])
                 config.option.self_contained_html = True
             self.paths["html"] = Path(config.option.htmlpath)
+        # pytest and pytest-html open their files in place, following a symlink someone planted
+        # there and leaving half a file if stopped mid-write: each writes a fresh file of ours
+        # beside the report instead, renamed over the report (never through it) at the end.
+        self.writing["junit"] = _fresh_beside(self.paths["junit"])
+        config.option.xmlpath = str(self.writing["junit"])
+        if "html" in self.paths and hasattr(config.option, "htmlpath"):
+            self.writing["html"] = _fresh_beside(self.paths["html"])
+            config.option.htmlpath = str(self.writing["html"])
 
     def start(self) -> None:
         if self.target_url is not None:
@@ -84,7 +96,7 @@ class Run:
         from .reference.serving import ServerThread, base_url, provider_app
 
         self.credential = self.credential or secrets.token_urlsafe(18)
-        self.redactor = Redactor(self.credential)
+        self.redactor = Redactor(self.credential, self.target_url)
         try:
             module = provider_module(self.profile.key)
         except KeyError:
@@ -118,6 +130,8 @@ class Run:
         if self.server is not None:
             self.server.stop()
             self.server = None
+        for unfinished in self.writing.values():
+            unfinished.unlink(missing_ok=True)
         if not self.worker:
             if self.budget_file:
                 Path(self.budget_file).unlink(missing_ok=True)
@@ -139,7 +153,10 @@ class Run:
 
     def summarize(self, exitstatus: int = 0) -> dict:
         unreachable = next((r["unreachable"] for r in self.results if r.get("unreachable")), None)
-        interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
+        interrupted = None
+        if exitstatus == exitcodes.INTERRUPTED:
+            interrupted = (f"the run was stopped by {self.stopped_by} before every probe ran" if self.stopped_by
+                           else "the run was interrupted before every probe ran")
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
                                  unreachable=unreachable, interrupted=interrupted,
                                  internal_errors=self.internal_errors, selected=self.selected)
@@ -205,14 +222,12 @@ class Run:
                 f"authenticated were answered 401 or 403 ({why})")
 
     def finish(self, exitstatus: int) -> int:
+        self.finishing = True
         if self.settings.cleanup and exitstatus != exitcodes.USAGE:
             self._guarded(None, "the cleanup", self.clean_up)
+        summary = self.summarize(exitstatus)
         if self.paths:  # a dry run writes no report (the last real one stays as it was)
-            self._guarded("junit", "the JUnit report", self._finish_junit)
-            self._guarded("html", "the HTML report", self._redact_html)
-        summary = self.summarize(exitstatus)  # after the writers above: it lists what failed
-        if self.paths:
-            self._guarded("json", "the JSON report", lambda: write_json(self.paths["json"], summary))
+            self._guarded("json", "the JSON report", lambda: write_json(self.paths["json"], summary, self.redactor))
         if summary["internal_errors"] or self.internal_errors:
             summary["exit_status"] = exitcodes.INTERNAL
             return exitcodes.INTERNAL  # never 1: a bug of ours is not the target's verdict
@@ -226,25 +241,51 @@ class Run:
             return exitstatus
         return summary["exit_status"]
 
-    def _redact_html(self) -> None:
-        """pytest-html has written its page by now; whatever a user's probe logged, the secret
-        does not stay in it (and the rewrite is atomic, like every report of ours)."""
-        path = self.paths.get("html")
-        if not path or not path.is_file() or not self.redactor.secret:
+    def place_reports(self) -> int | None:
+        """After every plugin's end of session (pytest-html writes its page last of all): the
+        JUnit and HTML files, written beside, redacted and renamed into place, each on its own.
+        Returns the internal-error exit status when one of them failed (the JSON then says so)."""
+        before = len(self.internal_errors)
+        self._guarded("junit", "the JUnit report", self._finish_junit)
+        self._guarded("html", "the HTML report", self._finish_html)
+        if len(self.internal_errors) == before or self.summary is None:
+            return None
+        self.summary["internal_errors"] = probe_crashes(self.results) + self.internal_errors
+        self.summary["exit_status"] = exitcodes.INTERNAL
+        if "json" in self.paths:
+            self._guarded("json", "the JSON report",
+                          lambda: write_json(self.paths["json"], self.summary, self.redactor))
+        return exitcodes.INTERNAL
+
+    def _finish_html(self) -> None:
+        """pytest-html has written its page by now, beside the report: whatever a user's probe
+        logged, the secret does not stay in it, and the page is renamed into place."""
+        written = self.writing.pop("html", None)
+        if written is None or not written.is_file() or written.stat().st_size == 0:
             return
-        text = path.read_text(encoding="utf-8")
-        if self.redactor.secret in text:
-            write_atomically(path, self.redactor.text(text))
+        text = written.read_text(encoding="utf-8")
+        if self.redactor.leaks(text):
+            write_atomically(self.paths["html"], self.redactor.text(text))
+            written.unlink()
+        else:
+            os.replace(written, self.paths["html"])
+        self.renamed[str(written.absolute())] = self.paths["html"].absolute()
 
     def _finish_junit(self) -> None:
-        """CI test tabs read the suite by the provider and each case by its requirement id; and
-        where pytest wrote a failed call as <failure>, a check the suite could not make is an
-        <error>, as in the verdicts."""
-        path = self.paths.get("junit")
-        if not path or not path.is_file():
+        """CI test tabs read the suite by the provider and each case by its requirement id; where
+        pytest wrote a failed call as <failure>, a check the suite could not make is an <error>,
+        as in the verdicts. Every text and attribute is redacted and stripped of control
+        characters (CI logs render ANSI escapes)."""
+        written = self.writing.pop("junit", None)
+        if written is None or not written.is_file() or written.stat().st_size == 0:
             return
         by_name = {r["nodeid"].split("::", 1)[-1]: r for r in self.results}
-        tree = ET.parse(path)
+        tree = ET.parse(written)
+        for element in tree.iter():
+            element.text = element.text and self._shown(element.text)
+            element.tail = element.tail and self._shown(element.tail)
+            for name, value in element.attrib.items():
+                element.set(name, self._shown(value))
         for suite in tree.iter("testsuite"):
             suite.set("name", self.profile.key)
         for case in tree.iter("testcase"):
@@ -256,12 +297,17 @@ class Run:
                 failure.tag = "error"
             case.set("name", f"{result['requirements'][0]}: {case.get('name')}")
         text = ET.tostring(tree.getroot(), encoding="unicode")
-        write_atomically(path, '<?xml version="1.0" encoding="utf-8"?>' + text)
+        write_atomically(self.paths["junit"], '<?xml version="1.0" encoding="utf-8"?>' + text)
+        written.unlink()
+        self.renamed[str(written.absolute())] = self.paths["junit"].absolute()
+
+    def _shown(self, text: str) -> str:
+        return terminal_safe(self.redactor.text(text))
 
     def closing_lines(self) -> list[str]:
         s = self.summary
         if self.settings.dry_run:
-            return self._dry_run_lines()
+            return [self._shown(line) for line in self._dry_run_lines()]
         lines = [one_line(s)]
         waits = [w for r in self.results for e in r["exchanges"] for w in e["retry_waits_s"]]
         if waits:
@@ -278,7 +324,7 @@ class Run:
         lines += self._internal_error_lines()
         written = ", ".join(str(p) for kind, p in self.paths.items() if p.exists() and kind not in self.unwritten)
         lines.append(f"reports: {written}")
-        return lines
+        return [self._shown(line) for line in lines]
 
 
     def _internal_error_lines(self) -> list[str]:
@@ -316,3 +362,12 @@ def check_report_dir(directory: Path, where: str | None) -> None:
             pass
     except OSError as exc:
         raise StartError(f"{named} is not writable: {exc.strerror or exc}") from None
+
+
+def _fresh_beside(path: Path) -> Path:
+    """A new, empty regular file of our own in the report's directory (created exclusively, so
+    nothing planted can be followed), for a writer that opens its path in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    return Path(name)

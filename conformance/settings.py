@@ -32,7 +32,7 @@ OPTIONS = [
     ("--conformance-examples", "conformance_examples", "CONFORMANCE_EXAMPLES",
      "Hypothesis examples per generated probe (default 20; 0 turns generation off)"),
     ("--conformance-request-timeout", "conformance_request_timeout", "CONFORMANCE_REQUEST_TIMEOUT",
-     "seconds to wait for each answer (default 10)"),
+     "seconds each request may take as a whole, connect to last body byte (default 10)"),
     ("--conformance-max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
      "requests in flight at once, across pytest-xdist workers (default 4)"),
     ("--conformance-dry-run", "conformance_dry_run", "CONFORMANCE_DRY_RUN",
@@ -146,7 +146,10 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"{target.where} must be an http:// or https:// URL with a host, not {url!r}")
+            from .transcript import Redactor
+
+            shown = Redactor(None).url(url) if "@" in url else url
+            raise SettingsError(f"{target.where} must be an http:// or https:// URL with a host, not {shown!r}")
     fail_on_given = given["conformance_fail_on"]
     fail_on = str(fail_on_given.value).lower() if fail_on_given else "must"
     if fail_on not in ("must", "should"):
@@ -169,6 +172,10 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
             raise SettingsError(f"{timeout_given.where} must be more than 0 and at most 600 seconds, not {timeout_given.value}")
     credential = given["conformance_credential"]
     report_dir = given["conformance_report_dir"]
+    credential_problem = unsendable_credential(str(credential.value) if credential else None, profile.auth,
+                                               credential.where if credential else "")
+    if credential_problem:
+        raise SettingsError(credential_problem)
     settings = Settings(
         profile=profile,
         target_url=url,
@@ -195,3 +202,34 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
             raise SettingsError(f"{profile.key} needs {flag_name('conformance_target_params')} "
                                 f"{missing[0]}=<{spec['description']}>")
     return settings
+
+
+# RFC 6265 cookie-octet: visible ASCII except the quote, comma, semicolon and backslash.
+_COOKIE_OCTETS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('",;\\')
+
+
+def unsendable_credential(credential: str | None, auth: dict, given_as: str = "") -> str | None:
+    """One sentence on why the credential cannot be sent where the provider's auth goes, or None.
+    The sentence says where and what, never the credential itself (it would be in CI logs)."""
+    if not credential:
+        return None
+    where = f"the credential ({given_as or '--conformance-credential or CONFORMANCE_CREDENTIAL'})"
+    placement = f"the {auth['name']} {'cookie' if auth['in'] == 'cookie' else 'header'}"
+    for position, character in enumerate(credential, 1):
+        at = f"character {position} of {len(credential)}"
+        if character in "\r\n":
+            trailing = not credential[position:].strip("\r\n")
+            return (f"{where} contains a line break at {at}"
+                    + (" (pasted with a trailing newline?)" if trailing else "")
+                    + f": it cannot be sent in {placement}; remove it")
+        if ord(character) < 0x20 or ord(character) == 0x7F:
+            return f"{where} contains a control character at {at}: it cannot be sent in {placement}"
+        if not character.isascii():
+            return (f"{where} contains a non-ASCII character at {at}: "
+                    f"{placement} carries ASCII only; is it the right key, copied whole?")
+        if auth["in"] == "cookie" and character not in _COOKIE_OCTETS:
+            return (f"{where} contains at {at} a character {placement} cannot carry (a space, quote, "
+                    "comma, semicolon or backslash: RFC 6265 cookie-octet)")
+    if credential != credential.strip():
+        return f"{where} begins or ends with white space, which HTTP strips from {placement}; remove it"
+    return None

@@ -145,9 +145,11 @@ def _umask() -> int:
     return current
 
 
-def write_json(path: Path, summary: dict) -> None:
-    # printable before dumping: a lone surrogate is stored as the text `\\ud800`, as everywhere else
-    write_atomically(path, json.dumps(printable(summary), indent=2, ensure_ascii=False) + "\n")
+def write_json(path: Path, summary: dict, redactor=None) -> None:
+    """printable before dumping: a lone surrogate is stored as the text `\\ud800`, as everywhere
+    else; `redactor` goes over the whole text last: whatever field a secret reached, it stops here."""
+    text = json.dumps(printable(summary), indent=2, ensure_ascii=False) + "\n"
+    write_atomically(path, redactor.text(text) if redactor is not None else text)
 
 
 def one_line(summary: dict) -> str:

@@ -15,6 +15,7 @@ class RawServer:
         self.read_first = read_first
         self.stop_event = threading.Event()
         self.connections = 0
+        self.requests: list = []  # kept by the handlers that record what they received
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, 0))
@@ -220,3 +221,121 @@ def _echo_in_messages(value, echoed: str):
     if isinstance(value, list):
         return [_echo_in_messages(v, echoed) for v in value]
     return value
+# -- round two: secrets, memory, time, paths ------------------------------------------------
+def workspace(workspace_id: str, name: str = "conformance") -> bytes:
+    """A created Anthropic workspace as the page documents it, with the id a test chooses."""
+    return __import__("json").dumps({
+        "id": workspace_id, "type": "workspace", "name": name, "display_color": "#6C5BB9",
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "archived_at": None}).encode()
+
+
+def echo_encoded(secret: str):
+    """Sends the credential back in every form a framework or a logger might write it."""
+    import base64
+    import json
+    from urllib.parse import quote
+
+    once = quote(secret, safe="")
+    forms = {
+        "literal": secret,
+        "json_slash": secret.replace("/", "\\/"),  # as PHP's json_encode writes it (decoded: literal)
+        "json_u": "".join(f"\\u{ord(c):04x}" for c in secret),
+        "url": once, "url_twice": quote(once, safe=""),
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "base64url": base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="),
+        "hex": secret.encode().hex(), "HEX": secret.encode().hex().upper(),
+        "basic": base64.b64encode(b"user:" + secret.encode()).decode(),
+    }
+    # The body is JSON written by hand, so that `\/` and `\u` reach the suite as they are sent.
+    text = ", ".join(f'"{k}": "{v}"' for k, v in forms.items()) + f', "raw": "{json.dumps(forms)[1:-1]}"'
+    body = ('{"type": "error", "error": {"type": "invalid_request_error", "message": "echo", ' + text + "}}").encode()
+    headers = "".join(f"X-Echo-{k}: {v}\r\n" for k, v in forms.items())
+
+    def handler(server, conn, request):
+        conn.sendall(f"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                     f"{headers}Connection: close\r\n\r\n".encode() + body)
+    return handler, list(forms.values())
+
+
+def compressed(megabytes: int, layers: int) -> bytes:
+    """`megabytes` MiB of zeros gzipped, then gzipped again `layers - 1` times. Built from one
+    compressed MiB repeated: after a full flush deflate starts afresh, so every further MiB of
+    zeros compresses to the same bytes (a gigabyte bomb in a second, not in twenty)."""
+    import gzip
+    import struct
+    import zlib
+
+    block = bytes(1 << 20)
+    engine = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    unit = engine.compress(block) + engine.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(megabytes):
+        crc = zlib.crc32(block, crc)
+    data = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + unit * megabytes + engine.flush()
+            + struct.pack("<II", crc, (megabytes << 20) & 0xFFFFFFFF))
+    for _ in range(layers - 1):
+        data = gzip.compress(data, 9)
+    return data
+
+
+def coded(body: bytes, encoding: str, status: str = "200 OK"):
+    def handler(server, conn, request):
+        conn.sendall(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Encoding: {encoding}\r\n"
+                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+    return handler
+
+
+def endless_processing(server, conn, request):
+    """`102 Processing` every 0.2 s, for ever: each read is prompt, the answer never comes."""
+    while not server.stop_event.is_set():
+        conn.sendall(b"HTTP/1.1 102 Processing\r\n\r\n")
+        server.stop_event.wait(0.2)
+
+
+def drip(every: float = 0.3, first_only: bool = False):
+    """Headers at once, then the body a byte at a time (each byte well within a read timeout).
+    With `first_only`, only the first connection drips; later ones answer at once."""
+    body = workspace("wrkspc_01DRIP")
+
+    def handler(server, conn, request):
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n").encode()
+        if first_only and server.connections > 1:
+            conn.sendall(head + body)
+            return
+        conn.sendall(head)
+        for byte in body:
+            if server.stop_event.wait(every):
+                return
+            conn.sendall(bytes([byte]))
+    return handler
+
+
+def created_with_id(workspace_id: str):
+    """Answers every create with a workspace of the given id, and records each request line."""
+    body = workspace(workspace_id)
+
+    def handler(server, conn, request):
+        server.requests.append(request.split(b"\r\n", 1)[0].decode("latin-1"))
+        conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                     "Connection: close\r\n\r\n".encode() + body)
+    return handler
+
+
+ANSI = ("\x1b[2J\x1b[H\x1b]0;owned\x07\x1b[1A\x1b[2K\rCONFORMANT\x1b[31m\x9b2J\u202e").encode()
+
+
+def ansi_500(server, conn, request):
+    # Not JSON-escaped: raw escape bytes in the body, as a careless server would send them.
+    body = b'{"type": "error", "error": {"type": "api_error", "message": "' + ANSI * 8 + b'"}}'
+    conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                 + f"Content-Length: {len(body)}\r\n".encode() + b"X-Note: \x1b[2Jcleared\r\nConnection: close\r\n\r\n"
+                 + body)
+
+
+def recording(handler):
+    """The handler, with every request it received kept whole."""
+    def record(server, conn, request):
+        server.requests.append(request)
+        handler(server, conn, request)
+    return record

@@ -1,7 +1,13 @@
 """Hostile targets: each gives a clear verdict or one clear sentence with a distinct exit
 status, within bounded time, and the report of what was measured is still written."""
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +94,277 @@ def test_target_echoing_the_secret_leaks_nothing(tmp_path, raw_server):
     for path in written:
         assert SECRET.encode() not in path.read_bytes(), path
     assert SECRET not in completed.stdout + completed.stderr
+
+
+# -- round two: secrets, memory, time, paths, signals (issue 15) --------------------------------
+class Outcome:
+    def __init__(self, returncode, stdout, stderr, verdicts, elapsed, peak_mb, workdir):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+        self.verdicts, self.elapsed, self.peak_mb, self.workdir = verdicts, elapsed, peak_mb, workdir
+
+    @property
+    def output(self) -> bytes:
+        return self.stdout + self.stderr
+
+    def failed(self) -> set[str]:
+        return {r["id"] for r in self.verdicts["requirements"] if r["status"] == "fail"}
+
+    def written(self) -> list[Path]:
+        return [p for p in self.workdir.rglob("*") if p.is_file()]
+
+
+# Started from this small launcher, not from the test process: Linux counts the RSS a process
+# had when it was forked into its child's peak, and this process is far larger than the suite.
+_LAUNCHER = """
+import resource, signal, subprocess, sys
+suite = subprocess.Popen(sys.argv[2:])
+signal.signal(signal.SIGTERM, lambda signum, frame: suite.send_signal(signum))
+status = suite.wait()
+with open(sys.argv[1], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(status if status >= 0 else 128 - status)
+"""
+
+
+def _suite(tmp_path, url, *extra, credential=SECRET, env=None, timeout=120, while_running=None) -> Outcome:
+    """The suite as a user runs it, with its wall time and its peak memory (max RSS)."""
+    workdir = tmp_path / "run"
+    workdir.mkdir(parents=True, exist_ok=True)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    full_env.update({"CONFORMANCE_CREDENTIAL": credential, **(env or {})})
+    command = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
+               "--conformance-report-dir", str(workdir / "reports"), "--conformance-provider", "anthropic", "--conformance-target-url", url,
+               "--conformance-request-timeout", "1", *extra]
+    peak_file = tmp_path / "peak-kb"
+    started = time.monotonic()
+    with open(tmp_path / "stdout", "wb") as out, open(tmp_path / "stderr", "wb") as err:
+        process = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(peak_file), *command],
+                                   cwd=workdir, env=full_env, stdout=out, stderr=err)
+        if while_running is not None:
+            while_running(process)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    elapsed = time.monotonic() - started
+    reports = sorted((workdir / "reports").glob("*.json"))
+    peak_mb = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("inf")
+    outcome = Outcome(process.returncode, (tmp_path / "stdout").read_bytes(), (tmp_path / "stderr").read_bytes(),
+                      json.loads(reports[0].read_text()) if reports else None, elapsed, peak_mb, workdir)
+    if os.environ.get("HOSTILE_TABLE_FILE"):  # the closing note's table: outcome, time, peak memory
+        with open(os.environ["HOSTILE_TABLE_FILE"], "a") as table:
+            table.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "exit": outcome.returncode,
+                                    "seconds": round(elapsed, 1), "peak_mb": round(outcome.peak_mb)}) + "\n")
+    assert b"Traceback" not in outcome.output, outcome.output[-3000:]
+    return outcome
+
+
+def _assert_nothing_leaks(outcome: Outcome, forms) -> None:
+    files = outcome.written()
+    for form in forms:
+        needle = form.encode() if isinstance(form, str) else form
+        assert needle not in outcome.output, form
+        for path in files:
+            assert needle not in path.read_bytes(), (form, path)
+
+
+@pytest.mark.parametrize("credential, sentence", [
+    (SECRET + "\n", "trailing newline"),
+    (SECRET + "\r\n", "trailing newline"),
+    ("sk-conf\x1b[2J-" + SECRET, "control character"),
+    ("sk-cönformance-" + SECRET, "non-ASCII character"),
+    (" " + SECRET, "white space"),
+])
+def test_a_credential_the_header_cannot_carry_is_one_sentence_and_exit_4(tmp_path, raw_server, credential, sentence):
+    server = raw_server(hostile.answer("200 OK", b"{}"))
+    outcome = _suite(tmp_path, server.url, credential=credential)
+    assert outcome.returncode == exitcodes.USAGE
+    lines = [line for line in outcome.output.decode().splitlines() if sentence in line]
+    assert len(lines) == 1 and "X-Api-Key header" in lines[0], outcome.output[-2000:]
+    assert server.connections == 0  # refused before the first request
+    _assert_nothing_leaks(outcome, [credential.strip(), SECRET])
+
+
+def test_every_encoded_echo_of_the_credential_is_redacted(tmp_path, raw_server):
+    credential = "sk-conf/SECRET+7f3a9c==do-not-leak"  # `/` and `+` make the encodings differ
+    handler, forms = hostile.echo_encoded(credential)
+    outcome = _suite(tmp_path, raw_server(handler).url, "--conformance-max-requests", "12", "-rA", credential=credential)
+    assert outcome.returncode == exitcodes.NOT_CONFORMANT
+    assert {p.suffix for p in outcome.written()} >= {".html", ".json", ".xml"}
+    _assert_nothing_leaks(outcome, forms + [credential.replace("/", "\\/")])
+
+
+@pytest.mark.parametrize("case", ["refused", "echoed"])
+def test_the_password_of_the_target_url_is_redacted(tmp_path, raw_server, case):
+    import base64
+
+    port = _closed_port() if case == "refused" else raw_server(hostile.echo_secrets).port
+    outcome = _suite(tmp_path, f"http://admin:pw-hunter2-Xq7@127.0.0.1:{port}", "--conformance-max-requests", "6")
+    assert outcome.returncode == (exitcodes.UNREACHABLE if case == "refused" else exitcodes.NOT_CONFORMANT)
+    if case == "refused":
+        assert b"the connection was refused: http://[redacted]@127.0.0.1" in outcome.stdout
+    _assert_nothing_leaks(outcome, ["pw-hunter2-Xq7", "pw-hunter2", base64.b64encode(b"admin:pw-hunter2-Xq7").decode(),
+                                    SECRET])
+
+
+@pytest.fixture(scope="module")
+def gigabyte_bombs():
+    return {"gzip": hostile.compressed(1024, 1), "gzip, gzip": hostile.compressed(1024, 2),
+            "gzip, gzip, gzip": hostile.compressed(16, 3)}
+
+
+@pytest.mark.parametrize("encoding, requirement", [
+    ("gzip", "anthropic.response.content-type"),  # decoded past the 1 MiB cap: cut, not JSON
+    ("gzip, gzip", "anthropic.response.content-type"),
+    ("gzip, gzip, gzip", "anthropic.response.encoding"),  # more codings stacked than are decoded
+])
+def test_compression_bombs_are_bounded_findings(tmp_path, raw_server, gigabyte_bombs, encoding, requirement):
+    body = gigabyte_bombs[encoding]
+    # Two probes, each reading one bomb: a full run's own peak (Hypothesis' tables, some 250 MB)
+    # would hide what one answer costs.
+    outcome = _suite(tmp_path, raw_server(hostile.coded(body, encoding)).url, "--conformance-max-requests", "6",
+                     "-k", "test_valid_create_answers_documented_status or test_created_resource_is_sent_as_json")
+    assert outcome.returncode == exitcodes.NOT_CONFORMANT, outcome.stdout[-2000:]
+    assert requirement in outcome.failed()
+    assert outcome.peak_mb < 150, f"{outcome.peak_mb:.0f} MB for a {len(body)}-byte answer"
+    assert outcome.elapsed < 60
+
+
+def test_a_body_that_lies_about_its_encoding_fails_the_target(tmp_path, raw_server):
+    body = hostile.workspace("wrkspc_01LIE")  # plain JSON, declared gzip
+    outcome = _suite(tmp_path, raw_server(hostile.coded(body, "gzip")).url, "--conformance-max-requests", "6")
+    assert outcome.returncode == exitcodes.NOT_CONFORMANT
+    row = next(r for r in outcome.verdicts["requirements"] if r["id"] == "anthropic.response.encoding")
+    assert row["status"] == "fail" and row["source"]["document"].startswith("RFC 9110")
+    evidence = row["findings"][0]
+    assert "declared gzip but is not gzip data" in evidence["observed"]
+    assert evidence["evidence"]["response"]["headers"]["content-encoding"] == "gzip"
+    assert "wrkspc_01LIE" in evidence["evidence"]["response"]["body"]  # what was sent, as evidence
+
+
+@pytest.mark.parametrize("case, handler", [
+    ("endless 102 Processing", hostile.endless_processing),
+    ("a byte every 0.3 s", hostile.drip(0.3)),
+])
+def test_one_deadline_covers_the_whole_request(tmp_path, raw_server, case, handler):
+    outcome = _suite(tmp_path, raw_server(handler).url, "--conformance-max-requests", "4")
+    assert outcome.returncode == exitcodes.UNREACHABLE
+    assert b"did not answer in time (--request-timeout 1 s covers the whole request" in outcome.stdout
+    sent = [e for p in outcome.verdicts["probes"] for e in p["exchanges"] if e["error"]]
+    assert len(sent) == 2 and all(e["elapsed_ms"] < 2000 for e in sent)  # then the breaker stops the run
+    assert outcome.elapsed < 60  # start-up included, on a loaded machine; before: never, or 45 s a request
+
+
+def test_after_one_request_runs_out_of_time_the_others_go_on(tmp_path, raw_server):
+    outcome = _suite(tmp_path, raw_server(hostile.drip(0.3, first_only=True)).url, "--conformance-max-requests", "8")
+    exchanges = [e for p in outcome.verdicts["probes"] for e in p["exchanges"]]
+    timed_out = [e for e in exchanges if e["error"] and "covers the whole request" in e["error"]]
+    answered = [e for e in exchanges if e["response"] is not None]
+    assert len(timed_out) == 1 and timed_out[0]["elapsed_ms"] < 2000
+    assert len(answered) >= 3 and outcome.returncode != exitcodes.UNREACHABLE
+
+
+@pytest.mark.parametrize("workspace_id, removed", [
+    ("../../../admin/delete-organization?confirm=yes&x=", False),
+    ("wrkspc_01%2F..%2Fadmin", False),
+    ("wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ", True),
+])
+def test_cleanup_calls_only_the_documented_path_for_ids_of_the_documented_shape(tmp_path, raw_server,
+                                                                                workspace_id, removed):
+    server = raw_server(hostile.created_with_id(workspace_id))
+    outcome = _suite(tmp_path, server.url, "--conformance-cleanup", "-k", "test_valid_create_answers_documented_status")
+    cleanup = outcome.verdicts["cleanup"]
+    create = "POST /v1/organizations/workspaces HTTP/1.1"
+    if removed:
+        assert cleanup["removed"] == [workspace_id]
+        assert server.requests == [create, f"POST /v1/organizations/workspaces/{workspace_id}/archive HTTP/1.1"]
+    else:
+        assert server.requests == [create]  # nothing else, above all not /admin/...
+        assert cleanup["not_removed"][0]["id"] == workspace_id
+        assert "documented id shape" in cleanup["not_removed"][0]["why"]
+        assert b"not removed" in outcome.stdout
+
+
+def test_reports_replace_planted_symlinks_and_never_write_through_them(tmp_path, raw_server):
+    reports = tmp_path / "run" / "reports"
+    reports.mkdir(parents=True)
+    victims = {}
+    for name in ("anthropic.html", "anthropic.json", "anthropic.junit.xml"):
+        victim = tmp_path / f"victim-{name}"
+        victim.write_text("precious")
+        (reports / name).symlink_to(victim)
+        victims[name] = victim
+    outcome = _suite(tmp_path, raw_server(hostile.answer("400 Bad Request", b"{}")).url, "--conformance-max-requests", "3")
+    assert outcome.returncode == exitcodes.NOT_CONFORMANT
+    for name, victim in victims.items():
+        assert victim.read_text() == "precious", name
+        assert not (reports / name).is_symlink() and (reports / name).stat().st_size > 100, name
+    assert sorted(p.name for p in reports.iterdir()) == sorted(victims)  # no half-written file beside
+
+
+def test_control_characters_of_an_answer_reach_neither_terminal_nor_junit(tmp_path, raw_server):
+    outcome = _suite(tmp_path, raw_server(hostile.ansi_500).url, "--conformance-max-requests", "4", "-rA")
+    assert outcome.returncode == exitcodes.NOT_CONFORMANT
+    junit = (outcome.workdir / "reports" / "anthropic.junit.xml").read_bytes()
+    for text in (outcome.output, junit):
+        assert b"\x1b" not in text and b"\r" not in text.replace(b"\r\n", b"")
+        assert "\x9b".encode() not in text and "\u202e".encode() not in text
+    assert b"#x1B" not in junit
+    assert b"\\x1b[2J" in outcome.stdout  # shown, as an escape
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_sigterm_writes_the_reports_and_leaves_nothing_behind(tmp_path, raw_server, workers):
+    server = raw_server(lambda server, conn, request: server.stop_event.wait(120))  # bounded by the test's end
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    marker = f"hostile-{time.monotonic_ns()}"
+
+    signalled = []
+
+    def terminate_mid_request(process):
+        deadline = time.monotonic() + 90
+        while server.connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        signalled.append(time.monotonic())
+
+    outcome = _suite(tmp_path, server.url, "--conformance-request-timeout", "100", "--conformance-max-requests", "50", *workers,
+                     env={"TMPDIR": str(private_tmp), "HOSTILE_MARKER": marker}, while_running=terminate_mid_request,
+                     timeout=180)
+    stopped_after = time.monotonic() - signalled[0]
+    assert outcome.returncode == exitcodes.INTERRUPTED, outcome.output[-2000:]
+    assert stopped_after < 45  # the request in flight would take 100 s: the run did not wait for it
+    assert outcome.verdicts["verdict"] == "INCOMPLETE" and "SIGTERM" in outcome.verdicts["problem"]
+    names = {p.name for p in (outcome.workdir / "reports").iterdir()}
+    assert names == {"anthropic.json", "anthropic.html", "anthropic.junit.xml"}
+    assert not [p.name for p in private_tmp.iterdir() if p.name.startswith("conformance-")]
+    time.sleep(1)
+    assert not _processes_with(marker), "a worker outlived the run"
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_curl_lines_send_multipart_values_verbatim(tmp_path, raw_server):
+    """`-F 'name=</path'` uploads a local file and `;type=` is cut off: values go with --form-string."""
+    from conformance.transcript import curl_command
+
+    server = raw_server(hostile.recording(hostile.answer("200 OK", b"{}")))
+    values = [("name", "</etc/hostname"), ("note", "a;type=text/html"), ("icon", "@/etc/hostname")]
+    line = curl_command("POST", server.url + "/workspaces", {"content-type": "multipart/form-data"}, None,
+                        multipart=values)
+    assert " -F " not in line and line.count("--form-string") == 3
+    subprocess.run(["bash", "-c", line], check=True, timeout=30, capture_output=True)
+    received = server.requests[0].decode("utf-8", "replace")
+    for name, value in values:
+        assert f'name="{name}"\r\n\r\n{value}\r\n' in received

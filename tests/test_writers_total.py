@@ -8,8 +8,6 @@ from __future__ import annotations
 import html.parser
 import json
 import shlex
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from conformance.session import Run
 from conformance.settings import Settings
 from conformance.transcript import BODY_LIMIT, Exchange, curl_command, printable
 from conformance.verdict import ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
-from conformance.verdicts import summarize, write_json
+from conformance.verdicts import summarize
 
 from . import hostile
 from .conftest import SECRET, run_suite

@@ -47,6 +47,7 @@ FAULTS = {f.name: f for f in [
     _f("auth-missing-403", "answers a missing key with 403 permission_error", "auth.missing-credential"),
     _f("status-201", "answers a create with 201", "response.success-status"),
     _f("content-type-text", "sends the workspace as text/plain", "response.content-type"),
+    _f("gzip-not-gzip", "labels the workspace Content-Encoding: gzip but sends it plain", "response.encoding"),
     _f("created-at-not-rfc3339", "writes created_at as '2024-10-30 23:58:27'", "response.created_at"),
     _f("created-at-missing", "leaves created_at out", "response.created_at"),
     _f("created-at-stale", "stamps created_at with a time in 2020", "response.created-at-recent"),
@@ -186,6 +187,10 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         status = 201 if behaviour.has("status-201") else 200
         if behaviour.has("content-type-text"):
             return json_response(workspace, status, media_type="text/plain")
+        if behaviour.has("gzip-not-gzip"):
+            answer = json_response(workspace, status)
+            answer.headers["content-encoding"] = "gzip"
+            return answer
         return json_response(workspace, status)
 
     async def archive_workspace(request: Request):

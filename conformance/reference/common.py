@@ -133,6 +133,13 @@ def json_response(body, status: int, *, media_type: str = "application/json") ->
     return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=media_type)
 
 
+def lie_about_encoding(response: Response, behaviour) -> Response:
+    """The gzip-not-gzip fault: the created resource labelled `Content-Encoding: gzip`, sent plain."""
+    if behaviour.has("gzip-not-gzip"):
+        response.headers["content-encoding"] = "gzip"
+    return response
+
+
 def string_length(text: str, unit: str) -> int:
     """How a (possibly faulty) server counts a name: code points unless a fault says otherwise."""
     import unicodedata

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import (BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
+from .common import (lie_about_encoding, BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
                      now_rfc3339, read_json_object)
 
 K = "d3lay"
@@ -63,6 +63,7 @@ FAULTS = {f.name: f for f in [
     _f("same-id", "returns the same id for every create", "response.id-unique"),
     _f("created-at-stale", "stamps created_at in 2023", "response.created-at-recent"),
     _f("content-type-text", "sends the workspace as text/plain", "response.content-type"),
+    _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
     _f("malformed-json-500", "answers malformed JSON with a 500", "robustness.malformed-body",
        "robustness.no-server-error"),
     _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
@@ -189,8 +190,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             wire["slug"] = wire.pop("identifier")
         if b.has("name-missing-in-response"):
             del wire["name"]
-        return json_response(wire, 200 if b.has("status-200") else 201,
-                             media_type="text/plain" if b.has("content-type-text") else "application/json")
+        return lie_about_encoding(json_response(wire, 200 if b.has("status-200") else 201,
+                             media_type="text/plain" if b.has("content-type-text") else "application/json"), b)
 
     return Starlette(routes=[Route("/workspaces", create_workspace, methods=["POST"])])
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import (BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
+from .common import (lie_about_encoding, BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
                      now_rfc3339, read_json_object)
 
 K = "orgo"
@@ -47,6 +47,7 @@ FAULTS = {f.name: f for f in [
     _f("any-token-accepted", "accepts any bearer token", "auth.wrong-credential"),
     _f("status-202", "answers a create with 202", "response.success-status"),
     _f("content-type-html", "sends the workspace as text/html", "response.content-type"),
+    _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
     _f("user-id-missing", "leaves user_id out", "response.user_id"),
     _f("id-number", "returns id as a number", "response.id"),
     _f("status-uppercase", "returns the status upper-cased", "response.status", "status.echoed"),
@@ -166,7 +167,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         if b.has("name-renamed"):
             wire["workspace_name"] = wire.pop("name")
         status = 202 if b.has("status-202") else 200 if b.variant == "created-200" else 201
-        return json_response(wire, status, media_type="text/html" if b.has("content-type-html") else "application/json")
+        return lie_about_encoding(json_response(wire, status, media_type="text/html" if b.has("content-type-html")
+                                                else "application/json"), b)
 
     return Starlette(routes=[Route("/workspaces", create_workspace, methods=["POST"])])
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import Behaviour, faults_of, Variant, json_response, now_rfc3339
+from .common import lie_about_encoding, Behaviour, faults_of, Variant, json_response, now_rfc3339
 from .wacht_frontend import Directory, Rejection
 
 # A broken form is the client's mistake, answered 400: python-multipart's warning about it
@@ -69,6 +69,7 @@ FAULTS = {f.name: f for f in [
     _f("auth-missing-400", "answers a create without a session with 400", "auth.missing-credential"),
     _f("status-201", "answers a create with HTTP 201 (and status 201), as the frontend API does", "response.success-status"),
     _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
+    _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
     _f("envelope-status-201", "answers HTTP 200 with an envelope status of 201", "envelope.status"),
     _f("error-envelope-status-200", "puts status 200 in the envelope of every error answer", "envelope.status"),
     _f("errors-example-on-success", "copies the page's example INVALID_CREDENTIALS entry into errors on success",
@@ -346,4 +347,4 @@ def _answer(workspace: dict, membership: dict, behaviour: Behaviour, envelope):
     if behaviour.has("session-missing"):
         del body["session"]
     media_type = "text/plain" if behaviour.has("content-type-text") else "application/json"
-    return json_response(body, status, media_type=media_type)
+    return lie_about_encoding(json_response(body, status, media_type=media_type), behaviour)

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import (Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
+from .common import (lie_about_encoding, Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
                      now_rfc3339, read_json_object)
 
 K = "wacht-frontend"
@@ -66,6 +66,7 @@ FAULTS = {f.name: f for f in [
     _f("auth-missing-403", "answers a create without a session with 403", "auth.missing-credential"),
     _f("status-200", "answers a create with HTTP 200 (and status 200)", "response.success-status"),
     _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
+    _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
     _f("envelope-status-200", "answers HTTP 201 with an envelope status of 200", "envelope.status"),
     _f("error-envelope-status-200", "puts status 200 in the envelope of every error answer", "envelope.status"),
     _f("errors-on-success", "carries an INVALID_CREDENTIALS entry in errors on success",
@@ -334,4 +335,4 @@ def _created(workspace: dict, behaviour: Behaviour, envelope):
     if behaviour.has("session-missing"):
         del body["session"]
     media_type = "text/plain" if behaviour.has("content-type-text") else "application/json"
-    return json_response(body, status, media_type=media_type)
+    return lie_about_encoding(json_response(body, status, media_type=media_type), behaviour)

@@ -50,6 +50,7 @@ class Run:
         self.budget_file: str | None = None
         self.slots_dir: str | None = None
         self.cleanup_report: dict | None = None
+        self.markdown_problem: str | None = None
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -141,12 +142,25 @@ class Run:
         interrupted = "the run was interrupted before every probe ran" if exitstatus == exitcodes.INTERRUPTED else None
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
                                  unreachable=unreachable, interrupted=interrupted)
+        self._gate(unreachable, interrupted)
         self.summary["created_workspaces"] = self.created()
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
         if self.settings.dry_run:
             self.summary["dry_run"] = True
         return self.summary
+
+    def _gate(self, unreachable: str | None, interrupted: str | None) -> None:
+        """The CI gate's additions: the expectations file's judgement and the baseline's diff."""
+        if self.settings.expectations is not None:
+            from . import expectations
+
+            expectations.apply(self.summary, self.settings.expectations, self.settings.expectations_file,
+                               unreachable=unreachable, interrupted=interrupted)
+        if self.settings.baseline is not None:
+            from .baseline import compare
+
+            self.summary["baseline"] = compare(self.settings.baseline, self.summary["requirements"])
 
     def created(self) -> list[str]:
         return [i for r in self.results for i in r.get("created", [])]
@@ -164,6 +178,8 @@ class Run:
         write_json(self.paths["json"], summary)
         self._mark_junit_errors()
         self._redact_html()
+        if not self.settings.dry_run:
+            self._write_ci_artifacts(summary)
         if self.settings.dry_run:
             return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
         if summary["exit_status"] == exitcodes.UNREACHABLE:
@@ -173,6 +189,22 @@ class Run:
         if not self.results and exitstatus == exitcodes.NO_TESTS:
             return exitstatus
         return summary["exit_status"]
+
+    def _write_ci_artifacts(self, summary: dict) -> None:
+        """The badge beside the reports, and the Markdown summary for the CI page."""
+        from . import badge, ci_summary
+
+        self.paths["badge"] = self.paths["json"].with_name(f"{self.profile.key}.svg")
+        badge.write(self.paths["badge"], summary)
+        if not self.settings.markdown:
+            return
+        names = [p.name for p in self.paths.values()]  # pytest-html may write its page after this
+        text = self.redactor.text(ci_summary.render(summary, names, ci_summary.run_url()))
+        for path in self.settings.markdown:
+            try:
+                ci_summary.append(path, text)
+            except OSError as exc:
+                self.markdown_problem = f"could not write the Markdown summary to {path}: {exc.strerror or exc}"
 
     def _redact_html(self) -> None:
         """pytest-html has written its page by now; whatever a user's probe logged, the secret
@@ -204,6 +236,7 @@ class Run:
         if self.settings.dry_run:
             return self._dry_run_lines()
         lines = [one_line(s)]
+        lines += self._gate_lines()
         waits = [w for r in self.results for e in r["exchanges"] for w in e["retry_waits_s"]]
         if waits:
             lines.append(f"the target asked the suite to slow down {len(waits)} times; it waited {sum(waits):.1f} s in all")
@@ -216,10 +249,17 @@ class Run:
                          + ("; --cleanup removes them" if "cleanup" in self.profile.data else ""))
         if s["problem"]:
             lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
+        if self.markdown_problem:
+            lines.append(f"conformance: {self.markdown_problem}")
         written = ", ".join(str(p) for p in self.paths.values() if p.exists())
         lines.append(f"reports: {written}")
         return lines
 
+
+    def _gate_lines(self) -> list[str]:
+        from . import baseline, expectations
+
+        return expectations.closing_lines(self.summary) + baseline.closing_lines(self.summary)
 
     def _dry_run_lines(self) -> list[str]:
         lines = ["dry run: nothing was sent. The run would begin with these requests "

@@ -28,6 +28,12 @@ OPTIONS = [
      "seconds to wait for each answer (default 10)"),
     ("--max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
      "requests in flight at once, across pytest-xdist workers (default 4)"),
+    ("--conformance-expectations", "conformance_expectations", "CONFORMANCE_EXPECTATIONS",
+     "TOML file of known deviations (requirement id: outcome, reason, until): the gate passes on them"),
+    ("--conformance-baseline", "conformance_baseline", "CONFORMANCE_BASELINE",
+     "an earlier <provider>.json (or its directory): report newly failing, newly passing and changed outcomes"),
+    ("--conformance-markdown", "conformance_markdown", "CONFORMANCE_MARKDOWN",
+     "append a Markdown summary of the run to this file (GITHUB_STEP_SUMMARY gets one when set)"),
 ]
 DEFAULT_EXAMPLES = 20
 
@@ -50,6 +56,10 @@ class Settings:
     max_concurrency: int = 4
     dry_run: bool = False
     cleanup: bool = False
+    expectations: dict | None = None  # requirement id -> Expectation, this provider's only
+    expectations_file: str | None = None
+    baseline: dict | None = None
+    markdown: list[str] = field(default_factory=list)  # files the Markdown summary is appended to
 
     @property
     def embedded(self) -> bool:
@@ -114,12 +124,35 @@ def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = Fa
     )
     if cleanup and "cleanup" not in profile.data:
         raise SettingsError(f"--cleanup: the {profile.key} page documents no way to remove a workspace")
+    _ci_gate(settings, raw)
     if url is not None:
         missing = [p for p, spec in profile.target_params.items() if spec.get("required") and p not in parsed]
         if missing:
             spec = profile.target_params[missing[0]]
             raise SettingsError(f"{profile.key} needs --target-param {missing[0]}=<{spec['description']}>")
     return settings
+
+
+def _ci_gate(settings: Settings, raw: dict) -> None:
+    """Expectations and baseline are read and checked now, before the first request is sent."""
+    from . import baseline, expectations
+    from .catalog import derive
+
+    path = raw["conformance_expectations"]
+    if path:
+        try:
+            found = expectations.load(path)
+            known = [r.id for r in derive(settings.profile)]
+            settings.expectations = expectations.for_provider(found, settings.profile.key, known, BUILTIN)
+        except expectations.ExpectationsError as exc:
+            raise SettingsError(str(exc)) from None
+        settings.expectations_file = path
+    if raw["conformance_baseline"]:
+        try:
+            settings.baseline = baseline.load(raw["conformance_baseline"], settings.profile.key)
+        except baseline.BaselineError as exc:
+            raise SettingsError(str(exc)) from None
+    settings.markdown = [p for p in (raw["conformance_markdown"], os.environ.get("GITHUB_STEP_SUMMARY")) if p]
 
 
 def from_environment(name: str) -> str | None:

@@ -65,24 +65,29 @@ def _verdict_for(result: dict, rid: str) -> str:
     return PASS
 
 
+def judge(rows: list[dict], fail_on: str, *, unreachable: str | None = None,
+          interrupted: str | None = None) -> tuple[str, int]:
+    """The verdict and exit status that requirement rows earn (the expectations gate asks the
+    same question of the rows its file does not excuse)."""
+    gating_rows = [r for r in rows if r["level"] in gating_levels(fail_on)]
+    if any(r["status"] == FAIL for r in gating_rows):
+        return "NOT CONFORMANT", exitcodes.NOT_CONFORMANT
+    if unreachable:
+        return "INCOMPLETE", exitcodes.UNREACHABLE
+    if any(r["status"] in (ERROR, NOT_RUN) for r in gating_rows) or interrupted:
+        return "INCOMPLETE", exitcodes.INCOMPLETE
+    return "CONFORMANT", exitcodes.OK
+
+
 def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", meta: dict | None = None,
               unreachable: str | None = None, interrupted: str | None = None) -> dict:
     rows = requirement_verdicts(profile, results)
-    gating = gating_levels(fail_on)
     counts = {}
     for level in (MUST, SHOULD):
         mine = [r for r in rows if r["level"] == level]
         counts[level] = {s: sum(1 for r in mine if r["status"] == s) for s in (PASS, FAIL, ERROR, NOT_RUN)}
         counts[level]["total"] = len(mine)
-    gating_rows = [r for r in rows if r["level"] in gating]
-    if any(r["status"] == FAIL for r in gating_rows):
-        verdict, status = "NOT CONFORMANT", exitcodes.NOT_CONFORMANT
-    elif unreachable:
-        verdict, status = "INCOMPLETE", exitcodes.UNREACHABLE
-    elif any(r["status"] in (ERROR, NOT_RUN) for r in gating_rows) or interrupted:
-        verdict, status = "INCOMPLETE", exitcodes.INCOMPLETE
-    else:
-        verdict, status = "CONFORMANT", exitcodes.OK
+    verdict, status = judge(rows, fail_on, unreachable=unreachable, interrupted=interrupted)
     return {
         "format": FORMAT,
         "provider": profile.key,
@@ -118,7 +123,8 @@ def write_json(path: Path, summary: dict) -> None:
 
 def one_line(summary: dict) -> str:
     must, should = summary["summary"][MUST], summary["summary"][SHOULD]
-    return (f"{summary['provider']}: {summary['verdict']}: MUST {must[PASS]}/{must['total']} passed"
+    gate = f" ({summary['gate']['note']})" if summary.get("gate") else ""
+    return (f"{summary['provider']}: {summary['verdict']}{gate}: MUST {must[PASS]}/{must['total']} passed"
             f", SHOULD {should[PASS]}/{should['total']} passed"
             + (f", {must[FAIL] + should[FAIL]} failed" if must[FAIL] + should[FAIL] else "")
             + (f", {must[ERROR] + should[ERROR]} could not be checked" if must[ERROR] + should[ERROR] else "")

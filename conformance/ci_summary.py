@@ -54,9 +54,10 @@ def render(summary: dict, artifacts: list[str], run_url: str | None = None) -> s
     lines += _table(title, ["requirement", "level", "outcome", "what it asks"],
                     [[code(r["id"]), r["level"], r["status"], text(r["title"])] for r in failed])
     if gate:
-        lines += _table("Expected failures", ["requirement", "level", "outcome", "reason", "until"],
-                        [[code(i), rows[i]["level"], rows[i]["status"], text(rows[i]["expectation"]["reason"]),
-                          rows[i]["expectation"]["until"] or ""] for i in gate["expected"]])
+        lines += _table("Expected failures", ["requirement", "level", "outcome", "what it asks", "reason", "until"],
+                        [[code(i), rows[i]["level"], rows[i]["status"], text(rows[i]["title"]),
+                          text(rows[i]["expectation"]["reason"]), rows[i]["expectation"]["until"] or ""]
+                         for i in gate["expected"]])
         lines += _table(f"Unexpectedly passing: remove them from {code(Path(gate['expectations']).name)}",
                         ["requirement", "what it asks"],
                         [[code(i), text(rows[i]["title"])] for i in gate["unexpectedly_passing"]])

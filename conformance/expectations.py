@@ -164,7 +164,7 @@ def _note(status: int, expected: int, unexpected: int) -> str:
     if status == 0:
         return f"gate passed with {_plural(expected, 'expected failure')}"
     if unexpected:
-        return f"gate failed: {_plural(unexpected, 'unexpected failure')}, {expected} expected"
+        return f"gate failed: {_plural(unexpected, 'unexpected failure')}" + (f", {expected} expected" if expected else "")
     return f"gate incomplete: some requirements could not be checked ({expected} expected failures)"
 
 

@@ -3,6 +3,7 @@ those), a baseline report shows what changed, and CI gets a Markdown summary and
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -298,3 +299,23 @@ def test_index_shows_expected_failures_apart_from_unexpected_ones(gate_runs, tmp
     assert "class='s-fail'" not in page
     page = write_index(unexpected_dir, ["anthropic"]).read_text()
     assert "class='g-failed'" in page and "class='s-fail'" in page
+
+
+def test_run_all_takes_one_file_for_every_provider_and_the_index_shows_each_gate(tmp_path):
+    expectations = tmp_path / "expectations.toml"
+    expectations.write_text('[expect."anthropic.name.max-length"]\noutcome = "fail"\nreason = "r"\n'
+                            '[expect."orgo.name.required"]\noutcome = "error"\nreason = "r"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
+    reports = tmp_path / "reports"
+    completed = subprocess.run([sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(reports),
+                                "--", "--conformance-expectations", str(expectations)],
+                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == exitcodes.OK, completed.stdout[-2000:] + completed.stderr[-2000:]
+    gates = {key: json.loads((reports / f"{key}.json").read_text())["gate"]
+             for key in ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend")}
+    assert gates["anthropic"]["unexpectedly_passing"] == ["anthropic.name.max-length"]
+    assert gates["orgo"]["unexpectedly_passing"] == ["orgo.name.required"]
+    assert all(g["passed"] and not g["expected"] for g in gates.values())
+    assert "anthropic: CONFORMANT (gate passed with 0 expected failures)" in completed.stdout
+    assert (reports / "index.html").read_text().count("class='g-passed'") == 5
+    assert all((reports / f"{key}.svg").is_file() for key in gates)

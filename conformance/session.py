@@ -178,10 +178,9 @@ class Run:
         write_json(self.paths["json"], summary)
         self._mark_junit_errors()
         self._redact_html()
-        if not self.settings.dry_run:
-            self._write_ci_artifacts(summary)
         if self.settings.dry_run:
             return exitcodes.OK if exitstatus in (exitcodes.OK, exitcodes.NO_TESTS) else exitstatus
+        self._write_ci_artifacts(summary)
         if summary["exit_status"] == exitcodes.UNREACHABLE:
             return exitcodes.UNREACHABLE  # even though we stopped the session ourselves
         if exitstatus in (exitcodes.INTERRUPTED, exitcodes.INTERNAL, exitcodes.USAGE):
@@ -255,11 +254,11 @@ class Run:
         lines.append(f"reports: {written}")
         return lines
 
-
     def _gate_lines(self) -> list[str]:
         from . import baseline, expectations
 
         return expectations.closing_lines(self.summary) + baseline.closing_lines(self.summary)
+
 
     def _dry_run_lines(self) -> list[str]:
         lines = ["dry run: nothing was sent. The run would begin with these requests "

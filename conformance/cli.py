@@ -1,4 +1,4 @@
-"""The `conformance` console script: run, serve, selftest, requirements."""
+"""The `conformance` console script: run, serve, selftest, requirements, expectations."""
 from __future__ import annotations
 
 import argparse
@@ -70,13 +70,18 @@ def main(argv=None) -> int:
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
     req.add_argument("--json", action="store_true")
 
+    exp = sub.add_parser("expectations", help="print an expectations file excusing a report's current failures")
+    exp.add_argument("--from", dest="reports", action="append", required=True, metavar="REPORT",
+                     help="a <provider>.json report (repeatable: one file for several providers)")
+
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "run":
         args.pytest_args = [*unknown, *args.pytest_args]
     try:
-        return {"run": _run, "serve": _serve, "selftest": _selftest, "requirements": _requirements}[args.command](args)
+        return {"run": _run, "serve": _serve, "selftest": _selftest, "requirements": _requirements,
+                "expectations": _expectations}[args.command](args)
     except ProfileError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
@@ -98,6 +103,30 @@ def _requirements(args) -> int:
         print(f"\n{r.id}  [{r.level}]\n    {r.title}\n    source: {r.source['quote']}")
         if r.source.get("reading"):
             print(f"    reading: {r.source['reading']}")
+    return 0
+
+
+def _expectations(args) -> int:
+    from .expectations import bootstrap
+    from .verdicts import FORMAT
+
+    reports = []
+    for path in args.reports:
+        try:
+            report = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "it is not JSON"
+            print(f"conformance: cannot read the report {path}: {why}", file=sys.stderr)
+            return exitcodes.USAGE
+        if not isinstance(report, dict) or report.get("format") != FORMAT:
+            print(f"conformance: {path} is not a workspace-conformance JSON report ({FORMAT})", file=sys.stderr)
+            return exitcodes.USAGE
+        if report.get("problem"):
+            # Expecting what was never checked would hide it for good.
+            print(f"conformance: {path} is of an incomplete run ({report['problem']}); run again first", file=sys.stderr)
+            return exitcodes.USAGE
+        reports.append(report)
+    sys.stdout.write(bootstrap(reports, args.reports))
     return 0
 
 

@@ -35,6 +35,10 @@ _STYLE = """
 #wc-fail:not(:checked)~table tr.o-fail,#wc-error:not(:checked)~table tr.o-error,
 #wc-not-run:not(:checked)~table tr.o-not-run,#wc-pass:not(:checked)~table tr.o-pass,
 #wc-blocked:not(:checked)~table tr.o-blocked{display:none}
+.wc-gate{margin-left:1em;padding:.3em .6em;border-radius:4px;font-weight:bold}
+.wc-gate.ok{background:#e3f6e3;color:#135c13;border:1px dashed #135c13}.wc-gate.bad{background:#fbdada;color:#8a1111}
+.wc-gate.warn{background:#fdf0c8;color:#6b5200}
+.wc-expected{font-style:italic;color:#6b5200}.wc-stale{font-weight:bold;color:#8a1111}
 .wc-evidence{border-left:4px solid #c33;padding:.2em .8em;margin:.8em 0;background:#fff8f8}
 .wc-evidence pre{white-space:pre-wrap;word-break:break-all;background:#f6f6f6;padding:.4em;max-height:24em;overflow:auto}
 body{display:flex;flex-direction:column}
@@ -69,7 +73,8 @@ class ConformanceHtml:
             redact = self.run.redactor.text
             # pytest-html puts its environment table first; the style above moves it below the
             # summary, so the page opens on the verdict, the scores and the shape of the result.
-            head = f"<style>{_STYLE}</style>" + summary_html(s) + area_bars_html(s)
+            head = (f"<style>{_STYLE}</style>" + summary_html(s) + area_bars_html(s) + gate_html(s)
+                    + baseline_html(s))
             tail = matrix_html(s) + evidence_html(s)
         except Exception as exc:  # noqa: BLE001 - pytest-html still writes its own table
             self.run.writer_failed(None, "the HTML report's summary sections", exc)
@@ -143,6 +148,7 @@ def summary_html(s: dict) -> str:
     return (
         "<section id='wc-summary'>"
         f"<div class='wc-verdict {_VERDICT_CLASS.get(s['verdict'], 'warn')}' id='wc-verdict'>{_e(s['verdict'])}</div>"
+        + _gate_note(s) +
         f"<p id='wc-scores'><b>MUST {must[PASS]}/{must['total']} passed</b>, SHOULD {should[PASS]}/{should['total']}"
         f" passed; {must[FAIL] + should[FAIL]} failed, {must[BLOCKED] + should[BLOCKED]} blocked by another failure,"
         f" {must[ERROR] + should[ERROR]} could not be checked,"
@@ -179,6 +185,66 @@ def area_bars_html(s: dict) -> str:
         rows.append(f"<tr data-area='{_e(area)}'><td>{_e(area)}</td><td><div class='wc-bar'>{segments}</div></td>"
                     f"<td><small>{counts}</small></td></tr>")
     return "<section id='wc-areas'><table class='wc-areas'>" + "".join(rows) + "</table></section>"
+def _gate_note(s: dict) -> str:
+    gate = s.get("gate")
+    if not gate:
+        return ""
+    tone = "ok" if gate["passed"] else ("bad" if gate["unexpected_failures"] else "warn")
+    return f"<span class='wc-gate {tone}' id='wc-gate'>{_e(gate['note'])}</span>"
+
+
+def _expectation_mark(r: dict) -> str:
+    expectation = r.get("expectation")
+    if not expectation:
+        return ""
+    state = expectation["state"]
+    label = {"expected": "expected", "unexpectedly-passing": "unexpectedly passing",
+             "expired": "expectation expired"}.get(state, f"expected {expectation['outcome']}")
+    return f"<br><span class='{'wc-expected' if state == 'expected' else 'wc-stale'}'>{_e(label)}</span>"
+
+
+def gate_html(s: dict) -> str:
+    """The expectations file's part: what it excused, and what it should lose or renew."""
+    gate = s.get("gate")
+    if not gate:
+        return ""
+    rows = {r["id"]: r for r in s["requirements"]}
+    parts = [f"<section id='wc-expectations'><h2>Expectations ({_e(gate['expectations'])})</h2>"]
+    for key, title in (("unexpected_failures", "Failed unexpectedly"), ("expected", "Expected failures"),
+                       ("unexpectedly_passing", "Unexpectedly passing: remove them from the expectations file"),
+                       ("expired", "Expired expectations (no longer excused)"),
+                       ("different_outcome", "Another outcome than expected (not excused)")):
+        ids = gate[key]
+        if not ids:
+            continue
+        body = "".join(
+            f"<tr data-requirement='{_e(i)}'><td>{_e(i)}</td><td>{_e(rows[i]['level'])}</td>"
+            f"<td class='s-{_e(rows[i]['status'])}'>{_e(rows[i]['status'])}</td><td>{_e(rows[i]['title'])}</td>"
+            f"<td>{_e((rows[i].get('expectation') or {}).get('reason', ''))}</td>"
+            f"<td>{_e((rows[i].get('expectation') or {}).get('until') or '')}</td></tr>" for i in ids)
+        parts.append(f"<h3 id='wc-gate-{key.replace('_', '-')}'>{_e(title)} ({len(ids)})</h3>"
+                     "<table class='wc-matrix'><thead><tr><th>requirement</th><th>level</th><th>outcome</th>"
+                     f"<th>what it asks</th><th>reason</th><th>until</th></tr></thead><tbody>{body}</tbody></table>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def baseline_html(s: dict) -> str:
+    base = s.get("baseline")
+    if not base:
+        return ""
+    changes = [("newly failing", c) for c in base["newly_failing"]] + \
+              [("newly passing", c) for c in base["newly_passing"]] + [("changed", c) for c in base["changed"]]
+    body = "".join(
+        f"<tr class='b-{kind.replace(' ', '-')}' data-requirement='{_e(c['id'])}'><td>{kind}</td><td>{_e(c['id'])}</td>"
+        f"<td>{_e(c['level'])}</td><td class='s-{_e(c['was'])}'>{_e(c['was'] or 'new')}</td>"
+        f"<td class='s-{_e(c['now'])}'>{_e(c['now'])}</td><td>{_e(c['title'])}</td></tr>" for kind, c in changes)
+    table = ("<table class='wc-matrix'><thead><tr><th>change</th><th>requirement</th><th>level</th><th>was</th>"
+             f"<th>now</th><th>what it asks</th></tr></thead><tbody>{body}</tbody></table>") if changes \
+        else "<p>No requirement changed its outcome.</p>"
+    return (f"<section id='wc-baseline'><h2>Compared with {_e(base['file'])}</h2>"
+            f"<p>That run: {_e(base['verdict'])}, {_e(base['started'])}. {len(base['newly_failing'])} newly failing, "
+            f"{len(base['newly_passing'])} newly passing, {len(base['changed'])} other changes.</p>{table}</section>")
 
 
 def matrix_html(s: dict) -> str:
@@ -198,7 +264,7 @@ def matrix_html(s: dict) -> str:
         rows.append(
             f"<tr class='l-{r['level']} o-{r['status']}' data-requirement='{_e(r['id'])}'>"
             f"<td>{link}</td><td>{r['level']}</td><td>{_e(r['area'])}</td>"
-            f"<td class='s-{r['status']}'>{r['status']}</td><td>{_e(r['title'])}{seen}</td>"
+            f"<td class='s-{r['status']}'>{r['status']}{_expectation_mark(r)}</td><td>{_e(r['title'])}{seen}</td>"
             f"<td>{_e(r['source'].get('document', ''))}: “{_e(r['source'].get('quote', ''))}”</td></tr>")
     return (
         "<section id='wc-matrix'><h2>Requirements</h2>"

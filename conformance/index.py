@@ -17,7 +17,9 @@ from .verdicts import write_atomically
 _STYLE = """body{font-family:Helvetica,Arial,sans-serif;margin:1.5em}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:4px 9px;text-align:left}
 .v-CONFORMANT,.s-pass{background:#d8f5d8}.v-NOT-CONFORMANT,.s-fail{background:#fbdada}
-.v-INCOMPLETE,.s-error{background:#fdf0c8}.s-blocked{background:#e9e0f5}.s-not-run,.missing{background:#eee}"""
+.v-INCOMPLETE,.s-error{background:#fdf0c8}.s-blocked{background:#e9e0f5}.s-not-run,.missing{background:#eee}
+.s-expected{background:repeating-linear-gradient(45deg,#fbeaea,#fbeaea 6px,#fff 6px,#fff 12px);font-style:italic}
+.g-passed{color:#135c13}.g-failed{color:#8a1111;font-weight:bold}"""
 
 
 def _e(value) -> str:
@@ -37,13 +39,13 @@ def write_index(report_dir: Path, providers) -> Path:
     rows, matrix = [], []
     for key, s in summaries.items():
         if s is None:
-            rows.append(f"<tr><td>{_e(key)}</td><td class='missing' colspan=5>no report was written</td></tr>")
+            rows.append(f"<tr><td>{_e(key)}</td><td class='missing' colspan=6>no report was written</td></tr>")
             continue
         must, should = s["summary"][MUST], s["summary"][SHOULD]
         verdict = s["verdict"]
         rows.append(
             f"<tr data-provider='{_e(key)}'><td><a href='{_e(key)}.html'>{_e(key)}</a></td>"
-            f"<td class='v-{verdict.replace(' ', '-')}'>{_e(verdict)}</td>"
+            f"<td class='v-{verdict.replace(' ', '-')}'>{_e(verdict)}</td>{_gate_cell(s)}"
             f"<td>{must[PASS]}/{must['total']}</td><td>{should[PASS]}/{should['total']}</td>"
             f"<td>{s.get('requests_sent', '')}</td><td>{s.get('duration_s', 0):.1f} s</td></tr>")
         cells = []
@@ -52,22 +54,47 @@ def write_index(report_dir: Path, providers) -> Path:
             if not mine:
                 cells.append("<td class='missing'>n/a</td>")
                 continue
-            outcome = worst(r["status"] for r in mine)
-            passed = sum(r["status"] == PASS for r in mine)
-            failed = ", ".join(r["id"].removeprefix(key + ".") for r in mine if r["status"] != PASS)
-            cells.append(f"<td class='s-{outcome}' title='{_e(failed)}'>{outcome} {passed}/{len(mine)}</td>")
+            cells.append(_area_cell(key, mine))
         matrix.append(f"<tr><th><a href='{_e(key)}.html'>{_e(key)}</a></th>{''.join(cells)}</tr>")
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>workspace-conformance: all providers</title>"
         f"<style>{_STYLE}</style></head><body><h1>workspace-conformance: all providers</h1>"
-        "<table id='providers'><thead><tr><th>provider</th><th>verdict</th><th>MUST passed</th>"
+        "<table id='providers'><thead><tr><th>provider</th><th>verdict</th><th>gate</th><th>MUST passed</th>"
         "<th>SHOULD passed</th><th>requests</th><th>duration</th></tr></thead><tbody>"
         + "".join(rows) + "</tbody></table>"
         "<h2>By requirement area</h2><p>Each cell is the worst outcome among the provider's "
-        "requirements in that area, with how many passed.</p>"
+        "requirements in that area, with how many passed. A striped <i>expected</i> cell failed only "
+        "where the provider's expectations file said it would.</p>"
         "<table id='areas'><thead><tr><th></th>" + "".join(f"<th>{_e(a)}</th>" for a in areas)
         + "</tr></thead><tbody>" + "".join(matrix) + "</tbody></table></body></html>"
     )
     path = report_dir / "index.html"
     write_atomically(path, page)
     return path
+
+
+def _expected(row: dict) -> bool:
+    return (row.get("expectation") or {}).get("state") == "expected"
+
+
+def _gate_cell(s: dict) -> str:
+    gate = s.get("gate")
+    if not gate:
+        return "<td>no expectations</td>"
+    state = "passed" if gate["passed"] else "failed"
+    return (f"<td class='g-{state}' data-expected='{len(gate['expected'])}' "
+            f"data-unexpected='{len(gate['unexpected_failures'])}'>{_e(gate['note'])}</td>")
+
+
+def _area_cell(key: str, mine: list[dict]) -> str:
+    """Expected failures are shown apart: an area failing only as expected is not a red cell."""
+    passed = sum(r["status"] == PASS for r in mine)
+    failed = ", ".join(r["id"].removeprefix(key + ".") + (" (expected)" if _expected(r) else "")
+                       for r in mine if r["status"] != PASS)
+    unexpected = [r["status"] for r in mine if not _expected(r)]
+    outcome = worst(unexpected) if unexpected else PASS
+    if outcome == PASS and any(_expected(r) for r in mine):
+        return f"<td class='s-expected' title='{_e(failed)}'>expected {passed}/{len(mine)}</td>"
+    expected = sum(_expected(r) for r in mine)
+    extra = f" <i>+{expected} expected</i>" if expected else ""
+    return f"<td class='s-{outcome}' title='{_e(failed)}'>{outcome} {passed}/{len(mine)}{extra}</td>"

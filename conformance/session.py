@@ -50,6 +50,7 @@ class Run:
         self.internal_errors: list[dict] = []  # our own writers that failed (probe crashes are in results)
         self.unwritten: set[str] = set()  # reports a failing writer left absent or partial
         self.selected: set[str] | None = None  # requirements of the selected catalog probes
+        self.markdown_problem: str | None = None
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -163,12 +164,25 @@ class Run:
         refused = None if unreachable else self.refused_credential()
         if refused:
             self.summary.update(verdict="INCOMPLETE", exit_status=exitcodes.INCOMPLETE, complete=False, problem=refused)
+        self._gate(unreachable, interrupted)
         self.summary["created_workspaces"] = self.created()
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
         if self.settings.dry_run:
             self.summary["dry_run"] = True
         return self.summary
+
+    def _gate(self, unreachable: str | None, interrupted: str | None) -> None:
+        """The CI gate's additions: the expectations file's judgement and the baseline's diff."""
+        if self.settings.expectations is not None:
+            from . import expectations
+
+            expectations.apply(self.summary, self.settings.expectations, self.settings.expectations_file,
+                               unreachable=unreachable, interrupted=interrupted)
+        if self.settings.baseline is not None:
+            from .baseline import compare
+
+            self.summary["baseline"] = compare(self.settings.baseline, self.summary["requirements"])
 
     def created(self) -> list[str]:
         return [i for r in self.results for i in r.get("created", [])]
@@ -228,6 +242,7 @@ class Run:
         summary = self.summarize(exitstatus)
         if self.paths:  # a dry run writes no report (the last real one stays as it was)
             self._guarded("json", "the JSON report", lambda: write_json(self.paths["json"], summary, self.redactor))
+            self._guarded(None, "the badge and the Markdown summary", lambda: self._write_ci_artifacts(summary))
         if summary["internal_errors"] or self.internal_errors:
             summary["exit_status"] = exitcodes.INTERNAL
             return exitcodes.INTERNAL  # never 1: a bug of ours is not the target's verdict
@@ -256,6 +271,22 @@ class Run:
             self._guarded("json", "the JSON report",
                           lambda: write_json(self.paths["json"], self.summary, self.redactor))
         return exitcodes.INTERNAL
+
+    def _write_ci_artifacts(self, summary: dict) -> None:
+        """The badge beside the reports, and the Markdown summary for the CI page."""
+        from . import badge, ci_summary
+
+        self.paths["badge"] = self.paths["json"].with_name(f"{self.profile.key}.svg")
+        badge.write(self.paths["badge"], summary)
+        if not self.settings.markdown:
+            return
+        names = [p.name for p in self.paths.values()]  # pytest-html may write its page after this
+        text = self.redactor.text(ci_summary.render(summary, names, ci_summary.run_url()))
+        for path in self.settings.markdown:
+            try:
+                ci_summary.append(path, text)
+            except OSError as exc:
+                self.markdown_problem = f"could not write the Markdown summary to {path}: {exc.strerror or exc}"
 
     def _finish_html(self) -> None:
         """pytest-html has written its page by now, beside the report: whatever a user's probe
@@ -309,6 +340,7 @@ class Run:
         if self.settings.dry_run:
             return [self._shown(line) for line in self._dry_run_lines()]
         lines = [one_line(s)]
+        lines += self._gate_lines()
         waits = [w for r in self.results for e in r["exchanges"] for w in e["retry_waits_s"]]
         if waits:
             lines.append(f"the target asked the suite to slow down {len(waits)} times; it waited {sum(waits):.1f} s in all")
@@ -322,9 +354,16 @@ class Run:
         if s["problem"]:
             lines.append(f"conformance: {s['problem']}; the report shows what was measured before that.")
         lines += self._internal_error_lines()
+        if self.markdown_problem:
+            lines.append(f"conformance: {self.markdown_problem}")
         written = ", ".join(str(p) for kind, p in self.paths.items() if p.exists() and kind not in self.unwritten)
         lines.append(f"reports: {written}")
         return [self._shown(line) for line in lines]
+
+    def _gate_lines(self) -> list[str]:
+        from . import baseline, expectations
+
+        return expectations.closing_lines(self.summary) + baseline.closing_lines(self.summary)
 
 
     def _internal_error_lines(self) -> list[str]:

@@ -41,6 +41,12 @@ OPTIONS = [
      "remove the workspaces the run created, where the provider documents how"),
     ("--conformance-hypothesis-seed", "conformance_hypothesis_seed", "CONFORMANCE_HYPOTHESIS_SEED",
      "seed of the generated payloads, to replay a run (Hypothesis's own --hypothesis-seed works too)"),
+    ("--conformance-expectations", "conformance_expectations", "CONFORMANCE_EXPECTATIONS",
+     "TOML file of known deviations (requirement id: outcome, reason, until): the gate passes on them"),
+    ("--conformance-baseline", "conformance_baseline", "CONFORMANCE_BASELINE",
+     "an earlier <provider>.json (or its directory): report newly failing, newly passing and changed outcomes"),
+    ("--conformance-markdown", "conformance_markdown", "CONFORMANCE_MARKDOWN",
+     "append a Markdown summary of the run to this file (GITHUB_STEP_SUMMARY gets one when set)"),
 ]
 SWITCHES = {"conformance_dry_run", "conformance_cleanup"}  # on the command line they take no value
 REPEATABLE = {"conformance_target_params"}
@@ -88,6 +94,10 @@ class Settings:
     cleanup: bool = False
     seed: int | None = None
     sources: dict[str, str] = field(default_factory=dict)  # dest -> where its value came from
+    expectations: dict | None = None  # requirement id -> Expectation, this provider's only
+    expectations_file: str | None = None
+    baseline: dict | None = None
+    markdown: list[str] = field(default_factory=list)  # files the Markdown summary is appended to
 
     @property
     def embedded(self) -> bool:
@@ -195,6 +205,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     if settings.cleanup and "cleanup" not in profile.data:
         raise SettingsError(f"{given['conformance_cleanup'].where}: the {profile.key} page documents "
                             "no way to remove a workspace")
+    _ci_gate(settings, given)
     if url is not None:
         missing = [p for p, spec in profile.target_params.items() if spec.get("required") and p not in parsed]
         if missing:
@@ -233,3 +244,27 @@ def unsendable_credential(credential: str | None, auth: dict, given_as: str = ""
     if credential != credential.strip():
         return f"{where} begins or ends with white space, which HTTP strips from {placement}; remove it"
     return None
+
+
+def _ci_gate(settings: Settings, given: dict) -> None:
+    """Expectations and baseline are read and checked now, before the first request is sent."""
+    from . import baseline, expectations
+    from .catalog import derive
+    from .profile import BUILTIN
+
+    path = str(given["conformance_expectations"].value) if given["conformance_expectations"] else None
+    if path:
+        try:
+            found = expectations.load(path)
+            known = [r.id for r in derive(settings.profile)]
+            settings.expectations = expectations.for_provider(found, settings.profile.key, known, BUILTIN)
+        except expectations.ExpectationsError as exc:
+            raise SettingsError(str(exc)) from None
+        settings.expectations_file = path
+    if given["conformance_baseline"]:
+        try:
+            settings.baseline = baseline.load(str(given["conformance_baseline"].value), settings.profile.key)
+        except baseline.BaselineError as exc:
+            raise SettingsError(str(exc)) from None
+    markdown = str(given["conformance_markdown"].value) if given["conformance_markdown"] else None
+    settings.markdown = [p for p in (markdown, os.environ.get("GITHUB_STEP_SUMMARY")) if p]

@@ -68,6 +68,20 @@ def outcome_for(result: dict, rid: str) -> str:
     return result.get("outcomes", {}).get(rid, result["status"])
 
 
+def judge(rows: list[dict], fail_on: str, *, unreachable: str | None = None,
+          interrupted: str | None = None) -> tuple[str, int]:
+    """The verdict and exit status that requirement rows earn (the expectations gate asks the
+    same question of the rows its file does not excuse)."""
+    gating_rows = [r for r in rows if r["level"] in gating_levels(fail_on)]
+    if any(r["status"] == FAIL for r in gating_rows):
+        return "NOT CONFORMANT", exitcodes.NOT_CONFORMANT
+    if unreachable:
+        return "INCOMPLETE", exitcodes.UNREACHABLE
+    if any(r["status"] != PASS for r in gating_rows) or interrupted:  # blocked, error, not run
+        return "INCOMPLETE", exitcodes.INCOMPLETE
+    return "CONFORMANT", exitcodes.OK
+
+
 def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", meta: dict | None = None,
               unreachable: str | None = None, interrupted: str | None = None,
               internal_errors: list[dict] | None = None, selected: set[str] | None = None) -> dict:
@@ -78,21 +92,12 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
         # requirements no selected probe checks are left out, not counted as not run.
         touched = {rid for r in results for rid in r["requirements"]}
         rows = [r for r in rows if r["id"] in selected or r["id"] in touched]
-    gating = gating_levels(fail_on)
     counts = {}
     for level in (MUST, SHOULD):
         mine = [r for r in rows if r["level"] == level]
         counts[level] = {s: sum(1 for r in mine if r["status"] == s) for s in OUTCOMES}
         counts[level]["total"] = len(mine)
-    gating_rows = [r for r in rows if r["level"] in gating]
-    if any(r["status"] == FAIL for r in gating_rows):
-        verdict, status = "NOT CONFORMANT", exitcodes.NOT_CONFORMANT
-    elif unreachable:
-        verdict, status = "INCOMPLETE", exitcodes.UNREACHABLE
-    elif any(r["status"] != PASS for r in gating_rows) or interrupted:
-        verdict, status = "INCOMPLETE", exitcodes.INCOMPLETE
-    else:
-        verdict, status = "CONFORMANT", exitcodes.OK
+    verdict, status = judge(rows, fail_on, unreachable=unreachable, interrupted=interrupted)
     if internal_errors:  # a bug of ours is never a verdict: the verdict covers what was checked
         status = exitcodes.INTERNAL
     return {
@@ -154,7 +159,8 @@ def write_json(path: Path, summary: dict, redactor=None) -> None:
 
 def one_line(summary: dict) -> str:
     must, should = summary["summary"][MUST], summary["summary"][SHOULD]
-    return (f"{summary['provider']}: {summary['verdict']}: MUST {must[PASS]}/{must['total']} passed"
+    gate = f" ({summary['gate']['note']})" if summary.get("gate") else ""
+    return (f"{summary['provider']}: {summary['verdict']}{gate}: MUST {must[PASS]}/{must['total']} passed"
             f", SHOULD {should[PASS]}/{should['total']} passed"
             + (f", {must[FAIL] + should[FAIL]} failed" if must[FAIL] + should[FAIL] else "")
             + (f", {must[BLOCKED] + should[BLOCKED]} blocked" if must[BLOCKED] + should[BLOCKED] else "")

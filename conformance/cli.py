@@ -40,6 +40,8 @@ def main(argv=None) -> int:
     req = sub.add_parser("requirements", help="print a provider's requirement catalog with sources")
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
     req.add_argument("--json", action="store_true")
+    req.add_argument("--check-quotes", metavar="FILE", help="verify every page quote occurs in this saved copy of "
+                     "the document (or in the profile's document file inside this directory); exit 1 if any is missing")
 
     args = parser.parse_args(argv)
     try:
@@ -56,16 +58,39 @@ def _requirements(args) -> int:
 
     profile = load(args.provider)
     reqs = derive(profile)
+    if args.check_quotes:
+        return _check_quotes(profile, reqs, args.check_quotes)
     if args.json:
         print(json.dumps([r.to_dict() for r in reqs], indent=2, ensure_ascii=False))
         return 0
     print(f"{profile.title}: {len(reqs)} requirements from {profile.document['file']}")
     print(f"({profile.document['revision']})")
     for r in reqs:
-        print(f"\n{r.id}  [{r.level}]\n    {r.title}\n    source: {r.source['quote']}")
+        print(f"\n{r.id}  [{r.level}]\n    {r.title}\n    source ({r.source['kind']}): {r.source['document']}")
+        if r.source.get("url") and r.source["url"] != r.source["document"]:
+            print(f"    at: {r.source['url']}")
+        if r.source.get("quote"):
+            print(f"    quote: \u201c{r.source['quote']}\u201d")
         if r.source.get("reading"):
             print(f"    reading: {r.source['reading']}")
     return 0
+
+
+def _check_quotes(profile, reqs, given: str) -> int:
+    from .quotes import document_path, missing_quotes
+
+    path = document_path(given, profile.document["file"])
+    try:
+        document = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        print(f"conformance: cannot read the document {str(path)!r}: {exc.strerror or exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    checked = sum(1 for r in reqs if r.source.get("kind") == "page")
+    missing = missing_quotes(reqs, document)
+    for r in missing:
+        print(f"not in {path.name}: {r.id}: \u201c{r.source['quote']}\u201d")
+    print(f"{profile.key}: {checked - len(missing)} of {checked} page quotes found in {path}")
+    return exitcodes.NOT_CONFORMANT if missing else exitcodes.OK
 
 
 def _serve(args) -> int:

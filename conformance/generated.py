@@ -99,9 +99,12 @@ def prepared(target, body: dict, keep: str | None = None) -> dict:
     and unique fields a per-run value of the same kind; `keep` (the broken field) is untouched."""
     profile = target.profile
     body = dict(body)
-    for name, param in profile.param_fields.items():
-        if name != keep and name in body:
-            body[name] = target.params[param]
+    for name in profile.param_fields:
+        if name != keep and name in body and profile.param_value(target.params, name) is not None:
+            body[name] = profile.param_value(target.params, name)
+    for name, template in profile.unique_fields.items():
+        if name != keep and isinstance(body.get(name), str):
+            body[name] = template.format(tag=target.names.tag())
     props = request_properties(profile)
     for name in profile.tagged_fields:
         if name != keep and isinstance(body.get(name), str):

@@ -39,7 +39,7 @@ def test_documented_header_values_are_accepted(target, case):
                    f"without {case['header']} the default {case['default']!r} applies")
 
 
-@probe(cases.rules_of_kind("header"))
+@probe(cases.header_unknown_values)
 def test_undocumented_header_value_is_rejected(target, case):
     exchange = target.create(baseline(target), headers={case["header"]: case["undocumented"]})
     expect_rejected(target, exchange, case.requirement, f"{case['header']}: {case['undocumented']} is rejected")

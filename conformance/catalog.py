@@ -124,7 +124,7 @@ def derive(profile: Profile) -> list[Requirement]:
             add(f"envelope.{name}", f"the success envelope's `{name}` is {presence} "
                 f"{_a(_type_name(schema))} shaped as envelope.schema.json documents it", "envelope",
                 schema.get("x-source", name))
-        for rule in envelope.get("on_success", []):  # full ids, like the profile's `rules`
+        for rule in envelope.get("on_success", []) + envelope.get("on_every_answer", []):  # full ids
             reqs.append(Requirement(rule["id"], profile.level(rule["id"], rule.get("level", MUST)),
                                     rule["title"], "envelope", profile.source(rule["source"])))
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .profile import Profile, resolve_pointer, value_at
+from .profile import ABSENT, Profile, resolve_pointer, value_at
 from .transcript import Exchange
-from .verdict import ConformanceFailure, Finding
+from .verdict import ConformanceFailure, Finding, ProbeError
 
 
 def status_allowed(status: int | None, allowed) -> bool:
@@ -54,9 +54,18 @@ def full_id(target, suffix: str) -> str:
 
 
 # -- the probe-side judgments ---------------------------------------------------------
+def _not_a_server_error(exchange: Exchange, requirement: str) -> None:
+    """A 5xx says nothing about the requirement the probe checks: robustness.no-server-error
+    (a passive check) takes the blame, and the probe's own requirement stays unchecked."""
+    if exchange.status is not None and exchange.status >= 500:
+        raise ProbeError(f"{requirement} could not be checked: the target answered HTTP {exchange.status}, "
+                         "which robustness.no-server-error reports")
+
+
 def expect_created(target, exchange: Exchange, requirement: str, why: str):
     """The create succeeded with a documented status; returns the resource object."""
     profile = target.profile
+    _not_a_server_error(exchange, requirement)
     if not status_allowed(exchange.status, profile.success_statuses):
         fail(target, requirement, why, f"HTTP {statuses_text(profile.success_statuses)}",
              describe(exchange), exchange)
@@ -74,6 +83,7 @@ def expect_created(target, exchange: Exchange, requirement: str, why: str):
 
 def expect_rejected(target, exchange: Exchange, requirement: str, why: str, situation: str | None = None):
     """The target refused with one of the statuses documented for this situation."""
+    _not_a_server_error(exchange, requirement)
     rejection = target.profile.rejection(situation or requirement)
     allowed = rejection["statuses"]
     if not status_allowed(exchange.status, allowed):
@@ -131,8 +141,22 @@ def _passive(profile: Profile, exchange: Exchange, judged: set[str]):
         if carried != status:
             yield Finding(f"{k}.envelope.status", "the envelope status equals the HTTP status",
                           f"status {status}", f"status {carried!r}")
+        yield from _on_every_answer(profile, exchange, judged)
     if 400 <= status < 500 and "error" in profile.schemas:
         yield from _error_body(profile, exchange, judged)
+
+
+def _on_every_answer(profile: Profile, exchange: Exchange, judged: set[str]):
+    """Envelope members the page puts in every response (wacht-backend's session): an object,
+    or null on an answer that refused the credential (there is no session to describe)."""
+    refused = profile.rejection("auth")["statuses"]
+    for rule in profile.envelope.get("on_every_answer", []):
+        judged.add(rule["id"])
+        value = value_at(exchange.json, rule["pointer"])
+        if isinstance(value, dict) or (value is None and status_allowed(exchange.status, refused)):
+            continue
+        yield Finding(rule["id"], rule["title"], f"an object at {rule['pointer']}",
+                      f"{'absent' if value == ABSENT else repr(value)} in an HTTP {exchange.status} answer")
 
 
 def _error_body(profile: Profile, exchange: Exchange, judged: set[str]):

@@ -77,7 +77,7 @@ def _requirements(args) -> int:
 
 
 def _check_quotes(profile, reqs, given: str) -> int:
-    from .quotes import document_path, missing_quotes
+    from .quotes import document_path, missing_profile_quotes, missing_quotes, profile_page_quotes
 
     path = document_path(given, profile.document["file"])
     try:
@@ -89,8 +89,13 @@ def _check_quotes(profile, reqs, given: str) -> int:
     missing = missing_quotes(reqs, document)
     for r in missing:
         print(f"not in {path.name}: {r.id}: \u201c{r.source['quote']}\u201d")
-    print(f"{profile.key}: {checked - len(missing)} of {checked} page quotes found in {path}")
-    return exitcodes.NOT_CONFORMANT if missing else exitcodes.OK
+    others = profile_page_quotes(profile)
+    missing_others = missing_profile_quotes(profile, document)
+    for where, quote in missing_others:
+        print(f"not in {path.name}: {where}: \u201c{quote}\u201d")
+    print(f"{profile.key}: {checked - len(missing)} of {checked} requirement quotes and "
+          f"{len(others) - len(missing_others)} of {len(others)} profile quotes found in {path}")
+    return exitcodes.NOT_CONFORMANT if missing or missing_others else exitcodes.OK
 
 
 def _serve(args) -> int:

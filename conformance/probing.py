@@ -45,6 +45,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     """Run one probe case and judge every exchange it made."""
     target.begin()
     findings, status, message, unreachable = [], PASS, "", ""
+    unchecked: list[str] = []
     created_before = len(target.created)
     started = time.perf_counter()
     try:
@@ -56,6 +57,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         message = unreachable = target.redactor.text(f"could not reach the target: {problem}")
     except ProbeError as problem:
         status, message = problem.verdict, target.redactor.text(str(problem))
+        unchecked = [case.requirement]
     except Exception as crash:  # a bug of ours, or a target answer we did not foresee
         status, message = ERROR, target.redactor.text(f"{type(crash).__name__}: {crash}")
     own = [(i, e) for i, e in enumerate(target.transcript) if not getattr(e, "shared", False)]
@@ -64,7 +66,8 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     if findings:
         status = FAIL
         message = "\n".join(
-            f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in findings)
+            [f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in findings]
+            + ([message] if unchecked and message else []))
     # A probe touches its own requirement, whatever it found, and every requirement the
     # passive checks judged on its exchanges (so "no 5xx" is credited where it was checked).
     touched = [case.requirement] + [f.requirement for f in findings] + sorted(judged)
@@ -81,5 +84,6 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         duration=time.perf_counter() - started,
         unreachable=unreachable,
         created=target.created[created_before:],
+        unchecked=unchecked if status == FAIL else [],
     )
 

@@ -105,6 +105,12 @@ class Profile:
         return self.data.get("target_params", {})
 
     @property
+    def transient_statuses(self) -> tuple[int, ...]:
+        """Statuses the provider documents as passing (Anthropic's 529 overloaded_error): retried
+        a bounded number of times, besides 429 and 503, before an answer is judged."""
+        return tuple(self.data.get("transient", {}).get("statuses", ()))
+
+    @property
     def unique_fields(self) -> dict[str, str]:
         """Request fields a target may hold unique (d3lay's domain_name): a fresh value per
         create, from a template whose `{tag}` is the run's next unique tag."""
@@ -135,7 +141,8 @@ class Profile:
         suffix = situation.removeprefix(self.key + ".")
         if suffix in table:
             return table[suffix]
-        if suffix == "robustness":  # malformed input: any client error will do unless documented
+        if suffix == "robustness" or suffix.startswith("robustness.") or suffix == "request.unknown-fields":
+            # malformed or unexpected input: any client error will do unless documented
             return {"statuses": ["4XX"], "source": "any 4xx"}
         return table["validation"]
 

@@ -41,3 +41,32 @@ def document_path(given: str, file_name: str) -> Path:
 def missing_quotes(requirements, document: str) -> list:
     """The requirements whose page quote the document does not contain."""
     return [r for r in requirements if r.source.get("kind") == "page" and not occurs(r.source["quote"], document)]
+
+
+def profile_page_quotes(profile) -> list[tuple[str, str]]:
+    """(where, quote) of every page quote the profile holds besides its requirements' (an
+    endpoint's, a rejection's, a transient status's): each `source` in profile.json and each
+    `x-source` in its schemas."""
+    found: list[tuple[str, str]] = []
+
+    def walk(node, where: str, key: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in (key, "x-source") and (isinstance(v, str) or (isinstance(v, dict) and "quote" in v)):
+                    spec = profile.source(v)
+                    if spec["kind"] == "page":
+                        found.append((f"{where}/{k}", spec["quote"]))
+                else:
+                    walk(v, f"{where}/{k}", key)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}/{i}", key)
+
+    walk(profile.data, "profile.json#", "source")
+    for name, schema in profile.schemas.items():
+        walk(schema, f"{profile.data['schemas'][name]}#", "x-source")
+    return found
+
+
+def missing_profile_quotes(profile, document: str) -> list[tuple[str, str]]:
+    return [(where, quote) for where, quote in profile_page_quotes(profile) if not occurs(quote, document)]

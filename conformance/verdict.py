@@ -96,6 +96,9 @@ class ProbeResult:
     duration: float = 0.0
     unreachable: str = ""  # set when the target could not be reached at all
     created: list[str] = field(default_factory=list)  # ids of workspaces this probe created
+    # Requirements this probe set out to check but could not (it stopped on an error, e.g. a
+    # 5xx that robustness.no-server-error is blamed for): never a pass, whatever else it found.
+    unchecked: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -104,6 +107,8 @@ class ProbeResult:
         """This probe's verdict on one requirement it touches."""
         if self.status in (ERROR, NOT_RUN):
             return self.status
+        if requirement in self.unchecked and not any(f["requirement"] == requirement for f in self.findings):
+            return ERROR
         if any(f["requirement"] == requirement for f in self.findings):
             return FAIL
         return PASS

@@ -60,6 +60,8 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
 def _verdict_for(result: dict, rid: str) -> str:
     if any(f["requirement"] == rid for f in result["findings"]):
         return FAIL
+    if rid in result.get("unchecked", ()):
+        return ERROR  # the probe stopped before its check of rid could hold or fail
     if result["status"] in (ERROR, NOT_RUN):
         return result["status"]
     return PASS

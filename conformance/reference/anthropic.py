@@ -1,6 +1,7 @@
 """Reference server for the Anthropic Admin API's Create Workspace (seed 004), with faults."""
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 
@@ -20,6 +21,8 @@ VARIANTS = {v.name: v for v in [
     Variant("default", "ignores unknown body fields; no body size limit below 1 MiB"),
     Variant("strict", "rejects unknown body fields with 400 and bodies over 64 KiB with 413"),
     Variant("chatty", "adds undocumented fields to the workspace and the error body"),
+    Variant("overloaded", "answers every 5th request 529 overloaded_error and every 7th 500 api_error (each "
+                          "with Retry-After: 0), as a busy API does; rejects unknown body fields with 422"),
 ]}
 
 
@@ -64,7 +67,12 @@ FAULTS = {f.name: f for f in [
        "robustness.no-server-error"),
     _f("lone-surrogate-500", "answers a lone surrogate in the name with a 500", "robustness.no-server-error"),
     _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
-    _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
+    _f("intermittent-502", "answers every 7th request with a 502, which the Errors page does not give as "
+       "transient", "robustness.no-server-error"),
+    _f("always-overloaded-on-unknown-fields", "answers every body with an unknown field 529 overloaded_error, "
+       "however often it is retried", "robustness.no-server-error"),
+    _f("malformed-json-422", "answers a body that is not JSON with 422, where the Errors page gives 400",
+       "robustness.malformed-body"),
     _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
     _f("unknown-field-500", "answers unknown body fields with a 500", "request.unknown-fields",
        "robustness.no-server-error"),
@@ -127,14 +135,26 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             return bool(key)
         return key == credential
 
+    first_sendings: set[bytes] = set()
+
     async def create_workspace(request: Request):
-        if behaviour.has("intermittent-500") and behaviour.next_request() % 7 == 0:
-            return _text("upstream hiccup", 500)
+        if behaviour.has("intermittent-502") and behaviour.next_request() % 7 == 0:
+            return _text("bad gateway", 502)
         if not authorized(request):
             if behaviour.has("auth-missing-403") and not request.headers.get("x-api-key"):
                 return _error(behaviour, 403, "permission_error", "this key may not create workspaces")
             return _error(behaviour, 401, "authentication_error", "invalid x-api-key")
         raw = await request.body()
+        if behaviour.variant == "overloaded":
+            # Half of all requests fail once, on their first sending only (the retry is the same
+            # request and passes): deterministic however the suite's requests interleave.
+            fingerprint = hashlib.sha256(raw + request.headers.get("x-api-key", "").encode()).digest()
+            if fingerprint not in first_sendings and fingerprint[0] % 4 < 2:
+                first_sendings.add(fingerprint)
+                kind, status = ("overloaded_error", 529) if fingerprint[0] % 4 == 0 else ("api_error", 500)
+                answer = _error(behaviour, status, kind, "please retry")
+                answer.headers["retry-after"] = "0"
+                return answer
         if behaviour.variant == "strict" and len(raw) > 64 * 1024:
             return _error(behaviour, 413, "request_too_large", "request exceeds the maximum size")
         media_types = None if behaviour.has("any-content-type") else ("application/json",)
@@ -143,8 +163,14 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         except BadBody as bad:
             if behaviour.has("malformed-json-500") and "not valid JSON" in str(bad):
                 return _text("Internal Server Error", 500)
+            if behaviour.has("malformed-json-422") and "not valid JSON" in str(bad):
+                return _error(behaviour, 422, "invalid_request_error", str(bad))
             return _error(behaviour, 400, "invalid_request_error", str(bad))
         unknown = sorted(set(body) - {"name"})
+        if unknown and behaviour.has("always-overloaded-on-unknown-fields"):
+            return _error(behaviour, 529, "overloaded_error", "overloaded")
+        if unknown and behaviour.variant == "overloaded":
+            return _error(behaviour, 422, "invalid_request_error", f"{unknown[0]}: Extra inputs are not permitted")
         if unknown and behaviour.has("unknown-field-500"):
             return _text("KeyError", 500)
         if unknown and behaviour.variant == "strict":

@@ -22,7 +22,7 @@ class ProfileError(ValueError):
 # saved page: `conformance requirements P --check-quotes`), another page of the provider's
 # documentation cited by URL (an outside fact), a published standard, or a principle of this
 # suite (stated in the README, with no quote of anyone else's).
-SOURCE_KINDS = ("page", "provider-doc", "standard", "suite")
+SOURCE_KINDS = ("page", "provider-doc", "standard", "suite")  # and "user": a user's own probe
 
 
 FORMATS = jsonschema.FormatChecker()

@@ -329,6 +329,7 @@ def hostile_strings(profile: Profile) -> list[Case]:
 
 
 LONE_SURROGATE = "lone-surrogate"  # a break that is valid JSON text: it must only never 5xx
+NULL_OPTIONAL = "null-optional"  # an optional field sent as null: rejected, or taken as absent
 
 
 def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
@@ -343,6 +344,8 @@ def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
             out.append(("null", f"{k}.{field}.required"))
     if json_body and schema.get("type") == "string":  # the generated wrong types are for strings
         out.append(("wrong-type", f"{k}.{field}.type"))
+        if field not in profile.request_schema.get("required", []):
+            out.append((NULL_OPTIONAL, f"{k}.{field}.type"))
     if "maxLength" in schema:
         out.append(("too-long", f"{k}.{field}.max-length"))
     if schema.get("minLength", 0) > 0:

@@ -93,6 +93,26 @@ def expect_rejected(target, exchange: Exchange, requirement: str, why: str, situ
         target.observe(requirement, f"rejected with HTTP {exchange.status}")
 
 
+def expect_null_rejected_or_absent(target, exchange: Exchange, requirement: str, field: str) -> None:
+    """An optional field sent as null: refusing it and reading it as "not given" are both sound;
+    storing a value the resource schema does not allow is not."""
+    profile = target.profile
+    if not status_allowed(exchange.status, profile.success_statuses):
+        expect_rejected(target, exchange, requirement, f"a null `{field}` is rejected or taken as absent")
+        return
+    resource = expect_created(target, exchange, requirement, f"a null `{field}` is taken as absent")
+    pointer = profile.echo.get(field)
+    stored = ABSENT if pointer is None else value_at(resource, pointer)
+    schema = profile.resource_schema.get("properties", {}).get(pointer.strip("/") if pointer else "", {})
+    if stored != ABSENT and schema:
+        errors = list(profile.validator("resource").evolve(schema=schema).iter_errors(stored))
+        if errors:
+            fail(target, requirement, f"a null `{field}` accepted is stored as a valid value",
+                 "a value the resource schema allows", f"{stored!r}: {errors[0].message}", exchange)
+    target.observe(requirement, f"a null `{field}` is accepted and stored as "
+                                f"{'(absent)' if stored == ABSENT else repr(stored)}")
+
+
 def expect_no_server_error(target, exchange: Exchange, why: str):
     if exchange.status is not None and exchange.status >= 500:
         fail(target, full_id(target, "robustness.no-server-error"), why,

@@ -12,8 +12,9 @@ import json
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
 from .catalog import request_properties
-from .checks import expect_created, expect_equal, expect_no_server_error, expect_rejected
-from .generation import LONE_SURROGATE
+from .checks import (expect_created, expect_equal, expect_no_server_error, expect_null_rejected_or_absent,
+                     expect_rejected)
+from .generation import LONE_SURROGATE, NULL_OPTIONAL
 from .profile import value_at
 from .verdict import NOT_RUN, ConformanceFailure, Finding, ProbeError
 
@@ -140,7 +141,7 @@ def judge_valid(run: GeneratedRun, body: dict) -> None:
 
 _BROKEN = {"drop": "missing", "null": "null", "wrong-type": "not a string", "too-long": "too long",
            "too-short": "too short", "off-enum": "not a documented value", "bad-format": "malformed",
-           LONE_SURROGATE: "text with a lone surrogate"}
+           LONE_SURROGATE: "text with a lone surrogate", NULL_OPTIONAL: "null (optional)"}
 
 
 def judge_invalid(run: GeneratedRun, drawn) -> None:
@@ -152,7 +153,9 @@ def judge_invalid(run: GeneratedRun, drawn) -> None:
     exchange = run.send(body)
     why = f"a body whose `{name}` is {_BROKEN[kind]} is rejected"
     try:
-        if kind == LONE_SURROGATE:
+        if kind == NULL_OPTIONAL:
+            expect_null_rejected_or_absent(target, exchange, requirement, name)
+        elif kind == LONE_SURROGATE:
             expect_no_server_error(target, exchange, why.replace("is rejected", "never gets a 5xx"))
         else:
             expect_rejected(target, exchange, requirement, why)

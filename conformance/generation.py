@@ -14,7 +14,7 @@ import string
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from .cases import GOOD_FORMATS, LONE_SURROGATE, is_debatable, mutations
+from .cases import GOOD_FORMATS, LONE_SURROGATE, NULL_OPTIONAL, is_debatable, mutations
 from .catalog import request_properties
 from .profile import FORMATS, Profile
 
@@ -179,7 +179,7 @@ def valid_bodies(profile: Profile):
 
 def _broken_value(profile: Profile, field: str, kind: str):
     schema = request_properties(profile)[field]
-    if kind == "null":
+    if kind in ("null", NULL_OPTIONAL):
         return st.none()
     if kind == "wrong-type":
         return _WRONG_TYPES[schema["type"]]

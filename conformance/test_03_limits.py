@@ -63,7 +63,9 @@ def _good_value(target, case) -> str:
 
 
 def _spelled(target, case) -> str:
-    return cases.spelled(case["spelling"], _good_value(target, case)) if case["spelling"] else _good_value(target, case)
+    if case["spelling"] is None:  # the good value itself
+        return _good_value(target, case)
+    return cases.spelled(case["spelling"], _good_value(target, case))
 
 
 @probe(cases.good_formats)

@@ -118,7 +118,7 @@ def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(brow
     context, page, outside = _open(browser, reports / "anthropic.html", javascript=True)
     try:
         assert page.locator("#wc-verdict").inner_text() == "NOT CONFORMANT"
-        assert "MUST 20/21 passed" in page.locator("#wc-scores").inner_text()
+        assert "MUST 21/22 passed" in page.locator("#wc-scores").inner_text()
         # pytest-html's own table, drawn by its script, with our requirement columns.
         page.wait_for_selector("#results-table tbody.results-table-row")
         assert page.locator("#results-table tbody.results-table-row").count() == len(verdicts["probes"])

@@ -88,7 +88,7 @@ FAULTS = {f.name: f for f in [
     _f("message-null-on-success", "sends message null on success", "envelope.message",
        "envelope.message-empty-on-success"),
     _f("session-missing", "leaves session out of the envelope", "envelope.session"),
-    _f("membership-missing", "leaves membership out of data", "envelope.data"),
+    _f("membership-missing", "leaves membership out of data", "envelope.membership"),
     _f("error-entry-without-code", "sends error entries without a code", "error.body"),
     _f("id-integer", "returns the workspace id as a number", "response.id"),
     _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),

@@ -22,7 +22,8 @@ VARIANTS = {v.name: v for v in [
     Variant("created-200", "answers 200 and validation errors with 422; omits icon_url when unset"),
     Variant("strict", "rejects unknown fields with 400 and adds undocumented response fields"),
     Variant("trims-names", "refuses a name of whitespace only with 400 (Name is empty, as documented); takes a "
-                           "null status as absent (active) and refuses a null icon_url"),
+                           "null status as absent (active) and refuses a null icon_url; answers a missing or "
+                           "wrong key with 403"),
 ]}
 
 
@@ -149,7 +150,7 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         if b.has("intermittent-500") and b.next_request() % 7 == 0:
             return PlainTextResponse("Internal Server Error", status_code=500)
         if not authorized(request):
-            return _error("Invalid or missing API key", 401)
+            return _error("Invalid or missing API key", 403 if b.variant == "trims-names" else 401)
         try:
             body = await read_json_object(request, media_types=None if b.has("any-content-type") else ("application/json",))
         except BadBody as bad:

@@ -121,7 +121,8 @@ def _valid(profile: Profile):
 
 # The corners every free-text field is tried at before Hypothesis explores: a server that
 # refuses any of these breaks the page's "string", and a random draw may take long to find them.
-CORNERS = {"digits-only": "\u0663" + "42", "right-to-left": "\u05e9\u05dc\u05d5\u05dd", "astral": "\U0001d4b3"}
+CORNERS = {"digits-only": "\u0663" + "42", "right-to-left": "\u05e9\u05dc\u05d5\u05dd", "astral": "\U0001d4b3",
+           "combining-mark": "e\u0301"}
 
 
 def _free_text(schema: dict) -> bool:

@@ -103,3 +103,22 @@ def test_a_probe_stopped_by_a_5xx_leaves_its_own_requirement_unchecked_not_passe
 def test_wacht_frontend_accepts_400_for_a_made_up_foreign_organization():
     rule = load("wacht-frontend").rules["organization_id_foreign"]
     assert 400 in rule["fallback_statuses"] and 400 not in load("wacht-frontend").rejection(rule["id"])["statuses"]
+
+
+def test_a_variant_may_break_only_the_shoulds_it_declares():
+    from conformance.selftest import Outcome
+
+    declared = ("d3lay.x-api-version.unknown-rejected",)
+    assert Outcome("d3lay", "variant/nulls", declared, failed=list(declared)).verdict == "passed"
+    assert Outcome("d3lay", "variant/nulls", declared,
+                   failed=[*declared, "d3lay.owner_id.format"]).verdict == "false positive"
+
+
+def test_variants_declare_only_should_breaks():
+    from conformance.reference import available, provider_module
+
+    for key in available():
+        levels = {r.id: r.level for r in derive(load(key))}
+        for variant in provider_module(key).VARIANTS.values():
+            for suffix in variant.should_breaks:
+                assert levels[f"{key}.{suffix}"] == "SHOULD", (key, variant.name, suffix)

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .common import (Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, random_token, read_json_object, string_length)
+                     now_rfc3339, picky_text_problem, random_token, read_json_object, string_length)
 
 K = "anthropic"
 NAME_MIN, NAME_MAX = 1, 40
@@ -83,6 +83,10 @@ FAULTS = {f.name: f for f in [
     _f("blank-name-rejected", "rejects a name made only of whitespace", "request.unusual-text-accepted"),
     _f("name-container-accepted", "accepts a boolean, float, array or object as name, as its text",
        "name.type", generated_only=True),
+    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
 ]}
 
 
@@ -120,7 +124,7 @@ def _name_problem(name, behaviour: Behaviour) -> str | None:
         return f"name: String should have at least {NAME_MIN} character"
     if length > high:
         return f"name: String should have at most {NAME_MAX} characters"
-    return None
+    return picky_text_problem("name", name, behaviour)
 
 
 def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str = ":memory:") -> Starlette:

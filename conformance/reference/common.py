@@ -171,3 +171,17 @@ def string_length(text: str, unit: str) -> int:
     if unit == "graphemes":
         return sum(1 for c in text if not unicodedata.combining(c))
     return len(text)
+
+
+def picky_text_problem(field: str, value, behaviour: Behaviour) -> str | None:
+    """Generated-only faults any reference may carry: a valid text refused for a quirk the page
+    does not state (digits only, taken for an id; a combining mark, taken for garbage)."""
+    import unicodedata
+
+    if not isinstance(value, str) or not value:
+        return None
+    if behaviour.has(f"digits-only-{field}-rejected") and value.isdigit():
+        return f"{field} must not be only digits"
+    if behaviour.has(f"combining-mark-{field}-rejected") and any(unicodedata.category(c) == "Mn" for c in value):
+        return f"{field} must not contain combining marks"
+    return None

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .common import (BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, read_json_object)
+                     now_rfc3339, picky_text_problem, read_json_object)
 
 K = "d3lay"
 TYPES = ("single_user", "multi_user")
@@ -88,6 +88,10 @@ FAULTS = {f.name: f for f in [
     _f("blank-identifier-rejected", "rejects identifiers made only of whitespace", "request.unusual-text-accepted"),
     _f("identifier-container-accepted", "accepts a list, object or boolean as identifier", "identifier.type",
        generated_only=True),
+    _f("digits-only-identifier-rejected", "rejects an identifier made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
 ]}
 
 
@@ -152,6 +156,10 @@ def _problem(body: dict, b: Behaviour) -> tuple[str, str] | None:
         return "name", "name contains a control character"
     if b.has("blank-identifier-rejected") and body["identifier"] and not body["identifier"].strip():
         return "identifier", "identifier is blank"
+    for field in ("name", "identifier"):
+        picky = picky_text_problem(field, body.get(field), b)
+        if picky:
+            return field, picky
     if has_lone_surrogate(body) and not b.has("lone-surrogate-500"):
         return "name", "the body is not valid Unicode"
     return None

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .common import (BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, read_json_object)
+                     now_rfc3339, picky_text_problem, read_json_object)
 
 K = "orgo"
 STATUSES = ("active", "inactive")
@@ -75,6 +75,10 @@ FAULTS = {f.name: f for f in [
     _f("icon-url-null-500", "answers a null icon_url with a 500", "icon_url.type", "robustness.no-server-error"),
     _f("icon-url-container-accepted", "accepts a list, object or boolean as icon_url", "icon_url.type",
        generated_only=True),
+    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
 ]}
 
 
@@ -99,6 +103,9 @@ def _validate(body: dict, b: Behaviour):
         return (422 if b.has("empty-name-422") else 400), "Name is empty"
     if b.has("control-character-name-rejected") and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
         return validation, "name contains a control character"
+    picky = picky_text_problem("name", name, b)
+    if picky:
+        return validation, picky
     if name and not name.strip():
         if b.has("blank-name-422"):
             return 422, "Name is empty"

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import Behaviour, faults_of, Variant, json_response, now_rfc3339
+from .common import Behaviour, faults_of, Variant, json_response, now_rfc3339, picky_text_problem
 from .wacht_frontend import Directory, Rejection
 
 # A broken form is the client's mistake, answered 400: python-multipart's warning about it
@@ -89,6 +89,7 @@ FAULTS = {f.name: f for f in [
        "envelope.message-empty-on-success"),
     _f("session-missing", "leaves session out of the envelope", "envelope.session"),
     _f("membership-missing", "leaves membership out of data", "envelope.membership"),
+    _f("data-unwrapped", "puts the workspace's fields in data itself, not in data.workspace", "envelope.data"),
     _f("error-entry-without-code", "sends error entries without a code", "error.body"),
     _f("id-integer", "returns the workspace id as a number", "response.id"),
     _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
@@ -122,6 +123,10 @@ FAULTS = {f.name: f for f in [
     _f("blank-description-rejected", "rejects a description made only of whitespace",
        "request.unusual-text-accepted"),
     _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
+    _f("digits-only-description-rejected", "rejects a description made only of digits",
        "request.valid-accepted", generated_only=True),
 ]}
 
@@ -214,7 +219,13 @@ def _validated(text: dict, files: dict, behaviour: Behaviour) -> dict:
         raise Rejection(validation, "INVALID_FIELD", "name must not contain control characters")
     if behaviour.has("digits-only-name-rejected") and name.isdigit():
         raise Rejection(validation, "INVALID_FIELD", "name must not be an id")
+    picky = picky_text_problem("name", name, behaviour)
+    if picky:
+        raise Rejection(validation, "INVALID_FIELD", picky)
     description = text.get("description")
+    picky = picky_text_problem("description", description, behaviour)
+    if picky:
+        raise Rejection(validation, "INVALID_FIELD", picky)
     if behaviour.has("blank-description-rejected") and description and not description.strip():
         raise Rejection(validation, "INVALID_FIELD", "description must not be blank")
     org_id = text.get("organization_id")
@@ -376,6 +387,8 @@ def _answer(workspace: dict, membership: dict, behaviour: Behaviour, envelope):
     data = {"workspace": workspace, "membership": membership}
     if behaviour.has("membership-missing"):
         del data["membership"]
+    if behaviour.has("data-unwrapped"):
+        data = {**workspace, "membership": membership}
     body = envelope(201 if behaviour.has("envelope-status-201") else status, data, errors, message=message)
     if behaviour.has("message-null-on-success"):
         body["message"] = None

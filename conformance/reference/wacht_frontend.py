@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .common import (Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, read_json_object)
+                     now_rfc3339, picky_text_problem, read_json_object)
 
 K = "wacht-frontend"
 USER_ID = "user_456789123"
@@ -116,6 +116,10 @@ FAULTS = {f.name: f for f in [
        "request.unusual-text-accepted"),
     _f("non-integer-name-coerced", "accepts a name that is a boolean, float, array or object, as its text",
        "name.type", generated_only=True),
+    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
 ]}
 
 
@@ -166,7 +170,7 @@ def _picky_problem(name: str, description, behaviour: Behaviour) -> str | None:
     if behaviour.has("blank-description-rejected") and isinstance(description, str) \
             and description and not description.strip():
         return "description must not be blank"
-    return None
+    return picky_text_problem("name", name, behaviour)
 
 
 def _validated(body: dict, behaviour: Behaviour) -> dict:

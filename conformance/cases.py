@@ -26,6 +26,80 @@ ABOVE_MAX_FILLERS = {
 }
 WRONG_TYPE = {"string": 12345, "integer": "1", "number": "1.5", "boolean": "true",
               "array": {"not": "an array"}, "object": ["not", "an", "object"]}
+# Values each format must reject, tried on every run whatever the seed: constants, and
+# spellings of a good value (the target's own, for a param field such as organization_id)
+# that a sloppy parser reads as that value: Python's int() and str.isdigit() take Unicode
+# digits, int() takes "1_000" and " 12 ", uuid.UUID() takes braces and a uuid without dashes.
+_FULLWIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")
+_ARABIC_INDIC = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+_GUJARATI = str.maketrans("0123456789", "\u0ae6\u0ae7\u0ae8\u0ae9\u0aea\u0aeb\u0aec\u0aed\u0aee\u0aef")
+
+
+def _digits(good: str) -> str:
+    return good if good.isascii() and good.isdigit() else "123"
+
+
+BAD_FORMATS = {
+    "uuid": {
+        "not-a-uuid": "not-a-uuid",
+        "one-digit-short": "3fa85f64-5717-4562-b3fc-2c963f66afa",
+        "x-for-dashes": "3fa85f64x5717x4562xb3fcx2c963f66afa6",
+        "without-dashes": lambda good: good.replace("-", ""),
+        "in-braces": lambda good: "{" + good + "}",
+    },
+    "uint64": {
+        "letters": "abc",
+        "negative": "-1",
+        "two-to-the-64": "18446744073709551616",
+        "decimal": "12.5",
+        "empty": "",
+        "fullwidth-123": "\uff11\uff12\uff13",
+        "arabic-indic-123": "\u0661\u0662\u0663",
+        "gujarati-zero": "\u0ae6",
+        "underscore-1000": "1_000",
+        "spaces-around-12": " 12 ",
+        "fullwidth-digits": lambda good: _digits(good).translate(_FULLWIDTH),
+        "arabic-indic-digits": lambda good: _digits(good).translate(_ARABIC_INDIC),
+        "gujarati-digits": lambda good: _digits(good).translate(_GUJARATI),
+        "underscore": lambda good: _digits(good)[:1] + "_" + _digits(good)[1:],
+        "spaces-around": lambda good: f" {_digits(good)} ",
+        "wraps-to-good": lambda good: str(int(_digits(good)) + 2**64),  # a uint64 parser that wraps
+    },
+    "date-time": {
+        "yesterday": "yesterday",
+        "out-of-range": "2024-13-45T25:61:00Z",
+        "without-offset": "2024-01-15T10:30:00",
+    },
+}
+# The registered formats' fixed good values (conformance/formats.py holds each format's facts).
+GOOD_FORMATS = {name: fmt.good for name, fmt in formats.REGISTRY.items()}
+# Other spellings of a good value that mean the same and must be accepted.
+GOOD_SPELLINGS = {"uuid": {"upper-case": str.upper}}
+# Spellings whose acceptance is debatable: rejected, or accepted and stored as the same value.
+DEBATABLE_SPELLINGS = {"uint64": {"plus-sign": lambda good: "+" + _digits(good),
+                                  "leading-zero": lambda good: "0" + _digits(good)}}
+SAME_VALUE = {"uint64": lambda a, b: isinstance(b, str) and b.isascii() and b.isdigit() and int(a.lstrip("+")) == int(b)}
+
+
+def is_debatable(fmt: str | None, value) -> bool:
+    """A spelling DEBATABLE_SPELLINGS reads generously (a generated break must not be one)."""
+    if fmt != "uint64" or not isinstance(value, str):
+        return False
+    digits = value[1:] if value.startswith("+") else value
+    return digits.isascii() and digits.isdigit() and (value.startswith("+") or (len(digits) > 1 and digits[0] == "0"))
+
+
+def bad_spellings(fmt) -> dict:
+    """The values a format must refuse, each one hand-picked probe on every run: the corners
+    above where the format has them, else the bad examples it was registered with."""
+    known = formats.known(fmt)
+    if fmt in BAD_FORMATS:
+        return BAD_FORMATS[fmt]
+    return {f"bad-{i}": value for i, value in enumerate(known.bad)} if known else {}
+
+
+def spelled(spelling, good: str) -> str:
+    return spelling(good) if callable(spelling) else spelling
 
 
 @dataclass
@@ -152,22 +226,68 @@ def undocumented_enum_values(profile):
 
 
 def good_formats(profile):
+    """A well-formed value per format field, and its other spellings that mean the same."""
     out = []
     for name, schema in request_properties(profile).items():
-        fmt = formats.known(schema.get("format"))
-        if fmt and name not in profile.param_fields:
-            out.append(Case(f"{name}-{fmt.name}", f"{profile.key}.{name}.format", name,
-                            {"value": fmt.good}))
+        fmt = schema.get("format")
+        if formats.known(fmt):
+            rid = f"{profile.key}.{name}.format"
+            out.append(Case(f"{name}-{fmt}", rid, name, {"spelling": None, "format": fmt}))
+            out += [Case(f"{name}-{label}", rid, name, {"spelling": spelling, "format": fmt})
+                    for label, spelling in GOOD_SPELLINGS.get(fmt, {}).items()]
     return out
 
 
 def bad_formats(profile):
     out = []
     for name, schema in request_properties(profile).items():
-        fmt = formats.known(schema.get("format"))
-        for i, value in enumerate(fmt.bad if fmt else ()):
-            out.append(Case(f"{name}-{i}", f"{profile.key}.{name}.format", name, {"value": value}))
+        fmt = schema.get("format")
+        for label, spelling in bad_spellings(fmt).items():
+            out.append(Case(f"{name}-{label}", f"{profile.key}.{name}.format", name,
+                            {"spelling": spelling, "format": fmt}))
     return out
+
+
+def debatable_formats(profile):
+    out = []
+    for name, schema in request_properties(profile).items():
+        fmt = schema.get("format")
+        for label, spelling in DEBATABLE_SPELLINGS.get(fmt, {}).items():
+            out.append(Case(f"{name}-{label}", f"{profile.key}.{name}.format", name,
+                            {"spelling": spelling, "format": fmt}))
+    return out
+
+
+# Text the schema allows but a careful server may refuse: accepting it is a SHOULD, and a
+# refusal the profile documents for the field (orgo's "400 — Name is empty") is no failure.
+UNUSUAL_TEXT = {"whitespace-only": " \u3000 ", "control-character": "a\u0007b",
+                "direction-marks": "\u200fabc\u200e"}
+
+
+def unusual_text(profile: Profile) -> list[Case]:
+    from .catalog import unusual_text_fields
+
+    rid = _known(profile, "request.unusual-text-accepted")
+    if not rid:
+        return []
+    out = []
+    for name in unusual_text_fields(profile):
+        schema = request_properties(profile)[name]
+        for label, value in UNUSUAL_TEXT.items():
+            if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
+                refusal = profile.data.get("unusual_text", {}).get(name, {}).get(label)
+                out.append(Case(f"{name}-{label}", rid, name, {"value": value, "label": label, "refusal": refusal}))
+    return out
+
+
+def null_optional(profile: Profile) -> list[Case]:
+    """An optional JSON field sent as null: rejected, or taken as absent (judged under `.type`)."""
+    if profile.primary_encoding != "json":
+        return []  # a form field cannot be null
+    required = set(profile.request_schema.get("required", []))
+    return [Case(f"{name}-null", rid, name, {"schema": schema})
+            for name, schema in request_properties(profile).items()
+            if name not in required and (rid := _known(profile, f"{name}.type"))]
 
 
 def rules_of_kind(kind: str):
@@ -176,6 +296,12 @@ def rules_of_kind(kind: str):
                 for key, rule in profile.rules.items() if rule.get("kind") == kind]
     source.__name__ = f"rules_of_kind({kind})"
     return source
+
+
+def header_unknown_values(profile: Profile) -> list[Case]:
+    """A header rule's undocumented value, judged under the rule's own `unknown` requirement."""
+    return [Case(key, rule["unknown"]["id"], None, rule)
+            for key, rule in profile.rules.items() if rule.get("kind") == "header" and "unknown" in rule]
 
 
 def envelope_on_success(profile: Profile) -> list[Case]:
@@ -226,6 +352,7 @@ def _free_text_field(profile: Profile) -> str | None:
 
 
 LONE_SURROGATE = "lone-surrogate"  # a break that is valid JSON text: it must only never 5xx
+NULL_OPTIONAL = "null-optional"  # an optional field sent as null: rejected, or taken as absent
 
 
 def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
@@ -240,6 +367,8 @@ def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
             out.append(("null", f"{k}.{field}.required"))
     if json_body and schema.get("type") == "string":  # the generated wrong types are for strings
         out.append(("wrong-type", f"{k}.{field}.type"))
+        if field not in profile.request_schema.get("required", []):
+            out.append((NULL_OPTIONAL, f"{k}.{field}.type"))
     if "maxLength" in schema:
         out.append(("too-long", f"{k}.{field}.max-length"))
     if schema.get("minLength", 0) > 0:
@@ -260,5 +389,7 @@ def generated_invalid(profile: Profile) -> list[Case]:
     for name in request_properties(profile):
         found = mutations(profile, name)
         if found:
-            out.append(Case(name, found[0][1], name))
+            # One run judges every break of the field: a counterexample for one requirement
+            # stops it, which leaves the others unjudged by this probe, not blocked.
+            out.append(Case(name, found[0][1], name, {"covers": sorted({rid for _, rid in found})}))
     return out

@@ -68,7 +68,10 @@ def derive(profile: Profile) -> list[Requirement]:
             null = " (or with it null)" if json_body else ""  # a form field cannot be null
             add(f"{name}.required", f"a body without `{name}`{null} is rejected", "request", quote)
         if json_body and "type" in schema:
-            add(f"{name}.type", f"a `{name}` that is not {_a(_type_name(schema))} is rejected", "request", quote)
+            optional = "" if name in required else \
+                " (null, for this optional field: rejected, or taken as absent with a valid stored value)"
+            add(f"{name}.type", f"a `{name}` that is not {_a(_type_name(schema))} is rejected{optional}",
+                "request", quote)
         if "minLength" in schema:
             add(f"{name}.min-length",
                 f"`{name}` of {_characters(schema['minLength'])} is accepted, fewer is rejected "
@@ -81,7 +84,9 @@ def derive(profile: Profile) -> list[Requirement]:
             values = ", ".join(map(str, schema["enum"]))
             add(f"{name}.enum", f"`{name}` accepts each of {values} and rejects any other value", "limits", quote)
         if "format" in schema:
-            add(f"{name}.format", f"`{name}` must be a valid {schema['format']}: others are rejected", "limits", quote)
+            add(f"{name}.format", f"`{name}` must be a valid {schema['format']}: others are rejected "
+                "(debatable spellings such as a leading + or zero: rejected, or stored as the same value)",
+                "limits", quote)
         if "default" in schema and name in profile.echo:
             add(f"{name}.default", f"an omitted `{name}` is stored as {schema['default']!r}", "response", quote)
         if name in profile.echo:
@@ -131,7 +136,7 @@ def derive(profile: Profile) -> list[Requirement]:
             add(f"envelope.{name}", f"the success envelope's `{name}` is {presence} "
                 f"{_a(_type_name(schema))} shaped as envelope.schema.json documents it", "envelope",
                 schema.get("x-source", name))
-        for rule in envelope.get("on_success", []):  # full ids, like the profile's `rules`
+        for rule in envelope.get("on_success", []) + envelope.get("on_every_answer", []):  # full ids
             reqs.append(Requirement(rule["id"], profile.level(rule["id"], rule.get("level", MUST)),
                                     rule["title"], "envelope", profile.source(rule["source"])))
 
@@ -152,15 +157,25 @@ def derive(profile: Profile) -> list[Requirement]:
     for rule in profile.rules.values():
         reqs.append(Requirement(rule["id"], profile.level(rule["id"], rule.get("level", MUST)),
                                 rule["title"], rule.get("area", "rules"), profile.source(rule["source"])))
+        if "unknown" in rule:  # a second requirement of the same rule, judged on its own (header values)
+            unknown = rule["unknown"]
+            reqs.append(Requirement(unknown["id"], profile.level(unknown["id"], unknown.get("level", MUST)),
+                                    unknown["title"], rule.get("area", "rules"), profile.source(unknown["source"])))
 
     add("robustness.no-server-error", "no request, however malformed, is answered with a 5xx",
-        "robustness", "a documented API answers client mistakes with 4xx, never with a server error")
-    add("robustness.malformed-body", "a malformed body (broken JSON, a broken multipart form) is rejected with a 4xx",
-        "robustness", _encoding_quote(profile))
+        "robustness", NO_SERVER_ERROR_SOURCE)
+    malformed = profile.data["rejections"].get("robustness.malformed-body")
+    add("robustness.malformed-body", "a malformed body (broken JSON, a broken multipart form) is rejected with "
+        + (statuses_of(malformed) if malformed else "a 4xx"), "robustness",
+        malformed["source"] if malformed else {**MALFORMED_SOURCE, "reading": _encoding_reading(profile)})
     add("robustness.wrong-content-type", "a body sent with an undocumented Content-Type is rejected with a 4xx",
-        "robustness", _encoding_quote(profile), SHOULD)
+        "robustness", _encoding_source(profile), SHOULD)
     add("request.unknown-fields", "an unknown body field is either ignored or rejected with a 4xx "
-        "(the page is silent; the suite records which)", "request", _encoding_quote(profile), SHOULD)
+        "(the page is silent; the suite records which)", "request", _encoding_source(profile), SHOULD)
+    if unusual_text_fields(profile):
+        add("request.unusual-text-accepted", "text the schema allows but a careful server may refuse "
+            "(whitespace only, control characters, direction marks) is accepted; a documented refusal "
+            "reason covers its cases", "request", UNUSUAL_TEXT_SOURCE, SHOULD)
     # Where the page is silent or loose, the profile says how it was read (and why SHOULD).
     for req in reqs:
         if req.id in profile.data.get("readings", {}):
@@ -168,8 +183,50 @@ def derive(profile: Profile) -> list[Requirement]:
     return reqs
 
 
-def _encoding_quote(profile: Profile) -> str:
-    return "; ".join(e["source"] for e in profile.encodings.values())
+def _encoding_source(profile: Profile):
+    """The page's words on the body's media type: the first encoding's source."""
+    return next(iter(profile.encodings.values()))["source"]
+
+
+def _encoding_reading(profile: Profile) -> str:
+    media = " or ".join(profile.encodings)
+    return f"the page documents a {media} body; one that does not parse as such is a client error"
+
+
+def statuses_of(rejection: dict) -> str:
+    return " or ".join(map(str, rejection["statuses"]))
+
+
+def unusual_text_fields(profile: Profile) -> list[str]:
+    """Free-text request fields: where whitespace-only or control-character text can be tried."""
+    return [name for name, schema in request_properties(profile).items()
+            if schema.get("type") == "string" and not schema.get("x-file") and "enum" not in schema
+            and "format" not in schema and "pattern" not in schema and name not in profile.param_fields
+            and schema.get("x-generate") != "example"]
+
+
+# Sources that are not the provider's page: the same for every profile.
+NO_SERVER_ERROR_SOURCE = {
+    "kind": "standard", "document": "RFC 9110 (HTTP Semantics), sections 15.5 and 15.6",
+    "url": "https://www.rfc-editor.org/rfc/rfc9110#section-15.5",
+    "quote": "The 4xx (Client Error) class of status code indicates that the client seems to have erred. ... "
+             "The 5xx (Server Error) class of status code indicates that the server is aware that it has "
+             "erred or is incapable of performing the requested method.",
+    "reading": "a request the client got wrong, however badly, is the client's error: a 4xx, never a 5xx",
+}
+MALFORMED_SOURCE = {
+    "kind": "standard", "document": "RFC 9110 (HTTP Semantics), section 15.5.1",
+    "url": "https://www.rfc-editor.org/rfc/rfc9110#section-15.5.1",
+    "quote": "The 400 (Bad Request) status code indicates that the server cannot or will not process the request "
+             "due to something that is perceived to be a client error (e.g., malformed request syntax, invalid "
+             "request message framing, or deceptive request routing).",
+}
+UNUSUAL_TEXT_SOURCE = {
+    "kind": "suite", "document": "README: the level policy",
+    "reading": "strings the schema allows but a careful server may refuse (whitespace only, control characters, "
+               "direction marks): accepting them is SHOULD; rejecting them with a documented 4xx is not a MUST "
+               "failure, and a documented rejection reason (orgo's \"Name is empty\") covers its cases",
+}
 
 
 def by_id(profile: Profile) -> dict[str, Requirement]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .profile import Profile, resolve_pointer, value_at
+from .profile import ABSENT, Profile, resolve_pointer, value_at
 from .transcript import Exchange
-from .verdict import ConformanceFailure, Finding
+from .verdict import CheckBlocked, ConformanceFailure, Finding
 
 
 def status_allowed(status: int | None, allowed) -> bool:
@@ -55,9 +55,17 @@ def full_id(target, suffix: str) -> str:
 
 
 # -- the probe-side judgments ---------------------------------------------------------
+def _not_a_server_error(target, exchange: Exchange) -> None:
+    """A 5xx says nothing about the requirement the probe checks: robustness.no-server-error
+    (a passive check) takes the blame, and the probe's own requirement is blocked by it."""
+    if exchange.status is not None and exchange.status >= 500:
+        raise CheckBlocked(full_id(target, "robustness.no-server-error"), f"the target answered HTTP {exchange.status}")
+
+
 def expect_created(target, exchange: Exchange, requirement: str, why: str):
     """The create succeeded with a documented status; returns the resource object."""
     profile = target.profile
+    _not_a_server_error(target, exchange)
     if not status_allowed(exchange.status, profile.success_statuses):
         fail(target, requirement, why, f"HTTP {statuses_text(profile.success_statuses)}",
              describe(exchange), exchange)
@@ -78,6 +86,7 @@ def expect_created(target, exchange: Exchange, requirement: str, why: str):
 
 def expect_rejected(target, exchange: Exchange, requirement: str, why: str, situation: str | None = None):
     """The target refused with one of the statuses documented for this situation."""
+    _not_a_server_error(target, exchange)
     rejection = target.profile.rejection(situation or requirement)
     allowed = rejection["statuses"]
     if not status_allowed(exchange.status, allowed):
@@ -85,6 +94,26 @@ def expect_rejected(target, exchange: Exchange, requirement: str, why: str, situ
              describe(exchange), exchange)
     if len(allowed) > 1 or any(isinstance(s, str) for s in allowed):
         target.observe(requirement, f"rejected with HTTP {exchange.status}")
+
+
+def expect_null_rejected_or_absent(target, exchange: Exchange, requirement: str, field: str) -> None:
+    """An optional field sent as null: refusing it and reading it as "not given" are both sound;
+    storing a value the resource schema does not allow is not."""
+    profile = target.profile
+    if not status_allowed(exchange.status, profile.success_statuses):
+        expect_rejected(target, exchange, requirement, f"a null `{field}` is rejected or taken as absent")
+        return
+    resource = expect_created(target, exchange, requirement, f"a null `{field}` is taken as absent")
+    pointer = profile.echo.get(field)
+    stored = ABSENT if pointer is None else value_at(resource, pointer)
+    schema = profile.resource_schema.get("properties", {}).get(pointer.strip("/") if pointer else "", {})
+    if stored != ABSENT and schema:
+        errors = list(profile.validator("resource").evolve(schema=schema).iter_errors(stored))
+        if errors:
+            fail(target, requirement, f"a null `{field}` accepted is stored as a valid value",
+                 "a value the resource schema allows", f"{stored!r}: {errors[0].message}", exchange)
+    target.observe(requirement, f"a null `{field}` is accepted and stored as "
+                                f"{'(absent)' if stored == ABSENT else repr(stored)}")
 
 
 def expect_no_server_error(target, exchange: Exchange, why: str):
@@ -149,8 +178,22 @@ def _passive(profile: Profile, exchange: Exchange, judged: set[str]):
         if carried != status:
             yield Finding(f"{k}.envelope.status", "the envelope status equals the HTTP status",
                           f"status {status}", f"status {carried!r}")
+        yield from _on_every_answer(profile, exchange, judged)
     if 400 <= status < 500 and "error" in profile.schemas:
         yield from _error_body(profile, exchange, judged)
+
+
+def _on_every_answer(profile: Profile, exchange: Exchange, judged: set[str]):
+    """Envelope members the page puts in every response (wacht-backend's session): an object,
+    or null on an answer that refused the credential (there is no session to describe)."""
+    refused = profile.rejection("auth")["statuses"]
+    for rule in profile.envelope.get("on_every_answer", []):
+        judged.add(rule["id"])
+        value = value_at(exchange.json, rule["pointer"])
+        if isinstance(value, dict) or (value is None and status_allowed(exchange.status, refused)):
+            continue
+        yield Finding(rule["id"], rule["title"], f"an object at {rule['pointer']}",
+                      f"{'absent' if value == ABSENT else repr(value)} in an HTTP {exchange.status} answer")
 
 
 def _error_body(profile: Profile, exchange: Exchange, judged: set[str]):

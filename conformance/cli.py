@@ -69,6 +69,8 @@ def main(argv=None) -> int:
     req = sub.add_parser("requirements", help="print a provider's requirement catalog with sources")
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
     req.add_argument("--json", action="store_true")
+    req.add_argument("--check-quotes", metavar="FILE", help="verify every page quote occurs in this saved copy of "
+                     "the document (or in the profile's document file inside this directory); exit 1 if any is missing")
 
     exp = sub.add_parser("expectations", help="print an expectations file excusing a report's current failures")
     exp.add_argument("--from", dest="reports", action="append", required=True, metavar="REPORT",
@@ -94,13 +96,19 @@ def _requirements(args) -> int:
 
     profile = load(args.provider)
     reqs = derive(profile)
+    if args.check_quotes:
+        return _check_quotes(profile, reqs, args.check_quotes)
     if args.json:
         print(json.dumps([r.to_dict() for r in reqs], indent=2, ensure_ascii=False))
         return 0
     print(f"{profile.title}: {len(reqs)} requirements from {profile.document['file']}")
     print(f"({profile.document['revision']})")
     for r in reqs:
-        print(f"\n{r.id}  [{r.level}]\n    {r.title}\n    source: {r.source['quote']}")
+        print(f"\n{r.id}  [{r.level}]\n    {r.title}\n    source ({r.source['kind']}): {r.source['document']}")
+        if r.source.get("url") and r.source["url"] != r.source["document"]:
+            print(f"    at: {r.source['url']}")
+        if r.source.get("quote"):
+            print(f"    quote: \u201c{r.source['quote']}\u201d")
         if r.source.get("reading"):
             print(f"    reading: {r.source['reading']}")
     return 0
@@ -128,6 +136,28 @@ def _expectations(args) -> int:
         reports.append(report)
     sys.stdout.write(bootstrap(reports, args.reports))
     return 0
+
+
+def _check_quotes(profile, reqs, given: str) -> int:
+    from .quotes import document_path, missing_profile_quotes, missing_quotes, profile_page_quotes
+
+    path = document_path(given, profile.document["file"])
+    try:
+        document = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        print(f"conformance: cannot read the document {str(path)!r}: {exc.strerror or exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    checked = sum(1 for r in reqs if r.source.get("kind") == "page")
+    missing = missing_quotes(reqs, document)
+    for r in missing:
+        print(f"not in {path.name}: {r.id}: \u201c{r.source['quote']}\u201d")
+    others = profile_page_quotes(profile)
+    missing_others = missing_profile_quotes(profile, document)
+    for where, quote in missing_others:
+        print(f"not in {path.name}: {where}: \u201c{quote}\u201d")
+    print(f"{profile.key}: {checked - len(missing)} of {checked} requirement quotes and "
+          f"{len(others) - len(missing_others)} of {len(others)} profile quotes found in {path}")
+    return exitcodes.NOT_CONFORMANT if missing or missing_others else exitcodes.OK
 
 
 def _serve(args) -> int:

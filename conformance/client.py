@@ -404,7 +404,7 @@ class Target:
                 raise ProbeError(exchange.error) from None
             exchange.elapsed = time.perf_counter() - started
             self.breaker.failures = 0
-            wait = _retry_wait(response) if attempt < MAX_RETRIES else None
+            wait = _retry_wait(response, self.profile.transient_statuses) if attempt < MAX_RETRIES else None
             if wait is None:
                 self._record(exchange, response, body)
                 return
@@ -528,8 +528,8 @@ def nesting_exceeds(text: str, limit: int) -> bool:
     return False
 
 
-def _retry_wait(response: httpx.Response) -> float | None:
-    if response.status_code not in RETRY_STATUSES:
+def _retry_wait(response: httpx.Response, transient=()) -> float | None:
+    if response.status_code not in RETRY_STATUSES and response.status_code not in transient:
         return None
     header = response.headers.get("retry-after", "1")
     try:

@@ -12,8 +12,9 @@ import json
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
 from .catalog import request_properties
-from .checks import expect_created, expect_equal, expect_no_server_error, expect_rejected
-from .generation import LONE_SURROGATE
+from .checks import (expect_created, expect_equal, expect_no_server_error, expect_null_rejected_or_absent,
+                     expect_rejected)
+from .generation import LONE_SURROGATE, NULL_OPTIONAL
 from .profile import value_at
 from .verdict import NOT_RUN, ConformanceFailure, Finding, ProbeError
 
@@ -99,9 +100,12 @@ def prepared(target, body: dict, keep: str | None = None) -> dict:
     and unique fields a per-run value of the same kind; `keep` (the broken field) is untouched."""
     profile = target.profile
     body = dict(body)
-    for name, param in profile.param_fields.items():
-        if name != keep and name in body:
-            body[name] = target.params[param]
+    for name in profile.param_fields:
+        if name != keep and name in body and profile.param_value(target.params, name) is not None:
+            body[name] = profile.param_value(target.params, name)
+    for name, template in profile.unique_fields.items():
+        if name != keep and isinstance(body.get(name), str):
+            body[name] = template.format(tag=target.names.tag())
     props = request_properties(profile)
     for name in profile.tagged_fields:
         if name != keep and isinstance(body.get(name), str):
@@ -137,7 +141,7 @@ def judge_valid(run: GeneratedRun, body: dict) -> None:
 
 _BROKEN = {"drop": "missing", "null": "null", "wrong-type": "not a string", "too-long": "too long",
            "too-short": "too short", "off-enum": "not a documented value", "bad-format": "malformed",
-           LONE_SURROGATE: "text with a lone surrogate"}
+           LONE_SURROGATE: "text with a lone surrogate", NULL_OPTIONAL: "null (optional)"}
 
 
 def judge_invalid(run: GeneratedRun, drawn) -> None:
@@ -149,7 +153,9 @@ def judge_invalid(run: GeneratedRun, drawn) -> None:
     exchange = run.send(body)
     why = f"a body whose `{name}` is {_BROKEN[kind]} is rejected"
     try:
-        if kind == LONE_SURROGATE:
+        if kind == NULL_OPTIONAL:
+            expect_null_rejected_or_absent(target, exchange, requirement, name)
+        elif kind == LONE_SURROGATE:
             expect_no_server_error(target, exchange, why.replace("is rejected", "never gets a 5xx"))
         else:
             expect_rejected(target, exchange, requirement, why)

@@ -107,10 +107,31 @@ class ConformanceHtml:
         requirement = by_id(self.run.profile).get(ids[0])
         custom = result.get("custom") or {}  # a user's own probe: its marker gives the level
         level = requirement.level if requirement else custom.get("level", MUST)
-        source = requirement.source if requirement else {"document": "user probe", "quote": result["nodeid"]}
+        source = requirement.source if requirement else {"kind": "user", "document": "user probe", "quote": "",
+                                                             "reading": f"declared by {result['nodeid']}"}
         return [f'<td class="col-requirement">{"<br>".join(_e(i) for i in ids)}</td>',
                 f'<td class="col-level">{_e(level)}</td>',
-                f'<td class="col-source">{_e(source["document"])}: {_e(source["quote"])}</td>']
+                f'<td class="col-source">{source_html(source)}</td>']
+
+
+SOURCE_KIND_NAMES = {"page": "the provider's page", "provider-doc": "the provider's documentation (outside fact)",
+                     "standard": "a standard", "suite": "a principle of this suite", "user": "a user's probe"}
+
+
+def source_html(source: dict) -> str:
+    """A requirement's source with its parts apart: kind and document, the quote in quotation
+    marks (the document's own words), and the reading in italics (ours)."""
+    kind = str(source.get("kind", "page"))
+    document = _e(source.get("document", ""))
+    if source.get("url"):
+        document = f"<a href='{_e(source['url'])}'>{document}</a>"
+    parts = [f"<span class='wc-source-kind' title='{_e(SOURCE_KIND_NAMES.get(kind, kind))}'>[{_e(kind)}]</span> "
+             f"{document}"]
+    if source.get("quote"):
+        parts.append(f"<q class='wc-quote'>{_e(source['quote'])}</q>")
+    if source.get("reading"):
+        parts.append(f"<i class='wc-reading'>reading: {_e(source['reading'])}</i>")
+    return "<br>".join(parts)
 
 
 def extras_for(result: dict) -> str | None:
@@ -265,7 +286,7 @@ def matrix_html(s: dict) -> str:
             f"<tr class='l-{r['level']} o-{r['status']}' data-requirement='{_e(r['id'])}'>"
             f"<td>{link}</td><td>{r['level']}</td><td>{_e(r['area'])}</td>"
             f"<td class='s-{r['status']}'>{r['status']}{_expectation_mark(r)}</td><td>{_e(r['title'])}{seen}</td>"
-            f"<td>{_e(r['source'].get('document', ''))}: “{_e(r['source'].get('quote', ''))}”</td></tr>")
+            f"<td>{source_html(r['source'])}</td></tr>")
     return (
         "<section id='wc-matrix'><h2>Requirements</h2>"
         "<p>Every requirement of the provider's page, worst first. Untick a box to hide its rows "
@@ -284,8 +305,7 @@ def evidence_html(s: dict) -> str:
     parts = ["<section id='wc-failures'><h2>Evidence for each failed requirement</h2>"]
     for r in failed:
         parts.append(f"<div class='wc-evidence' id='wc-ev-{_e(r['id'])}'><h3>{_e(r['id'])} ({r['level']})</h3>"
-                     f"<p>{_e(r['title'])}<br><small>{_e(r['source'].get('document', ''))}: "
-                     f"“{_e(r['source'].get('quote', ''))}”</small></p>")
+                     f"<p>{_e(r['title'])}<br><small>{source_html(r['source'])}</small></p>")
         for finding in r["findings"][:3]:  # the first few tell the story; the JSON has them all
             parts.append(f"<p><small>probe {_e(finding['probe'])}</small></p>")
             parts.append(_finding_html(finding, finding.get("evidence")))

@@ -8,17 +8,19 @@ from .catalog import request_properties
 def valid_value(target, field: str, schema: dict):
     """A value the schema allows and the target will accept for `field`."""
     profile = target.profile
-    if field in profile.param_fields:
-        return target.params[profile.param_fields[field]]
+    if profile.param_value(target.params, field) is not None:
+        return profile.param_value(target.params, field)
+    if field in profile.unique_fields:
+        return profile.unique_fields[field].format(tag=target.names.tag())
     if field in profile.tagged_fields:
         return target.names.of_length(min(schema.get("maxLength", 10**6), 26))
     if "enum" in schema:
         return schema["enum"][0]
+    fmt = formats.known(schema.get("format"))
+    if fmt:  # fresh each time (a uuid): a target may hold an owner id to exist, or to be unique
+        return fmt.fresh()
     if "examples" in schema:
         return schema["examples"][0]
-    fmt = formats.known(schema.get("format"))
-    if fmt:
-        return fmt.fresh()
     kind = schema.get("type", "string")
     kind = kind[0] if isinstance(kind, list) else kind
     if kind != "string":

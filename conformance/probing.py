@@ -79,6 +79,11 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         crash_trace = target.redactor.text(traceback.format_exc())
     findings = raised + passive
     outcomes = {case.requirement: own}
+    if own == BLOCKED and set(blocked_by) <= set(getattr(case, "params", {}).get("covers", ())):
+        # An exploring probe that found another of the requirements it covers: it made no
+        # claim on this one (the hand-picked probes do), so it records no outcome for it.
+        del outcomes[case.requirement]
+        own, blocked_by = FAIL, []
     for rid in sorted(judged):
         outcomes.setdefault(rid, PASS)
     for finding in findings:

@@ -17,6 +17,13 @@ class ProfileError(ValueError):
     """The named profile does not exist or is not well formed."""
 
 
+# Where a requirement comes from: the provider's page itself (its quote must occur in the
+# saved page: `conformance requirements P --check-quotes`), another page of the provider's
+# documentation cited by URL (an outside fact), a published standard, or a principle of this
+# suite (stated in the README, with no quote of anyone else's).
+SOURCE_KINDS = ("page", "provider-doc", "standard", "suite")  # and "user": a user's own probe
+
+
 @dataclass
 class Profile:
     key: str
@@ -86,6 +93,22 @@ class Profile:
         return self.data.get("target_params", {})
 
     @property
+    def transient_statuses(self) -> tuple[int, ...]:
+        """Statuses the provider documents as passing (Anthropic's 529 overloaded_error): retried
+        a bounded number of times, besides 429 and 503, before an answer is judged."""
+        return tuple(self.data.get("transient", {}).get("statuses", ()))
+
+    @property
+    def unique_fields(self) -> dict[str, str]:
+        """Request fields a target may hold unique (d3lay's domain_name): a fresh value per
+        create, from a template whose `{tag}` is the run's next unique tag."""
+        return self.data.get("unique_fields", {})
+
+    def param_value(self, params: dict, field: str):
+        """The target's value for a param field, or None when an optional param was not given."""
+        return params.get(self.param_fields[field]) if field in self.param_fields else None
+
+    @property
     def rules(self) -> dict[str, dict]:
         return self.data.get("rules", {})
 
@@ -106,7 +129,8 @@ class Profile:
         suffix = situation.removeprefix(self.key + ".")
         if suffix in table:
             return table[suffix]
-        if suffix == "robustness":  # malformed input: any client error will do unless documented
+        if suffix == "robustness" or suffix.startswith("robustness.") or suffix == "request.unknown-fields":
+            # malformed or unexpected input: any client error will do unless documented
             return {"statuses": ["4XX"], "source": "any 4xx"}
         return table["validation"]
 
@@ -125,8 +149,24 @@ class Profile:
     def validator(self, name: str) -> Draft202012Validator | None:
         return _validators(self)[name] if name in self.schemas else None
 
-    def source(self, quote: str) -> dict:
-        return {"document": self.document["file"], "quote": quote}
+    def source(self, spec) -> dict:
+        """A requirement's source, in the one shape every report shows (see SOURCE_KINDS).
+
+        A plain string is a verbatim quote of the provider's page; an object says which other
+        kind of source it is, with its own `document` (a URL, a standard) and, apart from the
+        quote, an optional `reading` in the suite's own words.
+        """
+        if isinstance(spec, str):
+            spec = {"quote": spec}
+        kind = spec.get("kind", "page")
+        if kind not in SOURCE_KINDS:
+            raise ProfileError(f"profile {self.key!r}: unknown source kind {kind!r}")
+        out = {"kind": kind, "document": spec.get("document") or (self.document["file"] if kind == "page" else ""),
+               "quote": spec.get("quote", "")}
+        for key in ("url", "reading"):
+            if spec.get(key):
+                out[key] = spec[key]
+        return out
 
 
 def _validators(profile: Profile) -> dict:

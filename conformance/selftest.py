@@ -45,7 +45,9 @@ class Outcome:
     @property
     def verdict(self) -> str:
         if not self.is_fault:
-            return "false positive" if self.failed or self.errors else "passed"
+            # A variant declares only SHOULD breaks (checked in _one); any other failure is ours.
+            unexpected = set(self.failed) - set(self.declared)
+            return "false positive" if unexpected or self.errors else "passed"
         if set(self.failed) & set(self.declared):
             return "killed"
         return "misattributed" if self.failed else "survived"
@@ -62,9 +64,10 @@ def run(keys=None, *, jobs: int | None = None, examples: int | None = None,
     jobs_list = []
     for key in keys:
         module = provider_module(key)
-        for variant in module.VARIANTS:
+        for variant in module.VARIANTS.values():
             if not only_generated:
-                jobs_list.append((root, credential, examples, key, None, variant, ()))
+                breaks = tuple(f"{key}.{suffix}" for suffix in variant.should_breaks)
+                jobs_list.append((root, credential, examples, key, None, variant.name, breaks))
         for name, fault in module.FAULTS.items():
             if only_generated and not fault.generated_only:
                 continue
@@ -89,9 +92,15 @@ def _one(root, credential, examples, key, fault, variant, declared, generated_on
     url = root + behaviour_prefix(key, fault, variant) + profile.base_path
     started = time.perf_counter()
     kwargs = {} if examples is None else {"examples": examples}
-    summary = run_suite(profile, url, credential, dict(module.TARGET_PARAMS), seed=SELFTEST_SEED,
+    params = module.VARIANTS[variant].target_params(module.TARGET_PARAMS)
+    summary = run_suite(profile, url, credential, params, seed=SELFTEST_SEED,
                         run_id=f"st{secrets.token_hex(2)}", **kwargs)
     rows = summary["requirements"]
+    if not fault:
+        levels = {r["id"]: r["level"] for r in rows}
+        musts = [rid for rid in declared if levels.get(rid) != "SHOULD"]
+        if musts:  # a variant may only show that a SHOULD can be broken
+            raise ValueError(f"{key} variant {variant} declares breaking {musts}, which are not SHOULDs")
     return Outcome(
         provider=key, behaviour=f"fault/{fault}" if fault else f"variant/{variant}", declared=tuple(declared),
         failed=[r["id"] for r in rows if r["status"] == "fail"],

@@ -1,6 +1,6 @@
 """Workflow 2: bodies missing a required field, or carrying it null or of the wrong type."""
 from . import cases
-from .checks import expect_rejected
+from .checks import expect_null_rejected_or_absent, expect_rejected
 from .payloads import baseline
 from .probing import probe
 
@@ -22,3 +22,9 @@ def test_field_of_wrong_type_is_rejected(target, case):
     exchange = target.create(baseline(target, **{case.field: case["value"]}))
     expect_rejected(target, exchange, case.requirement,
                     f"`{case.field}` = {case['value']!r} is rejected, not coerced")
+
+
+@probe(cases.null_optional)
+def test_optional_field_null_is_rejected_or_taken_as_absent(target, case):
+    exchange = target.create(baseline(target, **{case.field: None}), files=target.default_files())
+    expect_null_rejected_or_absent(target, exchange, case.requirement, case.field)

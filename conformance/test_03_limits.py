@@ -4,10 +4,11 @@ Lengths are counted as JSON Schema counts them, in Unicode code points: the fill
 chosen so a target counting bytes, UTF-16 units or graphemes, or trimming or case-folding
 before counting, lands on the wrong side of the limit.
 """
-from . import cases
-from .checks import expect_created, expect_rejected
+from . import cases, formats
+from .checks import expect_created, expect_rejected, fail, status_allowed
 from .payloads import baseline
 from .probing import probe
+from .profile import value_at
 
 
 def _with_length(target, case):
@@ -55,13 +56,69 @@ def test_undocumented_enum_value_is_rejected(target, case):
     expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {case['value']!r} is rejected")
 
 
+def _good_value(target, case) -> str:
+    """The target's own value for a param field (a real organization), else the suite's."""
+    own = target.profile.param_value(target.params, case.field)
+    return own if own is not None else formats.known(case["format"]).good
+
+
+def _spelled(target, case) -> str:
+    if case["spelling"] is None:  # the good value itself
+        return _good_value(target, case)
+    return cases.spelled(case["spelling"], _good_value(target, case))
+
+
 @probe(cases.good_formats)
 def test_well_formed_value_is_accepted(target, case):
-    exchange = target.create(baseline(target, **{case.field: case["value"]}))
-    expect_created(target, exchange, case.requirement, f"`{case.field}` = {case['value']!r} is accepted")
+    value = _spelled(target, case)
+    exchange = target.create(baseline(target, **{case.field: value}))
+    expect_created(target, exchange, case.requirement, f"`{case.field}` = {value!r} is accepted")
 
 
 @probe(cases.bad_formats)
 def test_malformed_value_is_rejected(target, case):
-    exchange = target.create(baseline(target, **{case.field: case["value"]}))
-    expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {case['value']!r} is rejected")
+    value = _spelled(target, case)
+    exchange = target.create(baseline(target, **{case.field: value}))
+    expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {value!r} is rejected")
+
+
+@probe(cases.debatable_formats)
+def test_debatable_spelling_is_rejected_or_kept(target, case):
+    """"+12" or "012" for a uint64: a careful server may refuse it or read it as the number;
+    what it may not do is accept it and store something else."""
+    value = _spelled(target, case)
+    exchange = target.create(baseline(target, **{case.field: value}), files=target.default_files())
+    if not status_allowed(exchange.status, target.profile.success_statuses):
+        expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {value!r} is rejected or kept")
+        return
+    resource = expect_created(target, exchange, case.requirement, f"`{case.field}` = {value!r} is accepted")
+    pointer = target.profile.echo.get(case.field)
+    if pointer is None:
+        target.observe(case.requirement, f"{value!r} accepted (not returned, so not compared)")
+        return
+    stored = value_at(resource, pointer)
+    if not cases.SAME_VALUE[case["format"]](value, stored):
+        fail(target, case.requirement, f"`{case.field}` = {value!r} is stored as the same value",
+             f"the same {case['format']} as {value!r}", repr(stored), exchange)
+    target.observe(case.requirement, f"{value!r} accepted and stored as {stored!r}")
+
+
+@probe(cases.unusual_text)
+def test_unusual_text_is_accepted(target, case):
+    """Whitespace only, a control character, direction marks: the schema allows them, so
+    accepting them is right; refusing them is a SHOULD failure unless the page documents the
+    refusal (then it is the documented behaviour, and passes)."""
+    schema = target.profile.request_schema["properties"][case.field]
+    value = case["value"]
+    if case.field in target.profile.tagged_fields:
+        value = target.names.keep_class(value, schema.get("maxLength"))
+    exchange = target.create(baseline(target, **{case.field: value}), files=target.default_files())
+    if status_allowed(exchange.status, target.profile.success_statuses):
+        target.observe(case.requirement, f"{case['label']} `{case.field}` accepted")
+        return
+    refusal = case["refusal"]
+    if refusal and status_allowed(exchange.status, refusal["statuses"]):
+        target.observe(case.requirement, f"{case['label']} `{case.field}` refused with HTTP {exchange.status}, "
+                                         f"as the page documents (\u201c{refusal['source']}\u201d)")
+        return
+    expect_created(target, exchange, case.requirement, f"a {case['label']} `{case.field}` is accepted")

@@ -35,7 +35,8 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
         if rid not in known:
             custom = probes[0].get("custom") or {}
             catalog.append(Requirement(rid, custom.get("level", MUST), custom.get("title", rid), "custom",
-                                       {"document": "user probe", "quote": probes[0]["nodeid"]}))
+                                       {"kind": "user", "document": "user probe", "quote": "",
+                                        "reading": f"declared by {probes[0]['nodeid']}"}))
     rows = []
     for req in catalog:
         probes = touched.get(req.id, [])

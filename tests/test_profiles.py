@@ -3,7 +3,7 @@ import pytest
 
 from conformance import cases, engine
 from conformance.catalog import derive
-from conformance.profile import BUILTIN, FORMATS, ProfileError, load
+from conformance.profile import BUILTIN, FORMATS, SOURCE_KINDS, ProfileError, load
 from conformance.reference import available
 
 PROVIDERS = available()
@@ -30,7 +30,30 @@ def test_requirement_ids_are_unique_and_prefixed(key):
 def test_every_requirement_has_a_level_and_a_quoted_source(key):
     for req in derive(load(key)):
         assert req.level in ("MUST", "SHOULD"), req.id
-        assert req.source["quote"].strip(), req.id
+        kind = req.source["kind"]
+        assert kind in SOURCE_KINDS, req.id
+        if kind == "suite":  # a principle of ours: stated as a reading, quoting no one
+            assert req.source["reading"].strip() and not req.source["quote"], req.id
+        else:
+            assert req.source["quote"].strip() and req.source["document"], req.id
+        if kind in ("provider-doc", "standard"):
+            assert req.source["url"].startswith("https://"), req.id
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_no_server_error_cites_the_http_standard_not_the_page(key):
+    source = {r.id: r for r in derive(load(key))}[f"{key}.robustness.no-server-error"].source
+    assert source["kind"] == "standard" and "RFC 9110" in source["document"]
+    assert "client seems to have erred" in source["quote"]
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_page_quotes_carry_no_reading_in_parentheses(key):
+    """Our own words go in `reading`: a page quote never explains itself ("(the status code is
+    not given: ...)", "outside fact: ...")."""
+    for req in derive(load(key)):
+        if req.source["kind"] == "page":
+            assert "outside fact" not in req.source["quote"] and "(the " not in req.source["quote"], req.id
 
 
 @pytest.mark.parametrize("key", PROVIDERS)

@@ -42,13 +42,13 @@ def test_unreachable_target_is_exit_6_with_a_report(tmp_path):
 
 
 def test_a_failed_should_gates_only_with_fail_on_should(tmp_path, reference_server):
-    url = reference_server("anthropic", "archived-on-create")  # breaks a SHOULD only
+    url = reference_server("anthropic", "blank-name-rejected")  # breaks a SHOULD only
     loose, verdicts = run_suite(tmp_path / "a", "--conformance-provider", "anthropic", "--conformance-target-url", url,
                                 env={"CONFORMANCE_CREDENTIAL": SECRET})
     strict, _ = run_suite(tmp_path / "b", "--conformance-provider", "anthropic", "--conformance-target-url", url, "--conformance-fail-on", "should",
                           env={"CONFORMANCE_CREDENTIAL": SECRET})
     assert verdicts["requirements"] and any(
-        r["id"] == "anthropic.archived_at.null-on-create" and r["status"] == "fail" for r in verdicts["requirements"])
+        r["id"] == "anthropic.request.unusual-text-accepted" and r["status"] == "fail" for r in verdicts["requirements"])
     assert (loose.returncode, strict.returncode) == (exitcodes.OK, exitcodes.NOT_CONFORMANT)
 
 

@@ -1,6 +1,7 @@
 """Reference server for the Anthropic Admin API's Create Workspace (seed 004), with faults."""
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 
@@ -9,7 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from .common import (Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, random_token, read_json_object, string_length)
+                     now_rfc3339, picky_text_problem, random_token, read_json_object, string_length)
 
 K = "anthropic"
 NAME_MIN, NAME_MAX = 1, 40
@@ -20,6 +21,8 @@ VARIANTS = {v.name: v for v in [
     Variant("default", "ignores unknown body fields; no body size limit below 1 MiB"),
     Variant("strict", "rejects unknown body fields with 400 and bodies over 64 KiB with 413"),
     Variant("chatty", "adds undocumented fields to the workspace and the error body"),
+    Variant("overloaded", "answers every 5th request 529 overloaded_error and every 7th 500 api_error (each "
+                          "with Retry-After: 0), as a busy API does; rejects unknown body fields with 422"),
 ]}
 
 
@@ -65,18 +68,26 @@ FAULTS = {f.name: f for f in [
        "robustness.no-server-error"),
     _f("lone-surrogate-500", "answers a lone surrogate in the name with a 500", "robustness.no-server-error"),
     _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
-    _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
+    _f("intermittent-502", "answers every 7th request with a 502, which the Errors page does not give as "
+       "transient", "robustness.no-server-error"),
+    _f("always-overloaded-on-unknown-fields", "answers every body with an unknown field 529 overloaded_error, "
+       "however often it is retried", "robustness.no-server-error"),
+    _f("malformed-json-422", "answers a body that is not JSON with 422, where the Errors page gives 400",
+       "robustness.malformed-body"),
     _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
     _f("unknown-field-500", "answers unknown body fields with a 500", "request.unknown-fields",
        "robustness.no-server-error"),
     # Only the generated probes reach these: the hand-picked names are printable, non-blank text
     # and the hand-picked wrong type is the integer 12345.
     _f("control-character-name-rejected", "rejects a name containing a control character (U+0001-U+001F)",
-       "request.valid-accepted", generated_only=True),
-    _f("blank-name-rejected", "rejects a name made only of whitespace", "request.valid-accepted",
-       generated_only=True),
+       "request.unusual-text-accepted"),
+    _f("blank-name-rejected", "rejects a name made only of whitespace", "request.unusual-text-accepted"),
     _f("name-container-accepted", "accepts a boolean, float, array or object as name, as its text",
        "name.type", generated_only=True),
+    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
 ]}
 
 
@@ -114,7 +125,7 @@ def _name_problem(name, behaviour: Behaviour) -> str | None:
         return f"name: String should have at least {NAME_MIN} character"
     if length > high:
         return f"name: String should have at most {NAME_MAX} characters"
-    return None
+    return picky_text_problem("name", name, behaviour)
 
 
 def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str = ":memory:") -> Starlette:
@@ -129,14 +140,26 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             return bool(key)
         return key == credential
 
+    first_sendings: set[bytes] = set()
+
     async def create_workspace(request: Request):
-        if behaviour.has("intermittent-500") and behaviour.next_request() % 7 == 0:
-            return _text("upstream hiccup", 500)
+        if behaviour.has("intermittent-502") and behaviour.next_request() % 7 == 0:
+            return _text("bad gateway", 502)
         if not authorized(request):
             if behaviour.has("auth-missing-403") and not request.headers.get("x-api-key"):
                 return _error(behaviour, 403, "permission_error", "this key may not create workspaces")
             return _error(behaviour, 401, "authentication_error", "invalid x-api-key")
         raw = await request.body()
+        if behaviour.variant == "overloaded":
+            # Half of all requests fail once, on their first sending only (the retry is the same
+            # request and passes): deterministic however the suite's requests interleave.
+            fingerprint = hashlib.sha256(raw + request.headers.get("x-api-key", "").encode()).digest()
+            if fingerprint not in first_sendings and fingerprint[0] % 4 < 2:
+                first_sendings.add(fingerprint)
+                kind, status = ("overloaded_error", 529) if fingerprint[0] % 4 == 0 else ("api_error", 500)
+                answer = _error(behaviour, status, kind, "please retry")
+                answer.headers["retry-after"] = "0"
+                return answer
         if behaviour.variant == "strict" and len(raw) > 64 * 1024:
             return _error(behaviour, 413, "request_too_large", "request exceeds the maximum size")
         media_types = None if behaviour.has("any-content-type") else ("application/json",)
@@ -145,8 +168,14 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         except BadBody as bad:
             if behaviour.has("malformed-json-500") and "not valid JSON" in str(bad):
                 return _text("Internal Server Error", 500)
+            if behaviour.has("malformed-json-422") and "not valid JSON" in str(bad):
+                return _error(behaviour, 422, "invalid_request_error", str(bad))
             return _error(behaviour, 400, "invalid_request_error", str(bad))
         unknown = sorted(set(body) - {"name"})
+        if unknown and behaviour.has("always-overloaded-on-unknown-fields"):
+            return _error(behaviour, 529, "overloaded_error", "overloaded")
+        if unknown and behaviour.variant == "overloaded":
+            return _error(behaviour, 422, "invalid_request_error", f"{unknown[0]}: Extra inputs are not permitted")
         if unknown and behaviour.has("unknown-field-500"):
             return _text("KeyError", 500)
         if unknown and behaviour.variant == "strict":

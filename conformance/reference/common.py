@@ -35,10 +35,23 @@ def faults_of(provider: str):
 
 @dataclass(frozen=True)
 class Variant:
-    """A conformant implementation choice where the page is silent."""
+    """A conformant implementation choice where the page is silent.
+
+    `params` adjusts the target parameters the selftest passes this variant: a value to add or
+    replace, or None to leave a parameter out (so the suite's fallback for it is exercised).
+    """
 
     name: str
     description: str
+    params: dict | None = None
+    # SHOULD requirements this variant breaks on purpose, to show that breaking them is not a
+    # MUST failure (an ignored X-API-Version, a refused control character): the selftest
+    # accepts their failure, and only theirs, and checks that each really is a SHOULD.
+    should_breaks: tuple[str, ...] = ()
+
+    def target_params(self, defaults: dict) -> dict:
+        merged = {**defaults, **(self.params or {})}
+        return {k: v for k, v in merged.items() if v is not None}
 
 
 class Behaviour:
@@ -77,6 +90,12 @@ class Store:
     def name_taken(self, name: str, owner: str = "") -> bool:
         with self._lock:
             row = self._db.execute("SELECT 1 FROM workspaces WHERE name = ? AND owner = ?", (name, owner)).fetchone()
+        return row is not None
+
+    def domain_taken(self, domain: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM workspaces WHERE json_extract(doc, '$.domain_name') = ?",
+                                   (domain,)).fetchone()
         return row is not None
 
     def get(self, workspace_id: str) -> dict | None:
@@ -151,3 +170,17 @@ def string_length(text: str, unit: str) -> int:
     if unit == "graphemes":
         return sum(1 for c in text if not unicodedata.combining(c))
     return len(text)
+
+
+def picky_text_problem(field: str, value, behaviour: Behaviour) -> str | None:
+    """Generated-only faults any reference may carry: a valid text refused for a quirk the page
+    does not state (digits only, taken for an id; a combining mark, taken for garbage)."""
+    import unicodedata
+
+    if not isinstance(value, str) or not value:
+        return None
+    if behaviour.has(f"digits-only-{field}-rejected") and value.isdigit():
+        return f"{field} must not be only digits"
+    if behaviour.has(f"combining-mark-{field}-rejected") and any(unicodedata.category(c) == "Mn" for c in value):
+        return f"{field} must not contain combining marks"
+    return None

@@ -10,19 +10,26 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .common import (lie_about_encoding, BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, read_json_object)
+                     now_rfc3339, picky_text_problem, read_json_object)
 
 K = "d3lay"
 TYPES = ("single_user", "multi_user")
 VERSIONS = ("v1",)
 CALLER = "98d91cd7-860d-4869-937a-5af32eff2f4a"
 TARGET_PARAMS: dict[str, str] = {}
+KNOWN_OWNER = "3fa85f64-5717-4562-b3fc-2c963f66afa6"  # the only user of the owner-checked variant
 STRINGS = ("identifier", "name", "domain_name")
 
 VARIANTS = {v.name: v for v in [
     Variant("default", "validation errors answer 400; unknown fields are ignored"),
     Variant("unprocessable", "validation errors answer 422 with a field list, as FastAPI does"),
     Variant("strict", "rejects unknown fields; adds undocumented response fields; auth failures answer 403"),
+    Variant("nulls", "answers owner_id and domain_name as null when they were not sent; takes a null optional "
+                     "field as absent; ignores an unknown X-API-Version (a SHOULD, broken on purpose)",
+            should_breaks=("x-api-version.unknown-rejected",)),
+    Variant("owner-checked", "refuses (422) an owner_id that is not a known user, comparing uuids without case; "
+                             "refuses (409) a domain_name another workspace holds",
+            params={"owner_id": KNOWN_OWNER}),
 ]}
 
 
@@ -41,7 +48,10 @@ FAULTS = {f.name: f for f in [
     _f("owner-id-not-validated", "stores any owner_id string", "owner_id.format"),
     _f("owner-id-ignored", "sets owner_id to the caller whatever was sent", "owner_id.echoed"),
     _f("api-version-required", "rejects a request without X-API-Version", "x-api-version.enum"),
-    _f("api-version-any-accepted", "accepts any X-API-Version", "x-api-version.enum"),
+    _f("api-version-any-accepted", "accepts any X-API-Version", "x-api-version.unknown-rejected"),
+    _f("owner-id-null-500", "answers a null owner_id with a 500", "owner_id.type", "robustness.no-server-error"),
+    _f("owner-id-braces-accepted", "accepts a uuid in braces, as Python's uuid.UUID() does", "owner_id.format"),
+    _f("owner-id-uppercase-rejected", "refuses a uuid written in upper case", "owner_id.format"),
     _f("auth-not-enforced", "creates without any token", "auth.missing-credential", "auth.wrong-credential"),
     _f("any-token-accepted", "accepts any bearer token", "auth.wrong-credential"),
     _f("status-200", "answers a create with 200 instead of Created", "response.success-status"),
@@ -77,10 +87,13 @@ FAULTS = {f.name: f for f in [
     _f("owner-id-number-dropped", "drops a numeric owner_id and creates the workspace without an owner",
        "owner_id.type"),
     _f("control-character-name-rejected", "rejects names containing a control character",
-       "request.valid-accepted", generated_only=True),
-    _f("blank-identifier-rejected", "rejects identifiers made only of whitespace", "request.valid-accepted",
-       generated_only=True),
+       "request.unusual-text-accepted"),
+    _f("blank-identifier-rejected", "rejects identifiers made only of whitespace", "request.unusual-text-accepted"),
     _f("identifier-container-accepted", "accepts a list, object or boolean as identifier", "identifier.type",
+       generated_only=True),
+    _f("digits-only-identifier-rejected", "rejects an identifier made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
        generated_only=True),
 ]}
 
@@ -102,6 +115,10 @@ def _problem(body: dict, b: Behaviour) -> tuple[str, str] | None:
     for field in ("identifier", "name", "workspace_type"):
         if body.get(field) is None:
             return field, f"{field} is required"
+    if b.variant == "nulls":  # a null optional field is taken as absent
+        for field in ("owner_id", "domain_name"):
+            if field in body and body[field] is None:
+                del body[field]
     for field, fault in (("name", "name-number-coerced"), ("identifier", "identifier-number-coerced"),
                          ("domain_name", "domain-name-number-coerced")):
         value = body.get(field)
@@ -129,7 +146,12 @@ def _problem(body: dict, b: Behaviour) -> tuple[str, str] | None:
     owner = body.get("owner_id")
     if owner is not None and not b.has("owner-id-not-validated"):
         try:
-            if not isinstance(owner, str) or str(uuid.UUID(owner)) != owner.lower():
+            if not isinstance(owner, str):
+                raise ValueError
+            canonical = str(uuid.UUID(owner))
+            if canonical != owner.lower() and not (b.has("owner-id-braces-accepted") and owner.startswith("{")):
+                raise ValueError
+            if b.has("owner-id-uppercase-rejected") and owner != owner.lower():
                 raise ValueError
         except ValueError:
             return "owner_id", "owner_id must be a uuid"
@@ -137,6 +159,10 @@ def _problem(body: dict, b: Behaviour) -> tuple[str, str] | None:
         return "name", "name contains a control character"
     if b.has("blank-identifier-rejected") and body["identifier"] and not body["identifier"].strip():
         return "identifier", "identifier is blank"
+    for field in ("name", "identifier"):
+        picky = picky_text_problem(field, body.get(field), b)
+        if picky:
+            return field, picky
     if has_lone_surrogate(body) and not b.has("lone-surrogate-500"):
         return "name", "the body is not valid Unicode"
     return None
@@ -162,7 +188,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         version = request.headers.get("x-api-version")
         if version is None and b.has("api-version-required"):
             return _error(b, 400, "X-API-Version is required")
-        if version is not None and version not in VERSIONS and not b.has("api-version-any-accepted"):
+        if version is not None and version not in VERSIONS and not b.has("api-version-any-accepted") \
+                and b.variant != "nulls":
             return _error(b, 400, f"unsupported X-API-Version {version}")
         try:
             body = await read_json_object(request, media_types=None if b.has("any-content-type") else ("application/json",))
@@ -175,9 +202,17 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             return PlainTextResponse("Internal Server Error", status_code=500)
         if unknown and b.variant == "strict":
             return _error(b, 400, f"unknown field {unknown[0]}", unknown[0])
+        if "owner_id" in body and body["owner_id"] is None and b.has("owner-id-null-500"):
+            return PlainTextResponse("Internal Server Error", status_code=500)
         problem = _problem(body, b)
         if problem:
             return _error(b, 400, problem[1], problem[0])
+        if b.variant == "owner-checked":
+            owner = body.get("owner_id")
+            if owner is not None and owner.lower() != KNOWN_OWNER:
+                return _error(b, 422, "owner_id is not a known user", "owner_id")
+            if "domain_name" in body and store.domain_taken(body["domain_name"]):
+                return _error(b, 409, "domain_name is taken", "domain_name")
         if "\x00" in body["name"] and b.has("nul-500"):
             return PlainTextResponse("Internal Server Error", status_code=500)
         workspace = _workspace(body, b)
@@ -198,12 +233,12 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
 
 def _workspace(body: dict, b: Behaviour) -> dict:
     now = now_rfc3339()
-    owner = CALLER if b.has("owner-id-ignored") else body.get("owner_id", CALLER)
+    owner = CALLER if b.has("owner-id-ignored") else body.get("owner_id", None if b.variant == "nulls" else CALLER)
     workspace = {
         "id": "d4add56e-c345-4ac9-b392-7a890a60559a" if b.has("same-id") else str(uuid.uuid4()),
         "identifier": body["identifier"].lower() if b.has("identifier-lowercased") else body["identifier"],
         "name": body["name"].strip() if b.has("name-trimmed") else body["name"],
-        "owner_id": owner.upper().replace("-", "") if b.has("owner-id-uppercase") else owner,
+        "owner_id": owner.upper().replace("-", "") if b.has("owner-id-uppercase") and owner else owner,
         "workspace_type": "single_user" if b.has("workspace-type-not-stored")
         else body["workspace_type"].replace("_", " ").title() if b.has("workspace-type-as-label")
         else body["workspace_type"],
@@ -214,6 +249,8 @@ def _workspace(body: dict, b: Behaviour) -> dict:
     }
     if "domain_name" in body and not b.has("domain-name-dropped"):
         workspace["domain_name"] = 3 if b.has("domain-name-number") else body["domain_name"]
+    elif b.variant == "nulls":
+        workspace["domain_name"] = None
     if b.has("id-not-uuid"):
         workspace["id"] = f"ws_{random.randint(1, 10**6)}"
     if b.has("updated-at-missing"):

@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .common import (lie_about_encoding, BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, read_json_object)
+                     now_rfc3339, picky_text_problem, read_json_object)
 
 K = "orgo"
 STATUSES = ("active", "inactive")
@@ -21,6 +21,9 @@ VARIANTS = {v.name: v for v in [
     Variant("default", "answers 201, ignores unknown fields, returns icon_url null when unset"),
     Variant("created-200", "answers 200 and validation errors with 422; omits icon_url when unset"),
     Variant("strict", "rejects unknown fields with 400 and adds undocumented response fields"),
+    Variant("trims-names", "refuses a name of whitespace only with 400 (Name is empty, as documented); takes a "
+                           "null status as absent (active) and refuses a null icon_url; answers a missing or "
+                           "wrong key with 403"),
 ]}
 
 
@@ -66,10 +69,16 @@ FAULTS = {f.name: f for f in [
        "robustness.no-server-error"),
     _f("status-number-defaulted", "takes a numeric status for the default 'active'", "status.type"),
     _f("control-character-name-rejected", "rejects names containing a control character",
-       "request.valid-accepted", generated_only=True),
-    _f("blank-name-rejected", "rejects names made only of whitespace", "request.valid-accepted",
-       generated_only=True),
+       "request.unusual-text-accepted"),
+    _f("blank-name-422", "refuses a name of whitespace only with 422, where the page's reason (Name is empty) "
+       "gives 400", "request.unusual-text-accepted"),
+    _f("status-null-stored", "accepts a null status and stores it as null", "status.type"),
+    _f("icon-url-null-500", "answers a null icon_url with a 500", "icon_url.type", "robustness.no-server-error"),
     _f("icon-url-container-accepted", "accepts a list, object or boolean as icon_url", "icon_url.type",
+       generated_only=True),
+    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
        generated_only=True),
 ]}
 
@@ -95,8 +104,24 @@ def _validate(body: dict, b: Behaviour):
         return (422 if b.has("empty-name-422") else 400), "Name is empty"
     if b.has("control-character-name-rejected") and any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
         return validation, "name contains a control character"
-    if b.has("blank-name-rejected") and name and not name.strip():
-        return validation, "Name is empty"
+    picky = picky_text_problem("name", name, b)
+    if picky:
+        return validation, picky
+    if name and not name.strip():
+        if b.has("blank-name-422"):
+            return 422, "Name is empty"
+        if b.variant == "trims-names":
+            return 400, "Name is empty"
+    if "icon_url" in body and body["icon_url"] is None:
+        if b.has("icon-url-null-500"):
+            return 500, "icon_url is None"
+        if b.variant == "trims-names":
+            return validation, "icon_url must be a string"
+    if "status" in body and body["status"] is None:
+        if b.has("status-null-stored"):
+            return None
+        if b.variant == "trims-names":
+            del body["status"]
     icon = body.get("icon_url")
     if icon is not None and not isinstance(icon, str):
         numeric = isinstance(icon, (int, float)) and not isinstance(icon, bool)
@@ -133,7 +158,7 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         if b.has("intermittent-500") and b.next_request() % 7 == 0:
             return PlainTextResponse("Internal Server Error", status_code=500)
         if not authorized(request):
-            return _error("Invalid or missing API key", 401)
+            return _error("Invalid or missing API key", 403 if b.variant == "trims-names" else 401)
         try:
             body = await read_json_object(request, media_types=None if b.has("any-content-type") else ("application/json",))
         except BadBody as bad:
@@ -146,6 +171,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         if unknown and b.variant == "strict":
             return _error(f"unknown field {unknown[0]}")
         problem = _validate(body, b)
+        if problem and problem[0] >= 500:
+            return PlainTextResponse("Internal Server Error", status_code=problem[0])
         if problem:
             return _error(problem[1], problem[0])
         name = body["name"]

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import lie_about_encoding, Behaviour, faults_of, Variant, json_response, now_rfc3339
+from .common import lie_about_encoding, Behaviour, faults_of, Variant, json_response, now_rfc3339, picky_text_problem
 from .wacht_frontend import Directory, Rejection
 
 # A broken form is the client's mistake, answered 400: python-multipart's warning about it
@@ -46,6 +46,9 @@ VARIANTS = {v.name: v for v in [
                       "leaves image_url out when no image was sent"),
     Variant("chatty", "adds undocumented fields to the workspace, the membership and the envelope; "
                       "image_url \"\" when no image was sent"),
+    Variant("lookup-only", "checks no format: looks any organization_id up as text and answers 404 when none "
+                           "matches ('abc', '-1', '\u0ae6' included)"),
+    Variant("lenient-numbers", "reads '+12' and leading zeros as the number they spell, stored canonically"),
 ]}
 
 
@@ -56,10 +59,15 @@ FAULTS = {f.name: f for f in [
     _f("name-missing-accepted", "creates 'Untitled' when name is missing", "name.required"),
     _f("organization-id-missing-accepted", "falls back to the caller's first organization when "
        "organization_id is missing", "organization_id.required"),
-    _f("organization-id-not-validated", "looks any organization_id up as text, answering 404 for 'abc' or '-1'",
+    _f("organization-id-int-parsed", "reads organization_id with int(), so Unicode digits, '1_000' and ' 12 ' "
+       "name an organization", "organization_id.format"),
+    _f("organization-id-isdigit", "checks organization_id with str.isdigit() and reads it with int(), so "
+       "'\u0ae6' (a Gujarati zero) or full-width digits name an organization", "organization_id.format"),
+    _f("uint64-wraps", "reads organization_id modulo 2^64, so 2^64 + an id names that organization",
        "organization_id.format"),
-    _f("uint64-overflow-accepted", "takes any run of digits as an id, so 2^64 is looked up (404), not refused",
-       "organization_id.format"),
+    _f("membership-other-workspace", "answers a membership whose workspace_id is not the created workspace's",
+       "envelope.membership-workspace-id"),
+    _f("error-session-missing", "leaves session out of error answers", "envelope.session-on-every-answer"),
     _f("name-empty-accepted", "accepts an empty name", "name.min-length"),
     _f("foreign-organization-accepted", "skips the membership check", "organization_id.foreign"),
     _f("organization-id-as-number", "returns organization_id as a JSON number", "response.organization_id",
@@ -81,7 +89,8 @@ FAULTS = {f.name: f for f in [
     _f("message-null-on-success", "sends message null on success", "envelope.message",
        "envelope.message-empty-on-success"),
     _f("session-missing", "leaves session out of the envelope", "envelope.session"),
-    _f("membership-missing", "leaves membership out of data", "envelope.data"),
+    _f("membership-missing", "leaves membership out of data", "envelope.membership"),
+    _f("data-unwrapped", "puts the workspace's fields in data itself, not in data.workspace", "envelope.data"),
     _f("error-entry-without-code", "sends error entries without a code", "error.body"),
     _f("id-integer", "returns the workspace id as a number", "response.id"),
     _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
@@ -111,10 +120,14 @@ FAULTS = {f.name: f for f in [
        "robustness.no-server-error"),
     # Only Hypothesis-generated bodies reach these: the hand-picked probes send plain text.
     _f("control-character-name-rejected", "rejects a name containing a control character (U+0001-U+001F)",
-       "request.valid-accepted", generated_only=True),
+       "request.unusual-text-accepted"),
     _f("blank-description-rejected", "rejects a description made only of whitespace",
-       "request.valid-accepted", generated_only=True),
+       "request.unusual-text-accepted"),
     _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
+    _f("digits-only-description-rejected", "rejects a description made only of digits",
        "request.valid-accepted", generated_only=True),
 ]}
 
@@ -126,13 +139,37 @@ def _new_id(behaviour: Behaviour) -> str:
 
 
 def _uint64_problem(value: str, behaviour: Behaviour) -> str | None:
-    if behaviour.has("organization-id-not-validated"):
-        return None
-    if not (value.isascii() and value.isdigit()):
+    if behaviour.variant == "lookup-only":
+        return None  # no format check: an id that names no organization is a 404 below
+    digits = value
+    if behaviour.variant == "lenient-numbers" and value.startswith("+"):
+        digits = value[1:]
+    if behaviour.has("organization-id-isdigit"):
+        ok = digits.isdigit()
+    elif behaviour.has("organization-id-int-parsed"):
+        try:
+            int(digits)
+            ok = True
+        except ValueError:
+            ok = False
+    else:
+        ok = digits.isascii() and digits.isdigit()
+    if not ok:
         return "organization_id must be a decimal uint64"
-    if int(value) > UINT64_MAX and not behaviour.has("uint64-overflow-accepted"):
+    if int(digits) > UINT64_MAX and not behaviour.has("uint64-wraps"):
         return "organization_id is out of range for uint64"
     return None
+
+
+def _organization_key(value: str, behaviour: Behaviour) -> str:
+    """The id an organization is looked up (and stored) under."""
+    if behaviour.has("organization-id-int-parsed") or behaviour.has("organization-id-isdigit"):
+        return str(int(value))
+    if behaviour.has("uint64-wraps"):
+        return str(int(value) % 2**64)
+    if behaviour.variant == "lenient-numbers":
+        return str(int(value.lstrip("+")))
+    return value
 
 
 async def _fields(request: Request, behaviour: Behaviour):
@@ -183,7 +220,13 @@ def _validated(text: dict, files: dict, behaviour: Behaviour) -> dict:
         raise Rejection(validation, "INVALID_FIELD", "name must not contain control characters")
     if behaviour.has("digits-only-name-rejected") and name.isdigit():
         raise Rejection(validation, "INVALID_FIELD", "name must not be an id")
+    picky = picky_text_problem("name", name, behaviour)
+    if picky:
+        raise Rejection(validation, "INVALID_FIELD", picky)
     description = text.get("description")
+    picky = picky_text_problem("description", description, behaviour)
+    if picky:
+        raise Rejection(validation, "INVALID_FIELD", picky)
     if behaviour.has("blank-description-rejected") and description and not description.strip():
         raise Rejection(validation, "INVALID_FIELD", "description must not be blank")
     org_id = text.get("organization_id")
@@ -194,6 +237,7 @@ def _validated(text: dict, files: dict, behaviour: Behaviour) -> dict:
     problem = _uint64_problem(org_id, behaviour)
     if problem:
         raise Rejection(validation, "INVALID_FIELD", problem)
+    org_id = _organization_key(org_id, behaviour)
     image = files.get("image")
     if "image" in text:
         raise Rejection(validation, "INVALID_FIELD", "image must be a file part")
@@ -213,6 +257,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
     def envelope(status: int, data, errors, *, signed_in: bool = True, message: str = "") -> dict:
         body = {"status": status, "message": message, "data": data,
                 "session": dict(SESSION) if signed_in else None, "errors": errors}
+        if errors and behaviour.has("error-session-missing"):
+            del body["session"]
         if behaviour.variant == "chatty":
             body["trace_id"] = secrets.token_hex(8)
         return body
@@ -283,7 +329,8 @@ def _created(fields: dict, organization_membership_id: str, behaviour: Behaviour
         "enable_ip_restriction": False, "enforce_mfa": False, "member_count": 1,
         "public_metadata": {}, "private_metadata": {}, "created_at": now, "updated_at": now,
     }
-    membership = {"id": _new_id(behaviour), "workspace_id": workspace_id,
+    membership = {"id": _new_id(behaviour),
+                  "workspace_id": _new_id(behaviour) if behaviour.has("membership-other-workspace") else workspace_id,
                   "organization_membership_id": organization_membership_id, "user_id": USER_ID,
                   "created_at": now, "updated_at": now}
     if behaviour.variant == "strict" and image_url is None:
@@ -341,6 +388,8 @@ def _answer(workspace: dict, membership: dict, behaviour: Behaviour, envelope):
     data = {"workspace": workspace, "membership": membership}
     if behaviour.has("membership-missing"):
         del data["membership"]
+    if behaviour.has("data-unwrapped"):
+        data = {**workspace, "membership": membership}
     body = envelope(201 if behaviour.has("envelope-status-201") else status, data, errors, message=message)
     if behaviour.has("message-null-on-success"):
         body["message"] = None

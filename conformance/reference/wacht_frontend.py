@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from .common import (lie_about_encoding, Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, read_json_object)
+                     now_rfc3339, picky_text_problem, read_json_object)
 
 K = "wacht-frontend"
 USER_ID = "user_456789123"
@@ -38,6 +38,13 @@ VARIANTS = {v.name: v for v in [
                            "organization the caller is not in is answered 403, existing or not"),
     Variant("chatty", "adds undocumented fields to the workspace, the envelope and the error entries; "
                       "leaves description out of a workspace created without one"),
+    Variant("terse-errors", "answers errors with only status and the error entries (no message, data or "
+                            "session); refuses a null description; refuses control characters in a name with "
+                            "400 (a SHOULD, broken on purpose)",
+            should_breaks=("request.unusual-text-accepted",)),
+    Variant("org-format-checked", "refuses (400) an organization_id that is not org_ and digits, before any "
+                                  "lookup; run without a foreign organization id, so the suite's made-up one is sent",
+            params={"foreign_organization_id": None}),
 ]}
 
 
@@ -95,19 +102,25 @@ FAULTS = {f.name: f for f in [
     _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
     _f("malformed-json-500", "answers malformed JSON with a 500", "robustness.malformed-body",
        "robustness.no-server-error"),
+    _f("malformed-json-422", "answers a body that is not JSON with 422, where the outside fact gives 400",
+       "robustness.malformed-body"),
+    _f("description-null-500", "answers a null description with a 500", "description.type",
+       "robustness.no-server-error"),
     _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
     _f("lone-surrogate-500", "answers a lone surrogate in the name with a 500", "robustness.no-server-error"),
     _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
     _f("unknown-field-500", "answers unknown body fields with a 500", "request.unknown-fields",
        "robustness.no-server-error"),
-    # Only Hypothesis-generated bodies reach these: the hand-picked probes send plain text,
-    # non-blank descriptions and the integer 12345 as the wrong type.
     _f("control-character-name-rejected", "rejects a name containing a control character (U+0001-U+001F)",
-       "request.valid-accepted", generated_only=True),
+       "request.unusual-text-accepted"),
     _f("blank-description-rejected", "rejects a description made only of whitespace",
-       "request.valid-accepted", generated_only=True),
+       "request.unusual-text-accepted"),
     _f("non-integer-name-coerced", "accepts a name that is a boolean, float, array or object, as its text",
        "name.type", generated_only=True),
+    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
+       "request.valid-accepted", generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
+       generated_only=True),
 ]}
 
 
@@ -152,12 +165,13 @@ def _session() -> dict:
 
 def _picky_problem(name: str, description, behaviour: Behaviour) -> str | None:
     """The generated-only faults: a valid body refused for a quirk the page does not state."""
-    if behaviour.has("control-character-name-rejected") and any("\x01" <= c <= "\x1f" for c in name):
+    if (behaviour.has("control-character-name-rejected") or behaviour.variant == "terse-errors") \
+            and any("\x01" <= c <= "\x1f" for c in name):
         return "name must not contain control characters"
     if behaviour.has("blank-description-rejected") and isinstance(description, str) \
             and description and not description.strip():
         return "description must not be blank"
-    return None
+    return picky_text_problem("name", name, behaviour)
 
 
 def _validated(body: dict, behaviour: Behaviour) -> dict:
@@ -188,6 +202,11 @@ def _validated(body: dict, behaviour: Behaviour) -> dict:
         if not behaviour.has("name-empty-accepted"):
             raise Rejection(400, "REQUIRED_FIELD", "name must not be empty")
     description = body.get("description")
+    if "description" in body and description is None:
+        if behaviour.has("description-null-500"):
+            raise RuntimeError("AttributeError: 'NoneType' object has no attribute 'strip'")
+        if behaviour.variant != "terse-errors":
+            del body["description"]  # a null description is no description
     if isinstance(description, int) and not isinstance(description, bool) \
             and behaviour.has("description-number-coerced"):
         description = str(description)
@@ -202,6 +221,9 @@ def _validated(body: dict, behaviour: Behaviour) -> dict:
         org_id = str(org_id)
     if not isinstance(org_id, str):
         raise Rejection(400, "INVALID_FIELD", "organization_id must be a string")
+    if behaviour.variant == "org-format-checked" and not (org_id.startswith("org_") and org_id[4:].isascii()
+                                                          and org_id[4:].isdigit()):
+        raise Rejection(400, "INVALID_FIELD", "organization_id is not an organization id")
     if has_lone_surrogate([name, description, org_id]) and not behaviour.has("lone-surrogate-500"):
         raise Rejection(400, "INVALID_FIELD", "text must be valid Unicode (lone surrogate)")
     if "\x00" in name and behaviour.has("nul-500"):
@@ -229,6 +251,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
             entry["field"] = None
         errors = [] if behaviour.has("errors-empty-on-error") else [entry]
         carried = 200 if behaviour.has("error-envelope-status-200") else status
+        if behaviour.variant == "terse-errors":
+            return json_response({"status": carried, "errors": errors}, status)
         return json_response(envelope(carried, None, errors, signed_in=signed_in, message=message), status)
 
     def signed_in(request: Request) -> bool:
@@ -260,6 +284,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         except BadBody as bad:
             if behaviour.has("malformed-json-500") and "not valid JSON" in str(bad):
                 return PlainTextResponse("Internal Server Error", status_code=500)
+            if behaviour.has("malformed-json-422") and "not valid JSON" in str(bad):
+                return error(422, "BAD_REQUEST_BODY", str(bad))
             return error(400, "BAD_REQUEST_BODY", str(bad))
         try:
             fields = _validated(body, behaviour)

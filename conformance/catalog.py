@@ -15,6 +15,7 @@ MUST, SHOULD = "MUST", "SHOULD"
 CONTENT_ENCODING_SOURCE = {
     "document": "RFC 9110 (HTTP Semantics), section 8.4 Content-Encoding",
     "kind": "standard",
+    "url": "https://www.rfc-editor.org/rfc/rfc9110#section-8.4",
     "quote": "The \"Content-Encoding\" header field indicates what content codings have been applied to "
              "the representation, beyond those inherent in the media type, and thus what decoding "
              "mechanisms have to be applied in order to obtain data in the media type referenced by the "

@@ -70,7 +70,7 @@ def read_body(response: httpx.Response) -> Body:
                               f"(Accept-Encoding: {ACCEPT_ENCODING})")
     stages = [_Inflater(c) for c in reversed(codings)]  # listed in the order applied: undo from the last
     out, wire = bytearray(), 0
-    for chunk in response.iter_raw():
+    for chunk in _wire(response):
         wire += len(chunk)
         data = chunk
         try:
@@ -91,9 +91,18 @@ def read_body(response: httpx.Response) -> Body:
     return Body(bytes(out))
 
 
+def _wire(response: httpx.Response):
+    """The body's bytes as they came. An in-process transport (httpx.MockTransport, in the
+    project's fast tests) hands over a response it has read already: its content, as given."""
+    if response.is_stream_consumed:
+        yield response.content
+        return
+    yield from response.iter_raw()
+
+
 def _raw(response: httpx.Response, problem: str) -> Body:
     out = bytearray()
-    for chunk in response.iter_raw():
+    for chunk in _wire(response):
         out += chunk
         if len(out) > RESPONSE_LIMIT:
             break

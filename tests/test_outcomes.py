@@ -127,6 +127,21 @@ def test_a_500_fails_the_probes_own_requirement_and_no_server_error(probe, requi
     assert result["outcomes"][f"{K}.robustness.no-server-error"] == FAIL
 
 
+def test_a_500_to_a_limit_probe_blocks_its_requirement_and_fails_no_server_error():
+    """A 5xx says nothing about the limit: no-server-error takes the blame, max-length is not
+    credited with a pass (nor with a failure it did not show)."""
+    from conformance import test_03_limits
+
+    answers = Answers(create=lambda: _error(500, "api_error"))
+    case = Case("name-41-ascii", f"{K}.name.max-length", "name", {"length": 41, "filler": "x", "label": "ascii"})
+    target = Target(PROFILE, "http://target.test", "right", {}, run_id="t", budget=Budget(50),
+                    transport=httpx.MockTransport(answers))
+    result = execute(test_03_limits.test_length_above_maximum_is_rejected, target, case).to_dict()
+    assert result["outcomes"][f"{K}.name.max-length"] == BLOCKED
+    assert result["blocked_by"][f"{K}.name.max-length"] == [f"{K}.robustness.no-server-error"]
+    assert result["outcomes"][f"{K}.robustness.no-server-error"] == FAIL
+
+
 def test_a_crash_of_the_probe_is_an_error_never_a_pass():
     def broken_probe(target, case):
         raise KeyError("a bug of ours")

@@ -1,4 +1,4 @@
-"""Readings: page quotes checked against the page, format corners as data, unchecked verdicts."""
+"""Readings: page quotes checked against the page, format corners as data."""
 import pytest
 
 from conformance import cases
@@ -8,7 +8,6 @@ from conformance.profile import FORMATS, load
 from conformance.quotes import occurs, profile_page_quotes
 from conformance.reference import wacht_backend
 from conformance.reference.common import Behaviour
-from conformance.verdicts import _verdict_for
 
 
 def test_a_quote_matches_across_line_breaks_punctuation_and_markdown_escapes():
@@ -91,13 +90,6 @@ def test_the_int_parsing_fault_reads_unicode_digits_as_the_organization():
     fullwidth = cases.spelled(cases.BAD_FORMATS["uint64"]["fullwidth-digits"], own)
     assert wacht_backend._uint64_problem(fullwidth, fault) is None
     assert wacht_backend._organization_key(fullwidth, fault) == own
-
-
-def test_a_probe_stopped_by_a_5xx_leaves_its_own_requirement_unchecked_not_passed():
-    result = {"status": "fail", "unchecked": ["anthropic.name.max-length"],
-              "findings": [{"requirement": "anthropic.robustness.no-server-error"}]}
-    assert _verdict_for(result, "anthropic.name.max-length") == "error"
-    assert _verdict_for(result, "anthropic.robustness.no-server-error") == "fail"
 
 
 def test_wacht_frontend_accepts_400_for_a_made_up_foreign_organization():

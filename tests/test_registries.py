@@ -52,8 +52,8 @@ def test_a_registered_format_is_checked_probed_and_generated(tmp_path, registere
     profile = _profile_with(tmp_path, edit_request=add_colour)
 
     assert FORMATS.conforms("#a0b1c2", "hex-colour") and not FORMATS.conforms("red", "hex-colour")
-    assert [c["value"] for c in cases.good_formats(profile)] == ["#a0b1c2"]
-    assert [c["value"] for c in cases.bad_formats(profile)] == ["red", "#12345g"]
+    assert [(c["format"], c["spelling"]) for c in cases.good_formats(profile)] == [("hex-colour", None)]
+    assert [cases.spelled(c["spelling"], "#a0b1c2") for c in cases.bad_formats(profile)] == ["red", "#12345g"]
     assert ("bad-format", "anthropic.colour.format") in cases.mutations(profile, "colour")
 
     @settings(max_examples=10, database=None)

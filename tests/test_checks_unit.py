@@ -180,8 +180,9 @@ def test_expect_equal_fails_with_both_values_shown_as_reprs():
     target = _target()
     answer = _answer(target, 200, {})
     expect_equal(target, "r", "same", "a", "a", answer)
-    assert _raised(lambda: expect_equal(target, "r", "the name is echoed", "abc", None, answer)) == \
-        [_finding("r", "the name is echoed", "'abc'", "None", 0)]
+    assert _raised(lambda: expect_equal(target, "r", "the name is echoed", "abc", "ab", answer)) == \
+        [_finding("r", "the name is echoed", "'abc'", "'ab'", 0)]
+    assert _raised(lambda: expect_equal(target, "r", "null on create", None, False, answer))[0]["observed"] == "False"
 
 
 # -- timestamps ----------------------------------------------------------------------------

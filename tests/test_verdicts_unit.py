@@ -4,6 +4,8 @@ mutation tester runs these on every mutant (README "Mutation testing")."""
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -183,6 +185,15 @@ def test_a_custom_declaration_on_a_later_probe_only_is_not_read():
     assert (row["level"], row["title"], row["source"]["quote"]) == ("MUST", "mine.x", "t::first")
 
 
+def test_a_result_carrying_only_its_status_still_gets_its_row():
+    # A user's own probe records no per-requirement outcomes and no blocked_by.
+    bare = {"nodeid": "t::mine", "requirements": [f"{K}.name.echoed"], "status": ERROR, "message": "crashed",
+            "findings": [], "exchanges": [], "observations": []}
+    row = _row(requirement_verdicts(PROFILE, _passing_except(f"{K}.name.echoed") + [bare]), f"{K}.name.echoed")
+    assert (row["status"], row["blocked_by"], row["probes"]) == \
+        (ERROR, [], [{"nodeid": "t::mine", "status": ERROR, "message": "crashed"}])
+
+
 # -- the run's summary ---------------------------------------------------------------------
 def test_the_summary_names_its_format_provider_profile_and_carries_meta_and_probes():
     results = _passing_except()
@@ -285,6 +296,14 @@ def test_one_line_counts_an_outcome_seen_at_one_level_only():
                                 "1 could not be checked"
 
 
+def test_one_line_counts_outcomes_seen_equally_often_at_both_levels():
+    summary = {"provider": "p", "verdict": "NOT CONFORMANT",
+               "summary": {"MUST": _counts({FAIL: 1, BLOCKED: 1, ERROR: 1, NOT_RUN: 1}),
+                           "SHOULD": _counts({FAIL: 1, BLOCKED: 1, ERROR: 1, NOT_RUN: 1})}}
+    assert one_line(summary) == "p: NOT CONFORMANT: MUST 0/4 passed, SHOULD 0/4 passed, 2 failed, 2 blocked, " \
+                                "2 could not be checked, 2 not run"
+
+
 # -- writing -------------------------------------------------------------------------------
 def test_write_json_writes_indented_unescaped_json_and_a_final_newline(tmp_path):
     path = tmp_path / "new" / "dir" / "anthropic.json"
@@ -293,6 +312,20 @@ def test_write_json_writes_indented_unescaped_json_and_a_final_newline(tmp_path)
     write_json(path, {"again": True})
     assert json.loads(path.read_text("utf-8")) == {"again": True}
     assert sorted(p.name for p in path.parent.iterdir()) == ["anthropic.json"]
+
+
+def test_a_report_is_written_beside_its_final_name_then_renamed(tmp_path, monkeypatch):
+    # Same directory, so the rename is atomic on one file system; a hidden name, so a reader
+    # listing the reports never picks up a half-written one.
+    renames = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (renames.append((Path(src), Path(dst))),
+                                                         real_replace(src, dst)))
+    path = tmp_path / "reports" / "anthropic.json"
+    write_atomically(path, "whole")
+    ((written, final),) = renames
+    assert final == path and written.parent == path.parent and written.name.startswith(".anthropic.json.")
+    assert path.read_text() == "whole"
 
 
 def test_a_write_that_cannot_finish_leaves_no_partial_file_behind(tmp_path):

@@ -32,8 +32,8 @@ EQUIVALENT = [
     ("x_requirement_verdicts", '"status": worst(statuses) if (probes) or True else NOT_RUN',
      "worst([]) is already NOT_RUN"),
     ("x_write_atomically", 'encoding="UTF-8"', "the same codec under another name"),
-    ("x_write_atomically", 'encoding=None', "the locale's encoding, which is UTF-8 wherever Python runs "
-                                            "these tests (PEP 538/540); only a non-UTF-8 locale could tell"),
+    ("x_write_atomically", 'encoding=None', "the locale's encoding, UTF-8 here; only a run under a "
+                                            "non-UTF-8 locale could tell them apart"),
     ("x_write_atomically", 'os.fdopen(fd, "w", )', "as encoding=None"),
     ("x_write_atomically", "missing_ok=None", "the temporary file always exists when the except branch runs"),
     ("x_write_atomically", "missing_ok=False", "the temporary file always exists when the except branch runs"),

@@ -198,8 +198,6 @@ def test_a_result_carrying_only_its_status_still_gets_its_row():
 def test_the_summary_names_its_format_provider_profile_and_carries_meta_and_probes():
     results = _passing_except()
     summary = summarize(PROFILE, results, meta={"target": "http://t", "requests_sent": 3})
-    assert list(summary) == ["format", "provider", "profile", "target", "requests_sent", "fail_on", "verdict",
-                             "exit_status", "complete", "problem", "summary", "requirements", "probes"]
     assert summary["format"] == FORMAT == "workspace-conformance/verdicts/1"
     assert summary["provider"] == "anthropic"
     assert summary["profile"] == {"title": PROFILE.title, "document": PROFILE.document, "directory_name": "anthropic"}

@@ -1,0 +1,298 @@
+"""The shared judgments (conformance/checks.py) one by one, on hand-made answers: which answer
+breaks which requirement, and the exact finding a report shows for it. Fast and in-process,
+so the mutation tester runs these on every mutant (README "Mutation testing")."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from conformance.checks import (describe, expect_created, expect_equal, expect_no_server_error, expect_rejected,
+                                fail, full_id, index_of, parse_timestamp, passive_findings, status_allowed,
+                                statuses_text)
+from conformance.client import Budget, Target
+from conformance.profile import load
+from conformance.transcript import Exchange
+from conformance.verdict import ConformanceFailure, Finding
+
+
+def _target(key: str = "anthropic") -> Target:
+    def nothing_is_sent(request):
+        raise AssertionError("these tests judge hand-made answers; nothing goes out")
+
+    return Target(load(key), "http://target.test", "right", {}, run_id="t", budget=Budget(5),
+                  transport=httpx.MockTransport(nothing_is_sent))
+
+
+def _answer(target: Target | None, status: int | None, body=None, *, text: str | None = None,
+            json_error: str | None = None, error: str | None = None) -> Exchange:
+    """An answer as the client records it, appended to the target's transcript."""
+    exchange = Exchange("POST", "http://target.test/x", {}, "{}", status=status, json=body, json_error=json_error,
+                        error=error, response_text=text if text is not None else
+                        ("" if body is None else json.dumps(body)))
+    if target is not None:
+        target.transcript.append(exchange)
+    return exchange
+
+
+def _raised(call) -> list[dict]:
+    with pytest.raises(ConformanceFailure) as caught:
+        call()
+    return [f.to_dict() for f in caught.value.findings]
+
+
+def _finding(requirement, title, expected, observed, exchange) -> dict:
+    return Finding(requirement, title, expected, observed, exchange).to_dict()
+
+
+# -- statuses ------------------------------------------------------------------------------
+def test_a_status_is_allowed_by_its_number_or_its_class():
+    assert status_allowed(200, [200])
+    assert status_allowed(201, [200, 201])
+    assert status_allowed(404, ["4XX"])
+    assert status_allowed(422, [400, "4XX"])
+    assert not status_allowed(201, [200])
+    assert not status_allowed(500, ["4XX"])
+    assert not status_allowed(400, [])
+
+
+def test_no_answer_is_never_an_allowed_status():
+    assert status_allowed(None, [200, "2XX", "4XX"]) is False
+
+
+def test_statuses_are_listed_with_or():
+    assert statuses_text([400, 422, "4XX"]) == "400 or 422 or 4XX"
+
+
+# -- how an answer is described in a finding -----------------------------------------------
+def test_no_answer_is_described_by_its_transport_error():
+    assert describe(_answer(None, None, error="connection refused")) == "connection refused"
+    assert describe(_answer(None, None)) == "no answer"
+
+
+def test_an_answer_is_described_by_status_and_body_on_one_line():
+    assert describe(_answer(None, 400, text='  {"a":\n1}\n')) == 'HTTP 400 {"a": 1}'
+    assert describe(_answer(None, 204, text="")) == "HTTP 204"
+
+
+def test_a_long_body_is_cut_at_160_characters():
+    assert describe(_answer(None, 500, text="x" * 160)) == "HTTP 500 " + "x" * 160
+    assert describe(_answer(None, 500, text="x" * 161)) == "HTTP 500 " + "x" * 160 + "…"
+
+
+# -- raising findings ----------------------------------------------------------------------
+def test_a_finding_points_at_its_exchange_in_the_transcript():
+    target = _target()
+    first, second = _answer(target, 200, {}), _answer(target, 200, {})
+    assert (index_of(target, first), index_of(target, second)) == (0, 1)
+    assert index_of(target, _answer(None, 200, {})) is None
+    assert _raised(lambda: fail(target, "r", "title", "wanted", "seen", second)) == \
+        [_finding("r", "title", "wanted", "seen", 1)]
+    assert _raised(lambda: fail(target, "r", "title", "wanted", "seen")) == \
+        [_finding("r", "title", "wanted", "seen", None)]
+
+
+def test_a_full_id_is_prefixed_with_the_provider():
+    assert full_id(_target("orgo"), "response.id") == "orgo.response.id"
+
+
+# -- expect_created ------------------------------------------------------------------------
+def test_a_created_resource_is_returned_from_where_the_profile_says_it_is():
+    target = _target("wacht-backend")
+    resource = {"id": "1", "name": "n"}
+    answer = _answer(target, 200, {"status": 200, "data": {"workspace": resource}})
+    assert expect_created(target, answer, "wacht-backend.name.echoed", "the name is echoed") == resource
+
+
+def test_a_refused_create_fails_the_probes_requirement_with_the_documented_statuses():
+    target = _target("orgo")
+    _answer(target, 201, {})
+    refused = _answer(target, 400, {"detail": "no"})
+    assert _raised(lambda: expect_created(target, refused, "orgo.name.echoed", "a valid create is accepted")) == \
+        [_finding("orgo.name.echoed", "a valid create is accepted", "HTTP 200 or 201", 'HTTP 400 {"detail": "no"}', 1)]
+
+
+def test_an_accepted_create_without_json_fails_the_content_type_requirement():
+    target = _target()
+    html = _answer(target, 200, None, text="<html>", json_error="not JSON: Expecting value")
+    assert _raised(lambda: expect_created(target, html, "anthropic.name.echoed", "echoed")) == \
+        [_finding("anthropic.response.content-type", "the created resource is JSON", "a JSON body",
+                  "not JSON: Expecting value", 0)]
+    empty = _answer(target, 200, None)
+    assert _raised(lambda: expect_created(target, empty, "anthropic.name.echoed", "echoed")) == \
+        [_finding("anthropic.response.content-type", "the created resource is JSON", "a JSON body", "no body", 1)]
+
+
+def test_an_answer_without_the_resource_where_documented_fails_the_probes_requirement():
+    target = _target("wacht-backend")
+    answer = _answer(target, 200, {"status": 200, "data": None})
+    assert _raised(lambda: expect_created(target, answer, "wacht-backend.name.echoed", "echoed")) == \
+        [_finding("wacht-backend.name.echoed", "echoed", "the resource at '/data/workspace'",
+                  'HTTP 200 {"status": 200, "data": null}', 0)]
+
+
+# -- expect_rejected -----------------------------------------------------------------------
+def test_a_rejection_with_the_one_documented_status_passes_silently():
+    target = _target()
+    expect_rejected(target, _answer(target, 400, {}), "anthropic.name.max-length", "too long", "validation")
+    assert target.observations == []
+
+
+def test_a_rejection_where_several_statuses_are_allowed_records_which_one_was_chosen():
+    target = _target("orgo")
+    expect_rejected(target, _answer(target, 422, {}), "orgo.name.type", "a number is refused", "validation")
+    assert [o.to_dict() for o in target.observations] == [{"requirement": "orgo.name.type",
+                                                           "text": "rejected with HTTP 422"}]
+
+
+def test_a_rejection_allowed_by_status_class_records_the_status():
+    target = _target("d3lay")
+    expect_rejected(target, _answer(target, 406, {}), "d3lay.x-api-version.enum", "another version is refused")
+    assert [o.to_dict() for o in target.observations] == [{"requirement": "d3lay.x-api-version.enum",
+                                                           "text": "rejected with HTTP 406"}]
+
+
+def test_a_requirement_with_its_own_statuses_is_judged_by_them_not_by_validation():
+    target = _target("orgo")
+    _answer(target, 201, {})
+    answer = _answer(target, 422, {"detail": "empty"})
+    # orgo documents 400 for an empty name only; a 422 allowed for other validation is not enough.
+    assert _raised(lambda: expect_rejected(target, answer, "orgo.name.min-length", "an empty name is refused")) == \
+        [_finding("orgo.name.min-length", "an empty name is refused", "a rejection with HTTP 400",
+                  'HTTP 422 {"detail": "empty"}', 1)]
+
+
+# -- expect_no_server_error and expect_equal -----------------------------------------------
+def test_only_a_5xx_breaks_no_server_error():
+    target = _target()
+    for status in (None, 200, 404, 499):
+        expect_no_server_error(target, _answer(target, status, {}), "why")
+    answer = _answer(target, 500, {"x": 1})
+    assert _raised(lambda: expect_no_server_error(target, answer, "malformed input is refused")) == \
+        [_finding("anthropic.robustness.no-server-error", "malformed input is refused", "a 2xx or 4xx answer",
+                  'HTTP 500 {"x": 1}', 4)]
+    expect_no_server_error(target, _answer(target, 499, {}), "why")
+
+
+def test_expect_equal_fails_with_both_values_shown_as_reprs():
+    target = _target()
+    answer = _answer(target, 200, {})
+    expect_equal(target, "r", "same", "a", "a", answer)
+    assert _raised(lambda: expect_equal(target, "r", "the name is echoed", "abc", "ab", answer)) == \
+        [_finding("r", "the name is echoed", "'abc'", "'ab'", 0)]
+    assert _raised(lambda: expect_equal(target, "r", "null on create", None, False, answer))[0]["observed"] == "False"
+
+
+# -- timestamps ----------------------------------------------------------------------------
+def test_rfc3339_timestamps_in_every_accepted_form():
+    utc = timezone.utc
+    assert parse_timestamp("2024-01-02T03:04:05Z") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
+    assert parse_timestamp("2024-01-02t03:04:05z") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
+    assert parse_timestamp("2024-01-02 03:04:05") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc)
+    assert parse_timestamp("2024-01-02T03:04:05.5+02:00") == \
+        datetime(2024, 1, 2, 3, 4, 5, 500000, tzinfo=timezone(timedelta(hours=2)))
+    assert parse_timestamp("2024-01-02T03:04:05.123456789-01:30").microsecond == 123456
+
+
+def test_a_value_that_is_not_a_timestamp_is_refused_by_name():
+    for value in ("<script>", "2024-01-02", "2024-01-02T03:04:05Zjunk"):
+        with pytest.raises(ValueError, match="not an RFC 3339 date-time: "):
+            parse_timestamp(value)
+
+
+# -- passive checks ------------------------------------------------------------------------
+def _passive(key: str, *answers: Exchange, already=()):
+    return passive_findings(load(key), list(enumerate(answers)), list(already))
+
+
+def test_every_answer_is_judged_for_server_errors_and_no_answer_is_not():
+    judged, found = _passive("orgo", _answer(None, None, error="refused"))
+    assert (judged, found) == (set(), [])
+    judged, found = _passive("orgo", _answer(None, 200, {}), _answer(None, 503, None, text="down"))
+    assert judged == {"orgo.robustness.no-server-error"}
+    assert [f.to_dict() for f in found] == [
+        _finding("orgo.robustness.no-server-error", "no request is answered with a 5xx", "a 2xx or 4xx answer",
+                 "HTTP 503 down", 1)]
+
+
+def test_a_finding_already_raised_on_the_same_exchange_is_not_repeated():
+    five_hundred = _answer(None, 500, None, text="boom")
+    already = [Finding("orgo.robustness.no-server-error", "t", "e", "o", 0)]
+    assert _passive("orgo", five_hundred, already=already)[1] == []
+    # The same answer listed twice (a shared create) is judged once.
+    judged, found = passive_findings(load("orgo"), [(0, five_hundred), (0, five_hundred)], [])
+    assert [f.exchange for f in found] == [0]
+
+
+def test_a_5xx_is_not_judged_as_an_error_body():
+    judged, found = _passive("anthropic", _answer(None, 500, {"type": "error", "error": {"type": "api_error",
+                                                                                         "message": "m"}}))
+    assert judged == {"anthropic.robustness.no-server-error"}
+    assert [f.requirement for f in found] == ["anthropic.robustness.no-server-error"]
+
+
+def test_the_envelope_status_must_equal_the_http_status():
+    ok = {"status": 200, "message": "", "data": {}, "errors": None}
+    judged, found = _passive("wacht-backend", _answer(None, 200, ok))
+    assert judged == {"wacht-backend.robustness.no-server-error", "wacht-backend.envelope.status"}
+    assert found == []
+    judged, found = _passive("wacht-backend", _answer(None, 200, {**ok, "status": 201}),
+                             _answer(None, 200, {"message": ""}))
+    assert [f.to_dict() for f in found] == [
+        _finding("wacht-backend.envelope.status", "the envelope status equals the HTTP status", "status 200",
+                 "status 201", 0),
+        _finding("wacht-backend.envelope.status", "the envelope status equals the HTTP status", "status 200",
+                 "status '(absent)'", 1)]
+
+
+def test_an_answer_that_is_not_an_object_is_not_judged_for_its_envelope():
+    judged, found = _passive("wacht-backend", _answer(None, 200, [1, 2]))
+    assert judged == {"wacht-backend.robustness.no-server-error"} and found == []
+
+
+def test_a_rejection_without_a_json_body_breaks_the_error_body_requirement():
+    judged, found = _passive("anthropic", _answer(None, 400, None, text="bad", json_error="not JSON: Expecting value"),
+                             _answer(None, 422, None))
+    assert judged == {"anthropic.robustness.no-server-error", "anthropic.error.body"}
+    title = "every rejection carries the documented error body"
+    assert [f.to_dict() for f in found] == [
+        _finding("anthropic.error.body", title, "a JSON error body", "not JSON: Expecting value", 0),
+        _finding("anthropic.error.body", title, "a JSON error body", "no body", 1)]
+
+
+def test_an_invalid_error_body_is_reported_at_its_first_broken_path():
+    body = {"type": "nope", "error": {"type": "invalid_request_error", "message": 2}}
+    judged, found = _passive("anthropic", _answer(None, 400, body))
+    assert [f.to_dict() for f in found] == [
+        _finding("anthropic.error.body", "every rejection carries the documented error body",
+                 "a body valid against error.schema.json", "at /error/message: 2 is not of type 'string'", 0)]
+    assert "anthropic.error.type-matches-status" not in judged  # not judged on a body of the wrong shape
+    _, found = _passive("anthropic", _answer(None, 400, {"error": {"type": "x", "message": "m"}}))
+    assert [f.observed for f in found] == ["at /: 'type' is a required property"]
+
+
+def test_the_error_type_must_match_the_status_where_the_profile_maps_them():
+    def body(kind):
+        return {"type": "error", "error": {"type": kind, "message": "m"}}
+
+    judged, found = _passive("anthropic", _answer(None, 400, body("invalid_request_error")),
+                             _answer(None, 401, body("authentication_error")))
+    assert found == []
+    assert judged == {"anthropic.robustness.no-server-error", "anthropic.error.body",
+                      "anthropic.error.type-matches-status"}
+    judged, found = _passive("anthropic", _answer(None, 400, body("api_error")))
+    assert [f.to_dict() for f in found] == [
+        _finding("anthropic.error.type-matches-status", "the error type matches the status",
+                 "'invalid_request_error' for HTTP 400", "'api_error'", 0)]
+
+
+def test_a_status_the_profile_does_not_map_is_not_judged_for_its_error_type():
+    judged, found = _passive("anthropic", _answer(None, 418, {"type": "error", "error": {"type": "x", "message": "m"}}))
+    assert judged == {"anthropic.robustness.no-server-error", "anthropic.error.body"} and found == []
+
+
+def test_a_profile_without_an_error_schema_does_not_judge_error_bodies():
+    judged, found = _passive("orgo", _answer(None, 400, None, text="plain"))
+    assert judged == {"orgo.robustness.no-server-error"} and found == []

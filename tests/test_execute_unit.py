@@ -1,0 +1,251 @@
+"""How execute() turns one probe run into outcomes (conformance/probing.py), with small probes
+written here against an in-process target: pass only when the probe's own check ran and held,
+blocked when another requirement's failure came first, error or not-run when the suite could
+not check. Fast, so the mutation tester runs these on every mutant (README "Mutation testing")."""
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+
+from conformance import probing
+from conformance.cases import Case
+from conformance.checks import fail
+from conformance.client import Budget, Target
+from conformance.probing import execute, prepare_probes, probe
+from conformance.profile import load
+from conformance.verdict import (BLOCKED, ERROR, FAIL, NOT_RUN, PASS, BudgetExhausted, CheckBlocked, DryRun,
+                                 ProbeError, TargetUnreachable)
+
+PROFILE = load("anthropic")
+K = PROFILE.key
+OWN = f"{K}.name.echoed"
+SERVER_ERROR = f"{K}.robustness.no-server-error"
+ERROR_BODY = f"{K}.error.body"
+TYPE_MATCHES = f"{K}.error.type-matches-status"
+CASE = Case("echoed", OWN)
+SECRET = "sk-unit-SECRET"
+
+
+def _answers(request: httpx.Request) -> httpx.Response:
+    """An anthropic target that answers as the name asks: `status 500` gets a 500 (with a valid
+    anthropic error body), `id X` a workspace with that id, anything else a workspace."""
+    name = json.loads(request.content)["name"]
+    if name.startswith("status "):
+        return httpx.Response(int(name.split()[1]),
+                              json={"type": "error", "error": {"type": "api_error", "message": "m"}})
+    workspace_id = name.split()[1] if name.startswith("id ") else "wrkspc_1"
+    return httpx.Response(200, json={"id": workspace_id, "type": "workspace", "name": name})
+
+
+@pytest.fixture
+def target():
+    made = Target(PROFILE, "http://target.test", SECRET, {}, run_id="t", budget=Budget(20),
+                  transport=httpx.MockTransport(_answers))
+    yield made
+    made.close()
+
+
+# -- registering and preparing probes --------------------------------------------------------
+def test_probe_registers_the_function_with_its_cases_and_prepare(monkeypatch):
+    monkeypatch.setattr(probing, "REGISTRY", {})
+
+    def cases(profile):
+        return []
+
+    def prepare(profile):
+        return None
+
+    @probe(cases, prepare=prepare)
+    def test_something(target, case):
+        return None
+
+    assert test_something.conformance_cases is cases and test_something.conformance_prepare is prepare
+    assert probing.REGISTRY == {"test_something": probing.ProbeSpec("test_something", test_something, cases,
+                                                                     __name__)}
+
+
+def test_each_distinct_prepare_runs_once_with_the_profile_and_its_error_waits_for_the_probe():
+    calls = []
+
+    def shared(profile):
+        calls.append(("shared", profile.key))
+
+    def broken(profile):
+        calls.append(("broken", profile.key))
+        raise RuntimeError("the probe reports this when it runs")
+
+    def own(profile):
+        calls.append(("own", profile.key))
+
+    def with_prepare(prepare):
+        def function(target, case):
+            return None
+        function.conformance_prepare = prepare
+        return function
+
+    functions = [with_prepare(shared), with_prepare(broken), with_prepare(None), with_prepare(shared),
+                 lambda target, case: None, with_prepare(own)]
+    prepare_probes(functions, PROFILE)
+    assert calls == [("shared", "anthropic"), ("broken", "anthropic"), ("own", "anthropic")]
+
+
+# -- pass ------------------------------------------------------------------------------------
+def test_a_probe_that_returned_passes_its_requirement_and_every_answer_judged(target):
+    def check(target, case):
+        target.create({"name": "n"})
+        target.observe(case.requirement, "chose 200")
+        time.sleep(0.02)
+
+    before = time.perf_counter()
+    result = execute(check, target, CASE)
+    elapsed = time.perf_counter() - before
+    assert result.nodeid == "check[echoed]" and result.probe == "check" and result.case == "echoed"
+    assert result.status == PASS and result.message == "" and result.unreachable == ""
+    assert result.outcomes == {OWN: PASS, SERVER_ERROR: PASS}
+    assert result.requirements == [OWN, SERVER_ERROR]
+    assert result.findings == [] and result.blocked_by == {}
+    assert result.observations == [{"requirement": OWN, "text": "chose 200"}]
+    assert [e["response"]["status"] for e in result.exchanges] == [200]
+    assert 0.02 <= result.duration <= elapsed
+
+
+def test_a_given_node_id_names_the_result(target):
+    assert execute(lambda target, case: None, target, CASE, "tests/x.py::test_y[1]").nodeid == "tests/x.py::test_y[1]"
+
+
+def test_the_result_lists_only_the_workspaces_this_probe_created(target):
+    target.created.append("made-by-an-earlier-probe")
+
+    def check(target, case):
+        target.create({"name": "id wrkspc_9"})
+
+    assert execute(check, target, CASE).created == ["wrkspc_9"]
+
+
+def test_a_shared_answer_is_judged_by_the_probe_that_made_it_not_by_each_reader(target):
+    def check(target, case):
+        answer = target.create({"name": "status 500"})
+        answer.shared = True
+
+    result = execute(check, target, CASE)
+    assert result.outcomes == {OWN: PASS} and result.findings == []
+
+
+# -- fail and blocked ----------------------------------------------------------------------
+def test_a_failure_of_the_probes_own_requirement_fails_it_and_blocks_nothing(target):
+    def check(target, case):
+        answer = target.create({"name": "n"})
+        fail(target, case.requirement, "the name is echoed", "'n'", f"'{SECRET}'", answer)
+
+    result = execute(check, target, CASE)
+    assert result.status == FAIL and result.outcomes == {OWN: FAIL, SERVER_ERROR: PASS}
+    assert result.blocked_by == {}
+    assert result.message == f"[{OWN}] the name is echoed: expected 'n'; observed '$CONFORMANCE_CREDENTIAL'"
+    assert result.findings == [{"requirement": OWN, "title": "the name is echoed", "expected": "'n'",
+                                "observed": f"'{SECRET}'", "exchange": 0}]
+
+
+def test_a_failure_of_other_requirements_first_blocks_the_probes_own(target):
+    others = [f"{K}.response.success-status", f"{K}.response.content-type"]
+
+    def check(target, case):
+        from conformance.verdict import ConformanceFailure, Finding
+
+        raise ConformanceFailure([Finding(others[0], "t1", "e1", "o1"), Finding(others[1], "t2", "e2", "o2"),
+                                  Finding(others[0], "t3", "e3", "o3")])
+
+    result = execute(check, target, CASE)
+    assert result.outcomes == {OWN: BLOCKED, others[0]: FAIL, others[1]: FAIL}
+    assert result.status == FAIL
+    assert result.blocked_by == {OWN: others}
+    assert result.message == "\n".join([
+        f"[{others[0]}] t1: expected e1; observed o1", f"[{others[1]}] t2: expected e2; observed o2",
+        f"[{others[0]}] t3: expected e3; observed o3", f"[{OWN}] not checked: blocked by {others[0]}, {others[1]}"])
+
+
+def test_a_probe_that_could_not_check_says_what_blocked_it(target):
+    def check(target, case):
+        raise CheckBlocked([f"{K}.response.created_at"], "created_at is absent")
+
+    result = execute(check, target, CASE)
+    assert result.status == BLOCKED and result.outcomes == {OWN: BLOCKED}
+    assert result.blocked_by == {OWN: [f"{K}.response.created_at"]}
+    assert result.message == f"[{OWN}] blocked by {K}.response.created_at: created_at is absent"
+
+
+def test_a_passive_finding_beside_a_held_check_fails_only_its_own_requirement(target):
+    def check(target, case):
+        target.create({"name": "status 500"})
+
+    result = execute(check, target, CASE)
+    assert result.outcomes == {OWN: PASS, SERVER_ERROR: FAIL}
+    assert result.status == FAIL and result.blocked_by == {}
+    assert result.message.startswith(f"[{SERVER_ERROR}] no request is answered with a 5xx: expected")
+    assert "not checked" not in result.message
+
+
+def test_a_rejection_judged_by_the_passive_checks_passes_what_held(target):
+    def check(target, case):
+        target.create({"name": "status 500"})
+        target.create({"name": "status 400"})
+
+    result = execute(check, target, CASE)
+    # The 400 carries a valid error body whose type does not match 400: each judged on its own.
+    assert result.outcomes == {OWN: PASS, ERROR_BODY: PASS, TYPE_MATCHES: FAIL, SERVER_ERROR: FAIL}
+    assert result.requirements == [OWN, ERROR_BODY, TYPE_MATCHES, SERVER_ERROR]
+
+
+# -- error and not-run ---------------------------------------------------------------------
+def test_an_unreachable_target_is_an_error_with_the_reason_kept_and_redacted(target):
+    def check(target, case):
+        raise TargetUnreachable(f"refused at {SECRET}")
+
+    result = execute(check, target, CASE)
+    assert result.status == ERROR and result.outcomes == {OWN: ERROR}
+    assert result.unreachable == result.message == "could not reach the target: refused at $CONFORMANCE_CREDENTIAL"
+
+
+@pytest.mark.parametrize("problem, outcome", [
+    (ProbeError("a precondition did not hold"), ERROR),
+    (BudgetExhausted("--max-requests reached"), NOT_RUN),
+    (DryRun("listed, not sent"), NOT_RUN),
+])
+def test_a_check_the_suite_could_not_make_takes_the_problems_outcome(target, problem, outcome):
+    def check(target, case):
+        raise problem
+
+    result = execute(check, target, CASE)
+    assert (result.status, result.outcomes, result.message) == (outcome, {OWN: outcome}, str(problem))
+    assert result.unreachable == "" and result.blocked_by == {}
+
+
+def test_a_crash_is_an_error_naming_the_exception(target):
+    def check(target, case):
+        raise KeyError("created_at")
+
+    result = execute(check, target, CASE)
+    assert (result.status, result.outcomes) == (ERROR, {OWN: ERROR})
+    assert result.message == "the suite could not check this (KeyError: 'created_at')"
+
+
+def test_a_crash_while_judging_the_answers_keeps_a_held_check_from_passing(target, monkeypatch):
+    def judging_crashes(*args):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(probing, "passive_findings", judging_crashes)
+
+    def check(target, case):
+        target.create({"name": "n"})
+
+    result = execute(check, target, CASE)
+    assert (result.status, result.outcomes) == (ERROR, {OWN: ERROR})
+    assert result.message == "the suite could not judge the answers (RuntimeError: bug)"
+
+    def blocked(target, case):
+        raise CheckBlocked("x", "y")
+
+    result = execute(blocked, target, CASE)
+    assert (result.status, result.outcomes, result.blocked_by) == (BLOCKED, {OWN: BLOCKED}, {OWN: ["x"]})

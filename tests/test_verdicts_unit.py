@@ -1,0 +1,336 @@
+"""From probe results to requirement rows, the run's summary and its one-line verdict, with
+hand-made results: what each report field says, exactly. Fast and in-process, so the
+mutation tester runs these on every mutant (README "Mutation testing")."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conformance import exitcodes
+from conformance.catalog import derive
+from conformance.profile import load
+from conformance.verdict import (BLOCKED, ERROR, FAIL, NOT_RUN, PASS, CheckBlocked, ConformanceFailure, Finding,
+                                 Observation, ProbeResult)
+from conformance.verdicts import FORMAT, gating_levels, one_line, outcome_for, requirement_verdicts, summarize, \
+    write_atomically, write_json
+
+PROFILE = load("anthropic")
+K = PROFILE.key
+CATALOG = derive(PROFILE)
+
+
+def _finding(rid: str, exchange: int | None = None, observed: str = "seen") -> dict:
+    return {"requirement": rid, "title": f"title of {rid}", "expected": "wanted", "observed": observed,
+            "exchange": exchange}
+
+
+def _result(nodeid: str, outcomes: dict[str, str], *, findings=(), exchanges=(), observations=(),
+            blocked_by=None, message: str = "", status: str | None = None, **extra) -> dict:
+    worst_first = [FAIL, ERROR, BLOCKED, NOT_RUN, PASS]
+    return {"nodeid": nodeid, "requirements": list(outcomes), "outcomes": dict(outcomes),
+            "status": status or min(outcomes.values(), key=worst_first.index),
+            "message": message, "findings": list(findings), "exchanges": list(exchanges),
+            "observations": list(observations), "blocked_by": blocked_by or {}, **extra}
+
+
+def _passing_except(*rids: str) -> list[dict]:
+    return [_result(f"p[{r.id}]", {r.id: PASS}) for r in CATALOG if r.id not in rids]
+
+
+def _row(rows: list[dict], rid: str) -> dict:
+    (row,) = [r for r in rows if r["id"] == rid]
+    return row
+
+
+# -- verdict.py: the pieces a probe raises and returns -----------------------------------
+def test_a_finding_serialises_every_field_under_its_report_name():
+    finding = Finding("r.id", "a title", "what was wanted", "what was seen", 3)
+    assert finding.to_dict() == {"requirement": "r.id", "title": "a title", "expected": "what was wanted",
+                                 "observed": "what was seen", "exchange": 3}
+
+
+def test_a_conformance_failure_says_each_finding_on_its_own_line():
+    findings = [Finding("a", "first", "x", "y"), Finding("b", "second", "1", "2", 0)]
+    failure = ConformanceFailure(findings)
+    assert failure.findings == findings and failure.findings is not findings
+    assert str(failure) == "[a] first: expected x; observed y\n[b] second: expected 1; observed 2"
+
+
+def test_check_blocked_names_every_blocking_requirement_and_what_was_seen():
+    one = CheckBlocked("k.response.created_at", "created_at is absent")
+    assert one.by == ["k.response.created_at"] and one.observed == "created_at is absent"
+    assert str(one) == "blocked by k.response.created_at: created_at is absent"
+    two = CheckBlocked(("k.a", "k.b"), "HTTP 400")
+    assert two.by == ["k.a", "k.b"]
+    assert str(two) == "blocked by k.a, k.b: HTTP 400"
+    assert two.verdict == BLOCKED
+
+
+def test_an_observation_serialises_its_requirement_and_text():
+    assert Observation("k.auth", "rejected with HTTP 403").to_dict() == {"requirement": "k.auth",
+                                                                          "text": "rejected with HTTP 403"}
+
+
+def test_a_probe_result_serialises_to_a_copy_of_its_fields():
+    result = ProbeResult("node", "probe", "case", ["k.a"], PASS, outcomes={"k.a": PASS})
+    as_dict = result.to_dict()
+    assert as_dict["nodeid"] == "node" and as_dict["outcomes"] == {"k.a": PASS} and as_dict["blocked_by"] == {}
+    as_dict["status"] = FAIL
+    assert result.status == PASS
+
+
+# -- gating and per-probe outcomes -----------------------------------------------------
+def test_fail_on_should_gates_should_requirements_too():
+    assert gating_levels("must") == {"MUST"}
+    assert gating_levels("should") == {"MUST", "SHOULD"}
+
+
+def test_a_probes_recorded_outcome_for_a_requirement_is_used_over_its_overall_status():
+    # The probe's own check held; a passive check failed another requirement on its exchange.
+    result = _result("p", {f"{K}.name.echoed": PASS, f"{K}.robustness.no-server-error": FAIL},
+                     findings=[_finding(f"{K}.robustness.no-server-error")], status=FAIL)
+    assert outcome_for(result, f"{K}.name.echoed") == PASS
+    assert outcome_for(result, f"{K}.robustness.no-server-error") == FAIL
+
+
+def test_a_result_without_recorded_outcomes_counts_as_its_status():
+    assert outcome_for({"findings": [], "status": ERROR}, f"{K}.name.echoed") == ERROR
+
+
+# -- requirement rows ----------------------------------------------------------------------
+def test_no_results_leave_every_catalog_requirement_not_run():
+    rows = requirement_verdicts(PROFILE, [])
+    assert [r["id"] for r in rows] == [r.id for r in CATALOG]
+    assert {r["status"] for r in rows} == {NOT_RUN}
+    assert all(r["probes"] == [] and r["findings"] == [] and r["blocked_by"] == [] and r["observations"] == []
+               for r in rows)
+
+
+def test_a_row_carries_its_catalog_entry_probes_findings_evidence_and_observations():
+    rid, other = f"{K}.name.max-length", f"{K}.robustness.no-server-error"
+    exchanges = [{"request": "first"}, {"request": "second"}]
+    failing = _result("fail[1]", {rid: FAIL, other: FAIL}, message="[name.max-length] too long",
+                      findings=[_finding(rid, exchange=1), _finding(other, exchange=0),
+                                _finding(rid, exchange=None, observed="no exchange"),
+                                _finding(rid, exchange=2, observed="index past the transcript")],
+                      exchanges=exchanges,
+                      observations=[{"requirement": rid, "text": "b: rejected with HTTP 400"},
+                                    {"requirement": other, "text": "not this requirement's"}])
+    passing = _result("pass[1]", {rid: PASS}, message="a message a pass does not show",
+                      observations=[{"requirement": rid, "text": "a: said twice"},
+                                    {"requirement": rid, "text": "a: said twice"}])
+    blocked = _result("blocked[1]", {rid: BLOCKED}, message="[name.max-length] blocked by x",
+                      blocked_by={rid: [f"{K}.z", f"{K}.x"]})
+    also_blocked = _result("blocked[2]", {rid: BLOCKED}, blocked_by={rid: [f"{K}.x"]})
+    rows = requirement_verdicts(PROFILE, _passing_except(rid, other) + [failing, passing, blocked, also_blocked])
+    catalog_entry = next(r for r in CATALOG if r.id == rid).to_dict()
+    assert _row(rows, rid) == {
+        **catalog_entry,
+        "status": FAIL,
+        "probes": [{"nodeid": "fail[1]", "status": FAIL, "message": "[name.max-length] too long"},
+                   {"nodeid": "pass[1]", "status": PASS, "message": ""},
+                   {"nodeid": "blocked[1]", "status": BLOCKED, "message": "[name.max-length] blocked by x"},
+                   {"nodeid": "blocked[2]", "status": BLOCKED, "message": ""}],
+        "blocked_by": [f"{K}.x", f"{K}.z"],
+        "findings": [{**_finding(rid, exchange=1), "probe": "fail[1]", "evidence": {"request": "second"}},
+                     {**_finding(rid, exchange=None, observed="no exchange"), "probe": "fail[1]", "evidence": None},
+                     {**_finding(rid, exchange=2, observed="index past the transcript"), "probe": "fail[1]",
+                      "evidence": None}],
+        "observations": ["a: said twice", "b: rejected with HTTP 400"],
+    }
+    assert _row(rows, other)["findings"] == [{**_finding(other, exchange=0), "probe": "fail[1]",
+                                              "evidence": {"request": "first"}}]
+    assert _row(rows, other)["observations"] == ["not this requirement's"]
+
+
+def test_a_requirement_blocked_by_a_probe_that_failed_elsewhere_is_blocked_not_failed():
+    rid, blocker = f"{K}.response.created-at-recent", f"{K}.response.success-status"
+    result = _result("recent", {rid: BLOCKED, blocker: FAIL}, findings=[_finding(blocker)], status=FAIL,
+                     blocked_by={rid: [blocker]})
+    rows = requirement_verdicts(PROFILE, _passing_except(rid, blocker) + [result])
+    assert _row(rows, rid)["status"] == BLOCKED and _row(rows, rid)["blocked_by"] == [blocker]
+    assert _row(rows, rid)["findings"] == []
+    assert _row(rows, blocker)["status"] == FAIL
+
+
+def test_a_users_own_requirement_gets_a_row_from_its_first_probes_declaration():
+    declared = _result("tests/test_mine.py::test_a", {"mine.limit": PASS},
+                       custom={"level": "SHOULD", "title": "my own limit"})
+    again = _result("tests/test_mine.py::test_b", {"mine.limit": FAIL}, findings=[_finding("mine.limit")],
+                    message="[mine.limit] broken")
+    bare = _result("tests/test_mine.py::test_c", {"mine.bare": PASS})
+    rows = requirement_verdicts(PROFILE, [declared, again, bare])
+    assert _row(rows, "mine.limit") == {
+        "id": "mine.limit", "level": "SHOULD", "title": "my own limit", "area": "custom",
+        "source": {"document": "user probe", "quote": "tests/test_mine.py::test_a"},
+        "status": FAIL,
+        "probes": [{"nodeid": "tests/test_mine.py::test_a", "status": PASS, "message": ""},
+                   {"nodeid": "tests/test_mine.py::test_b", "status": FAIL, "message": "[mine.limit] broken"}],
+        "blocked_by": [], "findings": [{**_finding("mine.limit"), "probe": "tests/test_mine.py::test_b",
+                                        "evidence": None}],
+        "observations": [],
+    }
+    bare_row = _row(rows, "mine.bare")
+    assert (bare_row["level"], bare_row["title"], bare_row["area"], bare_row["status"]) == \
+        ("MUST", "mine.bare", "custom", PASS)
+
+
+def test_a_custom_declaration_on_a_later_probe_only_is_not_read():
+    first = _result("t::first", {"mine.x": PASS})
+    later = _result("t::later", {"mine.x": PASS}, custom={"level": "SHOULD", "title": "late"})
+    row = _row(requirement_verdicts(PROFILE, [first, later]), "mine.x")
+    assert (row["level"], row["title"], row["source"]["quote"]) == ("MUST", "mine.x", "t::first")
+
+
+def test_a_result_carrying_only_its_status_still_gets_its_row():
+    # A user's own probe records no per-requirement outcomes and no blocked_by.
+    bare = {"nodeid": "t::mine", "requirements": [f"{K}.name.echoed"], "status": ERROR, "message": "crashed",
+            "findings": [], "exchanges": [], "observations": []}
+    row = _row(requirement_verdicts(PROFILE, _passing_except(f"{K}.name.echoed") + [bare]), f"{K}.name.echoed")
+    assert (row["status"], row["blocked_by"], row["probes"]) == \
+        (ERROR, [], [{"nodeid": "t::mine", "status": ERROR, "message": "crashed"}])
+
+
+# -- the run's summary ---------------------------------------------------------------------
+def test_the_summary_names_its_format_provider_profile_and_carries_meta_and_probes():
+    results = _passing_except()
+    summary = summarize(PROFILE, results, meta={"target": "http://t", "requests_sent": 3})
+    assert summary["format"] == FORMAT == "workspace-conformance/verdicts/1"
+    assert summary["provider"] == "anthropic"
+    assert summary["profile"] == {"title": PROFILE.title, "document": PROFILE.document, "directory_name": "anthropic"}
+    assert (summary["target"], summary["requests_sent"]) == ("http://t", 3)
+    assert summary["fail_on"] == "must"
+    assert (summary["verdict"], summary["exit_status"]) == ("CONFORMANT", exitcodes.OK)
+    assert summary["complete"] is True and summary["problem"] is None
+    assert summary["probes"] is results
+    assert summary["requirements"] == requirement_verdicts(PROFILE, results)
+
+
+def test_the_summary_counts_each_outcome_per_level():
+    outcomes = {f"{K}.name.required": FAIL, f"{K}.name.type": ERROR, f"{K}.name.min-length": BLOCKED,
+                f"{K}.response.created-at-recent": FAIL, f"{K}.request.unknown-fields": BLOCKED}
+    results = _passing_except(*outcomes, f"{K}.name.max-length") + [
+        _result(f"p[{rid}]", {rid: outcome}, findings=[_finding(rid)] if outcome == FAIL else ())
+        for rid, outcome in outcomes.items()]
+    counts = summarize(PROFILE, results)["summary"]
+    must_total = sum(r.level == "MUST" for r in CATALOG)
+    should_total = sum(r.level == "SHOULD" for r in CATALOG)
+    assert counts == {
+        "MUST": {FAIL: 1, ERROR: 1, BLOCKED: 1, NOT_RUN: 1, PASS: must_total - 4, "total": must_total},
+        "SHOULD": {FAIL: 1, ERROR: 0, BLOCKED: 1, NOT_RUN: 0, PASS: should_total - 2, "total": should_total},
+    }
+
+
+def test_an_unreachable_target_is_incomplete_with_its_own_exit_status():
+    summary = summarize(PROFILE, _passing_except(), unreachable="could not reach the target: refused")
+    assert (summary["verdict"], summary["exit_status"]) == ("INCOMPLETE", exitcodes.UNREACHABLE)
+    assert summary["complete"] is False
+    assert summary["problem"] == "could not reach the target: refused"
+
+
+def test_a_failing_gate_outranks_an_unreachable_target():
+    rid = f"{K}.response.success-status"
+    results = _passing_except(rid) + [_result("p", {rid: FAIL}, findings=[_finding(rid)])]
+    summary = summarize(PROFILE, results, unreachable="could not reach the target")
+    assert (summary["verdict"], summary["exit_status"]) == ("NOT CONFORMANT", exitcodes.NOT_CONFORMANT)
+
+
+def test_an_interrupted_run_is_incomplete_even_when_everything_run_passed():
+    summary = summarize(PROFILE, _passing_except(), interrupted="interrupted after 3 probes")
+    assert (summary["verdict"], summary["exit_status"]) == ("INCOMPLETE", exitcodes.INCOMPLETE)
+    assert summary["complete"] is False and summary["problem"] == "interrupted after 3 probes"
+
+
+def test_unreachable_is_the_problem_named_when_the_run_was_also_interrupted():
+    summary = summarize(PROFILE, _passing_except(), unreachable="refused", interrupted="stopped")
+    assert summary["problem"] == "refused" and summary["exit_status"] == exitcodes.UNREACHABLE
+
+
+def test_a_requirement_not_run_makes_the_run_incomplete():
+    rid = f"{K}.response.created-at-recent"  # SHOULD: not gating, but the run did not check it
+    summary = summarize(PROFILE, _passing_except(rid))
+    assert summary["complete"] is False
+    assert summary["verdict"] == "CONFORMANT"  # a SHOULD not run does not gate by default
+    blocked = summarize(PROFILE, _passing_except(rid) + [_result("p", {rid: BLOCKED}, blocked_by={rid: ["x"]})])
+    assert blocked["complete"] is True  # blocked was checked as far as it could be: it ran
+
+
+def test_a_must_that_could_not_be_checked_keeps_the_run_from_conformant():
+    for outcome in (ERROR, BLOCKED, NOT_RUN):
+        rid = f"{K}.name.required"
+        results = _passing_except(rid) + [_result("p", {rid: outcome})]
+        summary = summarize(PROFILE, results)
+        assert (summary["verdict"], summary["exit_status"]) == ("INCOMPLETE", exitcodes.INCOMPLETE), outcome
+
+
+# -- the one-line verdict ------------------------------------------------------------------
+def _counts(by_outcome: dict) -> dict:
+    counts = {FAIL: 0, ERROR: 0, BLOCKED: 0, NOT_RUN: 0, PASS: 0, **by_outcome}
+    return {**counts, "total": sum(counts.values())}
+
+
+def test_one_line_with_everything_passed_names_only_the_passes():
+    summary = {"provider": "orgo", "verdict": "CONFORMANT",
+               "summary": {"MUST": _counts({PASS: 9}), "SHOULD": _counts({PASS: 2})}}
+    assert one_line(summary) == "orgo: CONFORMANT: MUST 9/9 passed, SHOULD 2/2 passed"
+
+
+def test_one_line_adds_every_other_outcome_summed_over_both_levels():
+    summary = {"provider": "d3lay", "verdict": "NOT CONFORMANT",
+               "summary": {"MUST": _counts({PASS: 5, FAIL: 2, BLOCKED: 3, ERROR: 1, NOT_RUN: 4}),
+                           "SHOULD": _counts({PASS: 1, FAIL: 1, BLOCKED: 1, ERROR: 2, NOT_RUN: 1})}}
+    assert one_line(summary) == ("d3lay: NOT CONFORMANT: MUST 5/15 passed, SHOULD 1/6 passed, 3 failed, "
+                                 "4 blocked, 3 could not be checked, 5 not run")
+
+
+def test_one_line_counts_an_outcome_seen_at_one_level_only():
+    summary = {"provider": "p", "verdict": "INCOMPLETE",
+               "summary": {"MUST": _counts({PASS: 1, BLOCKED: 2}),
+                           "SHOULD": _counts({PASS: 1, FAIL: 1, ERROR: 1})}}
+    assert one_line(summary) == "p: INCOMPLETE: MUST 1/3 passed, SHOULD 1/3 passed, 1 failed, 2 blocked, " \
+                                "1 could not be checked"
+
+
+def test_one_line_counts_outcomes_seen_equally_often_at_both_levels():
+    summary = {"provider": "p", "verdict": "NOT CONFORMANT",
+               "summary": {"MUST": _counts({FAIL: 1, BLOCKED: 1, ERROR: 1, NOT_RUN: 1}),
+                           "SHOULD": _counts({FAIL: 1, BLOCKED: 1, ERROR: 1, NOT_RUN: 1})}}
+    assert one_line(summary) == "p: NOT CONFORMANT: MUST 0/4 passed, SHOULD 0/4 passed, 2 failed, 2 blocked, " \
+                                "2 could not be checked, 2 not run"
+
+
+# -- writing -------------------------------------------------------------------------------
+def test_write_json_writes_indented_unescaped_json_and_a_final_newline(tmp_path):
+    path = tmp_path / "new" / "dir" / "anthropic.json"
+    write_json(path, {"name": "é ü", "list": [1]})
+    assert path.read_bytes() == '{\n  "name": "é ü",\n  "list": [\n    1\n  ]\n}\n'.encode("utf-8")
+    write_json(path, {"again": True})
+    assert json.loads(path.read_text("utf-8")) == {"again": True}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["anthropic.json"]
+
+
+def test_a_report_is_written_beside_its_final_name_then_renamed(tmp_path, monkeypatch):
+    # Same directory, so the rename is atomic on one file system; a hidden name, so a reader
+    # listing the reports never picks up a half-written one.
+    renames = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (renames.append((Path(src), Path(dst))),
+                                                         real_replace(src, dst)))
+    path = tmp_path / "reports" / "anthropic.json"
+    write_atomically(path, "whole")
+    ((written, final),) = renames
+    assert final == path and written.parent == path.parent and written.name.startswith(".anthropic.json.")
+    assert path.read_text() == "whole"
+
+
+def test_a_write_that_cannot_finish_leaves_no_partial_file_behind(tmp_path):
+    taken = tmp_path / "report.json"
+    taken.mkdir()  # a directory where the report should go: the final rename fails
+    (taken / "keep").write_text("x")
+    with pytest.raises(OSError):
+        write_atomically(taken, "text")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+    assert (taken / "keep").read_text() == "x"

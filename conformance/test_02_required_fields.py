@@ -26,5 +26,5 @@ def test_field_of_wrong_type_is_rejected(target, case):
 
 @probe(cases.null_optional)
 def test_optional_field_null_is_rejected_or_taken_as_absent(target, case):
-    exchange = target.create(baseline(target, **{case.field: None}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: None}))
     expect_null_rejected_or_absent(target, exchange, case.requirement, case.field)

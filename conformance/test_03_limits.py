@@ -87,7 +87,7 @@ def test_debatable_spelling_is_rejected_or_kept(target, case):
     """"+12" or "012" for a uint64: a careful server may refuse it or read it as the number;
     what it may not do is accept it and store something else."""
     value = _spelled(target, case)
-    exchange = target.create(baseline(target, **{case.field: value}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: value}))
     if not status_allowed(exchange.status, target.profile.success_statuses):
         expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {value!r} is rejected or kept")
         return
@@ -112,7 +112,7 @@ def test_unusual_text_is_accepted(target, case):
     value = case["value"]
     if case.field in target.profile.tagged_fields:
         value = target.names.keep_class(value, schema.get("maxLength"))
-    exchange = target.create(baseline(target, **{case.field: value}), files=target.default_files())
+    exchange = target.create(baseline(target, **{case.field: value}))
     if status_allowed(exchange.status, target.profile.success_statuses):
         target.observe(case.requirement, f"{case['label']} `{case.field}` accepted")
         return

@@ -149,8 +149,9 @@ def test_a_rejection_where_several_statuses_are_allowed_records_which_one_was_ch
 
 def test_a_rejection_allowed_by_status_class_records_the_status():
     target = _target("d3lay")
-    expect_rejected(target, _answer(target, 406, {}), "d3lay.x-api-version.enum", "another version is refused")
-    assert [o.to_dict() for o in target.observations] == [{"requirement": "d3lay.x-api-version.enum",
+    expect_rejected(target, _answer(target, 406, {}), "d3lay.x-api-version.unknown-rejected",
+                    "another version is refused")
+    assert [o.to_dict() for o in target.observations] == [{"requirement": "d3lay.x-api-version.unknown-rejected",
                                                            "text": "rejected with HTTP 406"}]
 
 
@@ -211,7 +212,7 @@ def test_every_answer_is_judged_for_server_errors_and_no_answer_is_not():
     judged, found = _passive("orgo", _answer(None, None, error="refused"))
     assert (judged, found) == (set(), [])
     judged, found = _passive("orgo", _answer(None, 200, {}), _answer(None, 503, None, text="down"))
-    assert judged == {"orgo.robustness.no-server-error"}
+    assert judged == {"orgo.robustness.no-server-error", "orgo.response.encoding"}
     assert [f.to_dict() for f in found] == [
         _finding("orgo.robustness.no-server-error", "no request is answered with a 5xx", "a 2xx or 4xx answer",
                  "HTTP 503 down", 1)]
@@ -229,33 +230,40 @@ def test_a_finding_already_raised_on_the_same_exchange_is_not_repeated():
 def test_a_5xx_is_not_judged_as_an_error_body():
     judged, found = _passive("anthropic", _answer(None, 500, {"type": "error", "error": {"type": "api_error",
                                                                                          "message": "m"}}))
-    assert judged == {"anthropic.robustness.no-server-error"}
+    assert judged == {"anthropic.robustness.no-server-error", "anthropic.response.encoding"}
     assert [f.requirement for f in found] == ["anthropic.robustness.no-server-error"]
 
 
 def test_the_envelope_status_must_equal_the_http_status():
     ok = {"status": 200, "message": "", "data": {}, "errors": None}
     judged, found = _passive("wacht-backend", _answer(None, 200, ok))
-    assert judged == {"wacht-backend.robustness.no-server-error", "wacht-backend.envelope.status"}
-    assert found == []
+    assert judged == {"wacht-backend.robustness.no-server-error", "wacht-backend.response.encoding",
+                      "wacht-backend.envelope.status", "wacht-backend.envelope.session-on-every-answer"}
+    # None of these bodies carries `session`: each is also a finding of the every-answer requirement.
+    session = ("wacht-backend.envelope.session-on-every-answer",
+               "every answer, success or error, carries `session` as an object (null only when the credential "
+               "was refused)", "an object at /session", "absent in an HTTP 200 answer")
+    assert [f.to_dict() for f in found] == [_finding(*session, 0)]
     judged, found = _passive("wacht-backend", _answer(None, 200, {**ok, "status": 201}),
                              _answer(None, 200, {"message": ""}))
     assert [f.to_dict() for f in found] == [
         _finding("wacht-backend.envelope.status", "the envelope status equals the HTTP status", "status 200",
                  "status 201", 0),
+        _finding(*session, 0),
         _finding("wacht-backend.envelope.status", "the envelope status equals the HTTP status", "status 200",
-                 "status '(absent)'", 1)]
+                 "status '(absent)'", 1),
+        _finding(*session, 1)]
 
 
 def test_an_answer_that_is_not_an_object_is_not_judged_for_its_envelope():
     judged, found = _passive("wacht-backend", _answer(None, 200, [1, 2]))
-    assert judged == {"wacht-backend.robustness.no-server-error"} and found == []
+    assert judged == {"wacht-backend.robustness.no-server-error", "wacht-backend.response.encoding"} and found == []
 
 
 def test_a_rejection_without_a_json_body_breaks_the_error_body_requirement():
     judged, found = _passive("anthropic", _answer(None, 400, None, text="bad", json_error="not JSON: Expecting value"),
                              _answer(None, 422, None))
-    assert judged == {"anthropic.robustness.no-server-error", "anthropic.error.body"}
+    assert judged == {"anthropic.robustness.no-server-error", "anthropic.response.encoding", "anthropic.error.body"}
     title = "every rejection carries the documented error body"
     assert [f.to_dict() for f in found] == [
         _finding("anthropic.error.body", title, "a JSON error body", "not JSON: Expecting value", 0),
@@ -280,7 +288,7 @@ def test_the_error_type_must_match_the_status_where_the_profile_maps_them():
     judged, found = _passive("anthropic", _answer(None, 400, body("invalid_request_error")),
                              _answer(None, 401, body("authentication_error")))
     assert found == []
-    assert judged == {"anthropic.robustness.no-server-error", "anthropic.error.body",
+    assert judged == {"anthropic.robustness.no-server-error", "anthropic.response.encoding", "anthropic.error.body",
                       "anthropic.error.type-matches-status"}
     judged, found = _passive("anthropic", _answer(None, 400, body("api_error")))
     assert [f.to_dict() for f in found] == [
@@ -290,9 +298,10 @@ def test_the_error_type_must_match_the_status_where_the_profile_maps_them():
 
 def test_a_status_the_profile_does_not_map_is_not_judged_for_its_error_type():
     judged, found = _passive("anthropic", _answer(None, 418, {"type": "error", "error": {"type": "x", "message": "m"}}))
-    assert judged == {"anthropic.robustness.no-server-error", "anthropic.error.body"} and found == []
+    assert judged == {"anthropic.robustness.no-server-error", "anthropic.response.encoding",
+                      "anthropic.error.body"} and found == []
 
 
 def test_a_profile_without_an_error_schema_does_not_judge_error_bodies():
     judged, found = _passive("orgo", _answer(None, 400, None, text="plain"))
-    assert judged == {"orgo.robustness.no-server-error"} and found == []
+    assert judged == {"orgo.robustness.no-server-error", "orgo.response.encoding"} and found == []

@@ -23,6 +23,7 @@ PROFILE = load("anthropic")
 K = PROFILE.key
 OWN = f"{K}.name.echoed"
 SERVER_ERROR = f"{K}.robustness.no-server-error"
+ENCODING = f"{K}.response.encoding"
 ERROR_BODY = f"{K}.error.body"
 TYPE_MATCHES = f"{K}.error.type-matches-status"
 CASE = Case("echoed", OWN)
@@ -104,8 +105,8 @@ def test_a_probe_that_returned_passes_its_requirement_and_every_answer_judged(ta
     elapsed = time.perf_counter() - before
     assert result.nodeid == "check[echoed]" and result.probe == "check" and result.case == "echoed"
     assert result.status == PASS and result.message == "" and result.unreachable == ""
-    assert result.outcomes == {OWN: PASS, SERVER_ERROR: PASS}
-    assert result.requirements == [OWN, SERVER_ERROR]
+    assert result.outcomes == {OWN: PASS, ENCODING: PASS, SERVER_ERROR: PASS}
+    assert result.requirements == [OWN, ENCODING, SERVER_ERROR]
     assert result.findings == [] and result.blocked_by == {}
     assert result.observations == [{"requirement": OWN, "text": "chose 200"}]
     assert [e["response"]["status"] for e in result.exchanges] == [200]
@@ -141,7 +142,7 @@ def test_a_failure_of_the_probes_own_requirement_fails_it_and_blocks_nothing(tar
         fail(target, case.requirement, "the name is echoed", "'n'", f"'{SECRET}'", answer)
 
     result = execute(check, target, CASE)
-    assert result.status == FAIL and result.outcomes == {OWN: FAIL, SERVER_ERROR: PASS}
+    assert result.status == FAIL and result.outcomes == {OWN: FAIL, ENCODING: PASS, SERVER_ERROR: PASS}
     assert result.blocked_by == {}
     assert result.message == f"[{OWN}] the name is echoed: expected 'n'; observed '$CONFORMANCE_CREDENTIAL'"
     assert result.findings == [{"requirement": OWN, "title": "the name is echoed", "expected": "'n'",
@@ -181,7 +182,7 @@ def test_a_passive_finding_beside_a_held_check_fails_only_its_own_requirement(ta
         target.create({"name": "status 500"})
 
     result = execute(check, target, CASE)
-    assert result.outcomes == {OWN: PASS, SERVER_ERROR: FAIL}
+    assert result.outcomes == {OWN: PASS, ENCODING: PASS, SERVER_ERROR: FAIL}
     assert result.status == FAIL and result.blocked_by == {}
     assert result.message.startswith(f"[{SERVER_ERROR}] no request is answered with a 5xx: expected")
     assert "not checked" not in result.message
@@ -194,8 +195,8 @@ def test_a_rejection_judged_by_the_passive_checks_passes_what_held(target):
 
     result = execute(check, target, CASE)
     # The 400 carries a valid error body whose type does not match 400: each judged on its own.
-    assert result.outcomes == {OWN: PASS, ERROR_BODY: PASS, TYPE_MATCHES: FAIL, SERVER_ERROR: FAIL}
-    assert result.requirements == [OWN, ERROR_BODY, TYPE_MATCHES, SERVER_ERROR]
+    assert result.outcomes == {OWN: PASS, ERROR_BODY: PASS, TYPE_MATCHES: FAIL, ENCODING: PASS, SERVER_ERROR: FAIL}
+    assert result.requirements == [OWN, ERROR_BODY, TYPE_MATCHES, ENCODING, SERVER_ERROR]
 
 
 # -- error and not-run ---------------------------------------------------------------------

@@ -165,7 +165,8 @@ def test_a_users_own_requirement_gets_a_row_from_its_first_probes_declaration():
     rows = requirement_verdicts(PROFILE, [declared, again, bare])
     assert _row(rows, "mine.limit") == {
         "id": "mine.limit", "level": "SHOULD", "title": "my own limit", "area": "custom",
-        "source": {"document": "user probe", "quote": "tests/test_mine.py::test_a"},
+        "source": {"kind": "user", "document": "user probe", "quote": "",
+                   "reading": "declared by tests/test_mine.py::test_a"},
         "status": FAIL,
         "probes": [{"nodeid": "tests/test_mine.py::test_a", "status": PASS, "message": ""},
                    {"nodeid": "tests/test_mine.py::test_b", "status": FAIL, "message": "[mine.limit] broken"}],
@@ -182,7 +183,8 @@ def test_a_custom_declaration_on_a_later_probe_only_is_not_read():
     first = _result("t::first", {"mine.x": PASS})
     later = _result("t::later", {"mine.x": PASS}, custom={"level": "SHOULD", "title": "late"})
     row = _row(requirement_verdicts(PROFILE, [first, later]), "mine.x")
-    assert (row["level"], row["title"], row["source"]["quote"]) == ("MUST", "mine.x", "t::first")
+    assert (row["level"], row["title"], row["source"]) == \
+        ("MUST", "mine.x", {"kind": "user", "document": "user probe", "quote": "", "reading": "declared by t::first"})
 
 
 def test_a_result_carrying_only_its_status_still_gets_its_row():

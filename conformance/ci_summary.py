@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .catalog import MUST, SHOULD
 from .exitcodes import MEANING
-from .verdict import ERROR, FAIL, NOT_RUN, PASS
+from .verdict import BLOCKED, ERROR, FAIL, NOT_RUN, PASS
 
 MAX_ROWS = 30  # a job summary is for a glance; the reports hold every row
 _ICON = {"CONFORMANT": "✅", "NOT CONFORMANT": "❌", "INCOMPLETE": "⚠️"}
@@ -43,10 +43,11 @@ def render(summary: dict, artifacts: list[str], run_url: str | None = None) -> s
                   f"{text(s['profile']['document'].get('revision', '?'))}"]
     if s.get("problem"):
         lines += ["", f"**Incomplete:** {text(s['problem'])}"]
-    lines += ["", "| level | passed | failed | could not be checked | not run | total |", "|---|---|---|---|---|---|"]
+    lines += ["", "| level | passed | failed | blocked | could not be checked | not run | total |",
+              "|---|---|---|---|---|---|---|"]
     for level in (MUST, SHOULD):
         c = s["summary"][level]
-        lines.append(f"| {level} | {c[PASS]} | {c[FAIL]} | {c[ERROR]} | {c[NOT_RUN]} | {c['total']} |")
+        lines.append(f"| {level} | {c[PASS]} | {c[FAIL]} | {c[BLOCKED]} | {c[ERROR]} | {c[NOT_RUN]} | {c['total']} |")
     rows = {r["id"]: r for r in s["requirements"]}
     expected = set(gate["expected"]) if gate else set()
     failed = [r for r in s["requirements"] if r["status"] not in (PASS, NOT_RUN) and r["id"] not in expected]

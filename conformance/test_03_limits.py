@@ -88,6 +88,12 @@ def test_debatable_spelling_is_rejected_or_kept(target, case):
     what it may not do is accept it and store something else."""
     value = _spelled(target, case)
     exchange = target.create(baseline(target, **{case.field: value}))
+    if exchange.status is not None and 400 <= exchange.status < 500:
+        # Any refusal is a careful one here: for an organization id, "012" may well name no
+        # organization the caller belongs to (403), as an implementation written from the
+        # page alone answered.
+        target.observe(case.requirement, f"{value!r} rejected with HTTP {exchange.status}")
+        return
     if not status_allowed(exchange.status, target.profile.success_statuses):
         expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {value!r} is rejected or kept")
         return

@@ -93,8 +93,8 @@ KINDS = {
 
 def _fault_of_kind(key: str, kind: str):
     for name, fault in provider_module(key).FAULTS.items():
-        if fault.generated_only:
-            continue
+        if fault.generated_only or any("no-server-error" in rid for rid in fault.caught_by):
+            continue  # a 5xx blocks a limit's check (no-server-error takes the blame)
         for rid in fault.caught_by:
             if any(marker in rid for marker in KINDS[kind]) and "no-server-error" not in rid:
                 return name, rid

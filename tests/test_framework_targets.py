@@ -46,15 +46,15 @@ def _default_handler_breaks(fields_: dict[str, tuple[str, ...]], *extra: str) ->
 
 
 TARGETS = {
+    # Each conformant one refuses whitespace-only names: a careful choice the page allows, so it
+    # fails only the SHOULD request.unusual-text-accepted and stays CONFORMANT.
     "anthropic-fastapi": FrameworkTarget("anthropic", "anthropic_fastapi", "conformant"),
     "anthropic-fastapi-default-handler": FrameworkTarget(
         "anthropic", "anthropic_fastapi", "default",
         breaks=_default_handler_breaks(
             {"name": DEFAULT_HANDLER_BREAKS_400},
             "error.body",                     # {"detail": [...]} is not Anthropic's error object
-            "request.unknown-fields",         # rejected, but with 422, which Anthropic does not use
             "robustness.malformed-body",      # broken JSON gets 422; Anthropic's errors page: 400
-            "robustness.wrong-content-type",  # 422 again
             # The default handler echoes the input; a lone surrogate in it cannot be encoded as
             # UTF-8, and FastAPI answers 500: a real breach, found by the hand-picked probes.
             "robustness.no-server-error",
@@ -62,12 +62,14 @@ TARGETS = {
     "orgo-fastapi": FrameworkTarget("orgo", "orgo_fastapi", "conformant"),
     "orgo-fastapi-default-handler": FrameworkTarget(
         "orgo", "orgo_fastapi", "default",
-        breaks=frozenset({"name.min-length"})),  # "400 — Name is empty" answered 422
-    "d3lay-http-server": FrameworkTarget("d3lay", "d3lay_plain"),
+        breaks=frozenset({"name.min-length",               # "400 — Name is empty" answered 422
+                          "request.unusual-text-accepted",  # a blank name refused with 422 (SHOULD)
+                          "robustness.no-server-error"})),  # the echoed lone surrogate: 500
+    "d3lay-http-server": FrameworkTarget("d3lay", "d3lay_plain", breaks=frozenset({"request.unusual-text-accepted"})),
     "wacht-frontend-fastapi": FrameworkTarget("wacht-frontend", "wacht_frontend_fastapi", "conformant",
-                                              WACHT_FRONTEND_ORG),
+                                              WACHT_FRONTEND_ORG, frozenset({"request.unusual-text-accepted"})),
     "wacht-backend-fastapi": FrameworkTarget("wacht-backend", "wacht_backend_fastapi", "conformant",
-                                             WACHT_BACKEND_ORG),
+                                             WACHT_BACKEND_ORG, frozenset({"request.unusual-text-accepted"})),
 }
 
 
@@ -106,9 +108,10 @@ def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_serve
     assert verdicts is not None, output[-3000:]
     expected = {f"{spec.provider}.{suffix}" for suffix in spec.breaks}
     assert failed_ids(verdicts) == expected, output[-4000:]
-    if expected:
+    levels = {r["id"]: r["level"] for r in verdicts["requirements"]}
+    if any(levels[rid] == "MUST" for rid in expected):
         assert (completed.returncode, verdicts["verdict"]) == (1, "NOT CONFORMANT"), output[-3000:]
-    else:
+    else:  # only SHOULDs broken (or nothing): the gate, at its default MUST, passes
         assert (completed.returncode, verdicts["verdict"]) == (0, "CONFORMANT"), output[-3000:]
     reports = tmp_path / "run" / "reports"
     json.loads((reports / f"{spec.provider}.json").read_text(encoding="utf-8"))

@@ -100,7 +100,7 @@ def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, loopback_
     # No reference server by the naming convention: one sentence, not a crash.
     completed, _ = run_suite(tmp_path / "no-server", "--conformance-provider", directory)
     assert completed.returncode == exitcodes.USAGE
-    assert "there is no bundled reference server for 'spaces': give --target-url" in completed.stderr
+    assert "there is no bundled reference server for 'spaces': give --conformance-target-url" in completed.stderr
 
     url = loopback_app(spaces_app(SECRET))
     completed, verdicts = run_suite(tmp_path / "conformant", "--conformance-provider", directory, "--conformance-target-url", url,

@@ -5,6 +5,7 @@ GITHUB_OUTPUT and GITHUB_STEP_SUMMARY pointing at files. Steps that `use` anothe
 here) are checked for what they are given, not run."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -99,7 +100,10 @@ def test_action_runs_the_suite_writes_the_summary_and_applies_the_gate(tmp_path,
         "anthropic.html", "anthropic.json", "anthropic.junit.xml", "anthropic.svg"}
     title = text(by_id(load("anthropic"))[BROKEN].title)
     assert "workspace-conformance: anthropic: **NOT CONFORMANT**" in summary
-    assert "| MUST | 20 | 1 | 0 | 0 | 21 |" in summary
+    must = json.loads((tmp_path / "out" / "anthropic.json").read_text(encoding="utf-8"))["summary"]["MUST"]
+    assert (must["fail"], must["blocked"], must["error"], must["not-run"]) == (1, 0, 0, 0)
+    assert must["pass"] == must["total"] - 1
+    assert f"| MUST | {must['pass']} | 1 | 0 | 0 | 0 | {must['total']} |" in summary
     assert f"| `{BROKEN}` | MUST | fail | {title} |" in summary
     if with_expectations:
         assert "**Gate:** passed with 1 expected failure (exit 0" in summary

@@ -261,8 +261,11 @@ class Run:
         JUnit and HTML files, written beside, redacted and renamed into place, each on its own.
         Returns the internal-error exit status when one of them failed (the JSON then says so)."""
         before = len(self.internal_errors)
+        unfinished = list(self.writing.values())
         self._guarded("junit", "the JUnit report", self._finish_junit)
         self._guarded("html", "the HTML report", self._finish_html)
+        for written in unfinished:  # what a failed or empty writer left beside the report: not a report
+            written.unlink(missing_ok=True)
         if len(self.internal_errors) == before or self.summary is None:
             return None
         self.summary["internal_errors"] = probe_crashes(self.results) + self.internal_errors

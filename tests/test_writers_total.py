@@ -10,6 +10,7 @@ import json
 import shlex
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -159,17 +160,35 @@ def test_a_multi_megabyte_body_is_clipped_in_every_report(tmp_path):
 
 
 # -- every writer, on arbitrary exchanges and findings ----------------------------------
+def _pointed_run(out: Path, target: str = "http://t/") -> Run:
+    """A Run whose reports are pointed as the plugin points them: pytest's JUnit and
+    pytest-html's page go to fresh files beside the reports (`Run.writing`)."""
+    run = Run(Settings(profile=PROFILE, target_url=target, credential=SECRET, report_dir=str(out)))
+    config = SimpleNamespace(option=SimpleNamespace(xmlpath=None, htmlpath=None, self_contained_html=False))
+    run.point_reports(config)
+    assert set(run.writing) == {"junit", "html"}
+    assert config.option.xmlpath == str(run.writing["junit"]) and config.option.htmlpath == str(run.writing["html"])
+    return run
+
+
+def _end_session(run: Run, exitstatus: int = exitcodes.OK) -> int:
+    """The end of a session as the plugin runs it: our sessionfinish (`finish`), then, after every
+    plugin's, the JUnit and HTML files placed (`place_reports`); the session's exit status."""
+    status = run.finish(exitstatus)
+    placed = run.place_reports()
+    return status if placed is None else placed
+
+
 def _every_writer(tmp_path: Path, probe_results: list[dict], target: str = "http://t/") -> dict[str, Path]:
     """The run's own ending (JSON, JUnit marking, HTML redaction, console lines), then the
     static HTML sections, the pytest-html evidence and the index, each checked as its reader would."""
     out = tmp_path / "reports"
-    out.mkdir(exist_ok=True)
-    run = Run(Settings(profile=PROFILE, target_url=target, credential=SECRET, report_dir=str(out)))
-    run.paths = {"json": out / "anthropic.json", "junit": out / "anthropic.junit.xml", "html": out / "anthropic.html"}
-    _pytest_like_junit(run.paths["junit"], probe_results)
-    run.paths["html"].write_text(f"<html><body>{SECRET}</body></html>", encoding="utf-8")
+    run = _pointed_run(out, target)
+    _pytest_like_junit(run.writing["junit"], probe_results)
+    run.writing["html"].write_text(f"<html><body>{SECRET}</body></html>", encoding="utf-8")
     run.results = list(probe_results)
-    status = run.finish(exitcodes.OK)
+    status = _end_session(run)
+    assert run.writing == {} and sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
     summary = _assert_utf8_json(run.paths["json"])
     _validator().validate(summary)
     assert summary["exit_status"] == status
@@ -265,11 +284,13 @@ def test_a_failing_writer_does_not_stop_the_others(tmp_path, monkeypatch):
     def broken(self):
         raise RuntimeError(f"injected writer bug {SECRET}\nsecond line")
 
-    monkeypatch.setattr(Run, "_mark_junit_errors", broken)
+    monkeypatch.setattr(Run, "_finish_junit", broken)
     out = tmp_path / "reports"
-    run = Run(Settings(profile=PROFILE, target_url="http://t/", credential=SECRET, report_dir=str(out)))
-    run.paths = {"json": out / "anthropic.json", "junit": out / "anthropic.junit.xml", "html": out / "anthropic.html"}
-    assert run.finish(exitcodes.OK) == exitcodes.INTERNAL
+    run = _pointed_run(out)
+    _pytest_like_junit(run.writing["junit"], [])
+    run.writing["html"].write_text(f"<html><body>{SECRET}</body></html>", encoding="utf-8")
+    assert _end_session(run) == exitcodes.INTERNAL
+    assert SECRET not in run.paths["html"].read_text(encoding="utf-8")  # the HTML step still ran
     summary = _assert_utf8_json(run.paths["json"])
     assert summary["exit_status"] == exitcodes.INTERNAL
     (error,) = summary["internal_errors"]
@@ -293,7 +314,7 @@ BREAK_JUNIT = """
 from conformance.session import Run
 def _broken(self):
     raise RuntimeError("injected bug in the JUnit step")
-Run._mark_junit_errors = _broken
+Run._finish_junit = _broken
 """
 BREAK_HTML = """
 from pytest_html.basereport import BaseReport
@@ -318,7 +339,7 @@ module.test_create_with_wrong_credential_is_rejected = test_create_with_wrong_cr
 
 
 @pytest.mark.parametrize("plugin, where, unwritten", [
-    (BREAK_JUNIT, "the JUnit report", None),
+    (BREAK_JUNIT, "the JUnit report", "junit"),
     (BREAK_HTML, "the HTML report (pytest-html)", "html"),
     (BREAK_MATRIX, "the HTML report's summary sections", None),
     (CRASH_PROBE, "probe test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
@@ -337,10 +358,15 @@ def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_writ
     sentences = [line for line in output.splitlines() if line.startswith("internal error in ")]
     assert len(sentences) == 1 and "injected bug" in sentences[0], output
     reports = tmp_path / "run" / "reports"
-    ET.parse(reports / "anthropic.junit.xml")
+    (named,) = [line for line in output.splitlines() if line.startswith("reports: ")]
+    if unwritten != "junit":
+        ET.parse(reports / "anthropic.junit.xml")
     if unwritten != "html":
         assert (reports / "anthropic.html").stat().st_size > 0
-    assert f"reports: {reports / 'anthropic.json'}" in output
+    if unwritten:  # the report the failing writer owed is neither claimed nor left half-written
+        assert str(reports / f"anthropic.{'junit.xml' if unwritten == 'junit' else unwritten}") not in named
+    assert [p.name for p in reports.iterdir() if p.name.startswith(".")] == []  # no unfinished file beside them
+    assert named.startswith(f"reports: {reports / 'anthropic.json'}")
 
 
 @pytest.fixture

@@ -164,6 +164,7 @@ class ConformanceRun:
             run.writer_failed(None, f"the HTML evidence of {item.nodeid}", exc)
         if result["status"] in (FAIL, ERROR) and item.stash.get(RESULT, None) is not None:
             report.longrepr = result["message"]
+            _redact_report(report, run.redactor)  # the message replaces what was made safe above
 
     def pytest_report_teststatus(self, report, config):
         result = getattr(report, "conformance", None)

@@ -290,7 +290,7 @@ def test_reports_replace_planted_symlinks_and_never_write_through_them(tmp_path,
     reports = tmp_path / "run" / "reports"
     reports.mkdir(parents=True)
     victims = {}
-    for name in ("anthropic.html", "anthropic.json", "anthropic.junit.xml"):
+    for name in ("anthropic.html", "anthropic.json", "anthropic.junit.xml", "anthropic.svg"):  # the badge too
         victim = tmp_path / f"victim-{name}"
         victim.write_text("precious")
         (reports / name).symlink_to(victim)
@@ -338,7 +338,7 @@ def test_sigterm_writes_the_reports_and_leaves_nothing_behind(tmp_path, raw_serv
     assert stopped_after < 45  # the request in flight would take 100 s: the run did not wait for it
     assert outcome.verdicts["verdict"] == "INCOMPLETE" and "SIGTERM" in outcome.verdicts["problem"]
     names = {p.name for p in (outcome.workdir / "reports").iterdir()}
-    assert names == {"anthropic.json", "anthropic.html", "anthropic.junit.xml"}
+    assert names == {"anthropic.json", "anthropic.html", "anthropic.junit.xml", "anthropic.svg"}  # reports and badge
     assert not [p.name for p in private_tmp.iterdir() if p.name.startswith("conformance-")]
     time.sleep(1)
     assert not _processes_with(marker), "a worker outlived the run"

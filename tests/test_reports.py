@@ -122,7 +122,8 @@ def test_junit_carries_the_same_failures_as_the_json(faulty_report):
 def test_every_report_is_written_with_the_same_permissions(faulty_report):
     reports, _ = faulty_report
     modes = {p.name: oct(p.stat().st_mode & 0o777) for p in reports.iterdir() if p.is_file()}
-    assert len(modes) == 3 and len(set(modes.values())) == 1, modes
+    assert set(modes) == {"anthropic.json", "anthropic.html", "anthropic.junit.xml", "anthropic.svg"}, modes  # the badge too
+    assert len(set(modes.values())) == 1, modes
 
 
 def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(browser, faulty_report):

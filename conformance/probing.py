@@ -57,8 +57,15 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         function(target, case)
     except ConformanceFailure as failure:
         raised = failure.findings
-        own = FAIL if any(f.requirement == case.requirement for f in raised) else BLOCKED
-        blocked_by = list(dict.fromkeys(f.requirement for f in raised if f.requirement != case.requirement))
+        others = list(dict.fromkeys(f.requirement for f in raised if f.requirement != case.requirement))
+        if any(f.requirement == case.requirement for f in raised):
+            own = FAIL
+        elif set(others) <= set(getattr(case, "params", {}).get("covers", ())):
+            # An exploring probe that found another of the requirements it covers made no claim
+            # on this one (the hand-picked probes do): it records no outcome for it.
+            own = None
+        else:
+            own, blocked_by = BLOCKED, others
     except CheckBlocked as blocked:
         own, blocked_by, message = BLOCKED, blocked.by, f"[{case.requirement}] {blocked}"
     except TargetUnreachable as problem:
@@ -78,12 +85,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         message = f"the suite could not judge the answers ({type(crash).__name__}: {crash})"
         crash_trace = target.redactor.text(traceback.format_exc())
     findings = raised + passive
-    outcomes = {case.requirement: own}
-    if own == BLOCKED and set(blocked_by) <= set(getattr(case, "params", {}).get("covers", ())):
-        # An exploring probe that found another of the requirements it covers: it made no
-        # claim on this one (the hand-picked probes do), so it records no outcome for it.
-        del outcomes[case.requirement]
-        own, blocked_by = FAIL, []
+    outcomes = {} if own is None else {case.requirement: own}
     for rid in sorted(judged):
         outcomes.setdefault(rid, PASS)
     for finding in findings:

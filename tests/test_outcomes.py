@@ -229,3 +229,19 @@ def test_a_failing_should_does_not_gate_by_default_but_does_with_fail_on_should(
     results = [r for r in _all_pass() if rid not in r["requirements"]] + [_result(rid, FAIL, findings=[rid])]
     assert summarize(PROFILE, results)["verdict"] == "CONFORMANT"
     assert summarize(PROFILE, results, fail_on="should")["verdict"] == "NOT CONFORMANT"
+
+
+@pytest.mark.parametrize("covers, expected", [
+    ((f"{K}.name.required", f"{K}.name.max-length"), None),  # explored and found another: no claim
+    ((), BLOCKED),                                          # a probe of one requirement: blocked
+])
+def test_an_exploring_probe_makes_no_claim_on_the_requirements_it_did_not_reach(covers, expected):
+    from conformance.verdict import ConformanceFailure, Finding
+
+    def finds_max_length(target, case):
+        raise ConformanceFailure([Finding(f"{K}.name.max-length", "too long accepted", "a 400", "a 200")])
+
+    result = _run(finds_max_length, Answers(), f"{K}.name.required", covers=list(covers))
+    assert result["outcomes"].get(f"{K}.name.required") == expected
+    assert result["outcomes"][f"{K}.name.max-length"] == FAIL
+    assert result["status"] == FAIL

@@ -16,7 +16,7 @@ from . import __version__, exitcodes
 from .client import Budget, Slots, Target
 from .settings import Settings
 from .transcript import Redactor, terminal_safe
-from .verdicts import _umask, internal_error, one_line, probe_crashes, summarize, write_atomically, write_json
+from .verdicts import file_beside, internal_error, one_line, probe_crashes, summarize, write_atomically, write_json
 
 # More than this share of the answers to requests sent with the run's credential being 401 or
 # 403 means the credential was refused: nothing else was measured (Schemathesis warns alike).
@@ -409,8 +409,6 @@ def check_report_dir(directory: Path, where: str | None) -> None:
 def _fresh_beside(path: Path) -> Path:
     """A new, empty regular file of our own in the report's directory (created exclusively, so
     nothing planted can be followed), for a writer that opens its path in place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, name = file_beside(path, ".part")
     os.close(fd)
-    os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; every report reads like the others
     return Path(name)

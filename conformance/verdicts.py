@@ -130,12 +130,19 @@ def internal_error(where: str, what: str, trace: str) -> dict:
     return printable({"where": where, "sentence": f"internal error in {where}: {what}", "traceback": trace})
 
 
+def file_beside(path: Path, suffix: str = "") -> tuple[int, str]:
+    """A new file of our own beside `path`, created exclusively (nothing planted there is
+    followed), with the permissions the umask gives (mkstemp makes 0600): (fd, name)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.chmod(name, 0o666 & ~_umask())
+    return fd, name
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write beside the target and rename: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = file_beside(path)
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports read like pytest's own files
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(printable(text))
         os.replace(tmp, path)

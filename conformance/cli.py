@@ -36,6 +36,8 @@ def main(argv=None) -> int:
     st.add_argument("--provider", action="append", choices=BUILTIN, help="limit to a provider (repeatable)")
     st.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     st.add_argument("--json", dest="json_path", help="also write the outcomes as JSON here")
+    st.add_argument("--max-creates", type=_whole_number, default=None,
+                    help="the workspace budget of each run (default 25, as for --conformance-max-creates)")
 
     req = sub.add_parser("requirements", help="print a provider's requirement catalog with sources")
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
@@ -49,6 +51,16 @@ def main(argv=None) -> int:
         return exitcodes.USAGE
     except KeyboardInterrupt:
         return exitcodes.INTERRUPTED
+
+
+def _whole_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def _requirements(args) -> int:
@@ -113,7 +125,8 @@ def _selftest(args) -> int:
     from . import selftest
 
     started = time.perf_counter()
-    outcomes = selftest.run(args.provider, jobs=args.jobs)
+    budget = {} if args.max_creates is None else {"max_creates": args.max_creates}
+    outcomes = selftest.run(args.provider, jobs=args.jobs, **budget)
     for line in selftest.matrix_lines(outcomes):
         print(line)
     for o in outcomes:
@@ -125,6 +138,7 @@ def _selftest(args) -> int:
     if args.json_path:
         Path(args.json_path).write_text(json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
     print(f"wall time {time.perf_counter() - started:.1f} s, {sum(o.requests for o in outcomes)} requests")
+    print(selftest.creates_line(outcomes))
     print(selftest.last_line(outcomes))
     return 0 if selftest.passed(outcomes) else exitcodes.NOT_CONFORMANT
 

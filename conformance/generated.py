@@ -31,12 +31,17 @@ class _Counterexample(Exception):
 
 
 class GeneratedRun:
-    def __init__(self, target, strategy, judge, label: str, explicit=()):
+    def __init__(self, target, strategy, judge, label: str, explicit=(), max_sent: int | None = None):
+        """`max_sent`: a hard cap on requests (the workspaces the create budget leaves)."""
         self.target, self.strategy, self.judge, self.label = target, strategy, judge, label
-        self.explicit = list(explicit)  # tried first, every run, whatever the seed
+        self.explicit = list(explicit)[:max_sent]  # tried first, every run, whatever the seed
         self.examples = target.examples
         # Room for the examples and a short shrink; never an open-ended loop against a live target.
         self.allowance = len(self.explicit) + self.examples + max(10, self.examples // 2)
+        if max_sent is not None:
+            self.allowance = min(self.allowance, max_sent)
+            if self.examples > 0:  # 0 keeps generation off
+                self.examples = min(self.examples, max(1, max_sent - len(self.explicit)))
         self.sent = 0
         self.memo: dict[str, list[Finding] | None] = {}
         self.stopped: ProbeError | None = None

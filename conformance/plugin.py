@@ -140,6 +140,9 @@ def pytest_collection_finish(session):
         return
     prepare_probes((getattr(item, "obj", None) for item in session.items), run.profile)
     run.target()  # the HTTP client, and the transport modules httpx imports on first use
+    # Every xdist worker collects the same items, so each makes the same plan.
+    run.plan_creates([(item.obj, item.callspec.params["case"]) for item in session.items
+                      if hasattr(getattr(item, "obj", None), "conformance_cases") and hasattr(item, "callspec")])
     # Everything loaded so far (modules, schemas, strategies: some 70 000 long-lived objects)
     # is frozen, so the garbage collector stops re-scanning it: pytest's gc.collect() calls at
     # session end took 0.15 s of a d3lay run, now 0.01 s. Unfrozen at the very end (see

@@ -50,6 +50,7 @@ class Run:
         self.budget_file: str | None = None
         self.slots_dir: str | None = None
         self.cleanup_report: dict | None = None
+        self.create_plan = None
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -111,6 +112,13 @@ class Run:
                                   examples=self.settings.examples, hypothesis_seed=self.seed)
         return self._target
 
+    def plan_creates(self, pairs) -> None:
+        """Which selected cases the workspace budget (--conformance-max-creates) admits."""
+        from .creates import plan
+
+        self.create_plan = plan(pairs, self.profile, self.settings.max_creates)
+        self.target().create_plan = self.create_plan
+
     def stop(self) -> None:
         if self._target is not None:
             self._target.close()
@@ -142,6 +150,9 @@ class Run:
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
                                  unreachable=unreachable, interrupted=interrupted)
         self.summary["created_workspaces"] = self.created()
+        self.summary["workspaces_created"] = len(self.summary["created_workspaces"])
+        if self.create_plan is not None:
+            self.summary["create_budget"] = self.create_plan.to_dict()
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
         if self.settings.dry_run:

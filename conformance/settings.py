@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .creates import DEFAULT_MAX_CREATES
 from .profile import BUILTIN, Profile, ProfileError, load
 
 # flag, ini/dest name, environment variable, help
@@ -28,6 +29,9 @@ OPTIONS = [
      "seconds to wait for each answer (default 10)"),
     ("--max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
      "requests in flight at once, across pytest-xdist workers (default 4)"),
+    ("--conformance-max-creates", "conformance_max_creates", "CONFORMANCE_MAX_CREATES",
+     "workspaces the run may ask the target to create (default 25; 0: rejection probes only); "
+     "the cases that check the most requirements are chosen first, the rest are not run"),
 ]
 DEFAULT_EXAMPLES = 20
 
@@ -50,6 +54,7 @@ class Settings:
     max_concurrency: int = 4
     dry_run: bool = False
     cleanup: bool = False
+    max_creates: int = DEFAULT_MAX_CREATES
 
     @property
     def embedded(self) -> bool:
@@ -65,6 +70,18 @@ def _positive_int(name: str, raw: str | None, default):
         raise SettingsError(f"{name} takes a whole number, not {raw!r}") from None
     if value < 1:
         raise SettingsError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def _whole_number(name: str, raw: str | None, default: int) -> int:
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} takes a whole number, not {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more, not {value}")
     return value
 
 
@@ -111,6 +128,7 @@ def resolve(get, params: list[str], *, dry_run: bool = False, cleanup: bool = Fa
         max_concurrency=_positive_int("--max-concurrency", raw["conformance_max_concurrency"], 4),
         dry_run=dry_run,
         cleanup=cleanup,
+        max_creates=_whole_number("--conformance-max-creates", raw["conformance_max_creates"], DEFAULT_MAX_CREATES),
     )
     if cleanup and "cleanup" not in profile.data:
         raise SettingsError(f"--cleanup: the {profile.key} page documents no way to remove a workspace")

@@ -6,18 +6,18 @@ per kind reads its parameters, so a new provider adds rules as data, not code.
 from . import cases
 from .catalog import by_id
 from .checks import describe, expect_created, expect_rejected, fail
+from .creates import OWN, own, shares
 from .payloads import baseline
 from .probing import probe
 from .verdict import CheckBlocked
 from .profile import resolve_pointer, value_at
 
 
-@probe(cases.rules_of_kind("unique"))
+@probe(cases.rules_of_kind("unique"), creates=shares("baseline"))
 def test_duplicate_value_is_rejected(target, case):
-    body = baseline(target)
-    first = target.create(body, files=target.default_files())
+    first = target.baseline()  # the first create of the run: the duplicate needs no other
     expect_created(target, first, f"{target.profile.key}.response.success-status", "the first create succeeds")
-    second = target.create(dict(body), files=target.default_files())
+    second = target.create(target.shared_body("baseline"), files=target.default_files())
     expect_rejected(target, second, case.requirement, f"a second workspace with the same `{case.field}` is rejected")
 
 
@@ -31,12 +31,17 @@ def test_value_the_caller_may_not_use_is_rejected(target, case):
     expect_rejected(target, exchange, case.requirement, case["title"])
 
 
-@probe(cases.rules_of_kind("header"))
+def _header_creates(profile, case) -> tuple:
+    """One own create per documented value; the create without the header is the baseline."""
+    return ("baseline", *(f"{OWN}:{value}" for value in case["enum"]))
+
+
+@probe(cases.rules_of_kind("header"), creates=_header_creates)
 def test_documented_header_values_are_accepted(target, case):
     for value in case["enum"]:
         exchange = target.create(baseline(target), headers={case["header"]: value}, files=target.default_files())
         expect_created(target, exchange, case.requirement, f"{case['header']}: {value} is accepted")
-    exchange = target.create(baseline(target), files=target.default_files(), note=f"without {case['header']}")
+    exchange = target.baseline()  # sent without the header
     expect_created(target, exchange, case.requirement,
                    f"without {case['header']} the default {case['default']!r} applies")
 
@@ -47,7 +52,7 @@ def test_undocumented_header_value_is_rejected(target, case):
     expect_rejected(target, exchange, case.requirement, f"{case['header']}: {case['undocumented']} is rejected")
 
 
-@probe(cases.rules_of_kind("file-part"))
+@probe(cases.rules_of_kind("file-part"), creates=own)
 def test_optional_file_part_is_accepted(target, case):
     files = {case.field: (case["filename"], bytes.fromhex(case["content_hex"]), case["content_type"])}
     exchange = target.create(baseline(target), files=files)
@@ -58,7 +63,7 @@ def test_optional_file_part_is_accepted(target, case):
                  f"a non-empty {case['pointer']}", describe(exchange), exchange)
 
 
-@probe(cases.rules_of_kind("null-on-create"))
+@probe(cases.rules_of_kind("null-on-create"), creates=shares("baseline"))
 def test_field_is_null_on_a_new_resource(target, case):
     exchange = target.baseline()
     resource = expect_created(target, exchange, f"{target.profile.key}.response.success-status", "a valid create succeeds")

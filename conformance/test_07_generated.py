@@ -9,6 +9,7 @@ first request of the run.
 from __future__ import annotations
 
 from . import cases
+from .creates import ELASTIC
 from .probing import probe
 
 
@@ -22,13 +23,13 @@ def prepare(profile) -> None:
         invalid_bodies(profile, case.field)
 
 
-@probe(cases.single("request.valid-accepted"), prepare)
+@probe(cases.single("request.valid-accepted"), prepare, creates=ELASTIC)
 def test_generated_valid_bodies_are_accepted_and_echoed(target, case):
     from .generated import GeneratedRun, judge_valid
     from .generation import corner_bodies, valid_bodies
 
     GeneratedRun(target, valid_bodies(target.profile), judge_valid, "valid bodies",
-                 explicit=corner_bodies(target.profile)).run()
+                 explicit=corner_bodies(target.profile), max_sent=target.create_plan.elastic).run()
 
 
 @probe(cases.generated_invalid, prepare)

@@ -43,9 +43,16 @@ def main(argv=None) -> int:
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
     req.add_argument("--json", action="store_true")
 
+    api = sub.add_parser("openapi", help="print a provider's profile as an OpenAPI 3.1 document")
+    api.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
+    api.add_argument("--target-param", action="append", default=[], metavar="KEY=VALUE",
+                     help="pin a target param's request field (e.g. organization_id) to this value")
+    api.add_argument("--output", help="write here instead of standard output")
+
     args = parser.parse_args(argv)
     try:
-        return {"run": _run, "serve": _serve, "selftest": _selftest, "requirements": _requirements}[args.command](args)
+        return {"run": _run, "serve": _serve, "selftest": _selftest, "requirements": _requirements,
+                "openapi": _openapi}[args.command](args)
     except ProfileError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
@@ -61,6 +68,24 @@ def _whole_number(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
     return value
+
+
+def _openapi(args) -> int:
+    from .openapi import document
+
+    pinned = {}
+    for item in args.target_param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"conformance: --target-param takes KEY=VALUE, not {item!r}", file=sys.stderr)
+            return exitcodes.USAGE
+        pinned[key] = value
+    text = json.dumps(document(load(args.provider), pinned), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _requirements(args) -> int:

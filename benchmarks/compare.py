@@ -116,40 +116,12 @@ def tally(rows: list[dict], tool: str) -> dict:
             "seconds": round(sum(r[tool]["seconds"] for r in rows), 1)}
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--provider", action="append")
-    parser.add_argument("--examples", type=int, default=10, help="Schemathesis max examples per phase (default 10)")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--json", help="write every row here too")
-    args = parser.parse_args(argv)
-
-    from conformance.reference import available, provider_module
-    from conformance.reference.serving import ServerThread, selftest_app
-
-    keys = args.provider or list(available())
-    credential = secrets.token_urlsafe(12)
-    server = ServerThread(selftest_app(keys, credential))
-    root = server.start()
-    jobs = [(root, credential, args.examples, key, None, variant) for key in keys for variant in provider_module(key).VARIANTS]
-    jobs += [(root, credential, args.examples, key, fault, "default") for key in keys for fault in provider_module(key).FAULTS]
-    load = os.getloadavg()
-    started = time.perf_counter()
-    try:
-        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_warm) as pool:
-            rows = list(pool.map(one_job, jobs, chunksize=2))
-    finally:
-        server.stop()
-    wall = time.perf_counter() - started
+def print_table(rows: list[dict]) -> None:
     print(f"Schemathesis checks run: {', '.join(CHECKS_RUN)}")
     print(f"left out: {', '.join(CHECKS_LEFT_OUT)}")
-    print(f"examples {args.examples}, {args.jobs} worker processes, load average at start "
-          f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} cores; wall {wall:.0f} s")
-    header = f"{'provider':<16}{'tool':<14}{'killed':>10}{'variants failed':>17}{'requests':>10}{'seconds':>9}"
-    print(header)
+    print(f"{'provider':<16}{'tool':<14}{'killed':>10}{'variants failed':>17}{'requests':>10}{'seconds':>9}")
     totals = {}
-    for key in keys:
+    for key in dict.fromkeys(r["provider"] for r in rows):
         mine = [r for r in rows if r["provider"] == key]
         for tool in ("suite", "schemathesis"):
             t = tally(mine, tool)
@@ -160,10 +132,57 @@ def main(argv=None) -> int:
         print(f"{'all':<16}{tool:<14}{sum(t['killed'] for t in ts):>5}/{sum(t['faults'] for t in ts):<4}"
               f"{sum(t['variants_failed'] for t in ts):>11}/{sum(t['variants'] for t in ts):<5}"
               f"{sum(t['requests'] for t in ts):>10}{sum(t['seconds'] for t in ts):>9.1f}")
-    caught_by_one = [(r["provider"], r["behaviour"]) for r in rows if r["behaviour"].startswith("fault/")
-                     and bool(r["schemathesis"]["failed"]) and not r["suite"]["failed"]]
-    if caught_by_one:
-        print("faults only Schemathesis killed: " + ", ".join(f"{k} {b}" for k, b in caught_by_one))
+    only = [(r["provider"], r["behaviour"]) for r in rows if r["behaviour"].startswith("fault/")
+            and bool(r["schemathesis"]["failed"]) and not r["suite"]["failed"]]
+    if only:
+        print("faults only Schemathesis killed: " + ", ".join(f"{k} {b}" for k, b in only))
+    false = [(r["provider"], r["behaviour"], r["schemathesis"]["failed"]) for r in rows
+             if r["behaviour"].startswith("variant/") and r["schemathesis"]["failed"]]
+    for key, behaviour, failed in false:
+        print(f"Schemathesis failed conformant {key} {behaviour}: {', '.join(failed)}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--provider", action="append")
+    parser.add_argument("--examples", type=int, default=10, help="Schemathesis max examples per phase (default 10)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--json", help="write every row here too")
+    parser.add_argument("--table", metavar="ROWS", help="only print the table of a --json file (or its .partial)")
+    args = parser.parse_args(argv)
+    if args.table:
+        text = Path(args.table).read_text(encoding="utf-8")
+        print_table(json.loads(text)["rows"] if args.table.endswith(".json") else
+                    [json.loads(line) for line in text.splitlines() if line])
+        return 0
+
+    from conformance.reference import available, provider_module
+    from conformance.reference.serving import ServerThread, selftest_app
+
+    keys = args.provider or list(available())
+    credential = secrets.token_urlsafe(12)
+    server = ServerThread(selftest_app(keys, credential))
+    root = server.start()
+    jobs = [job for key in keys for job in
+            [(root, credential, args.examples, key, None, variant) for variant in provider_module(key).VARIANTS]
+            + [(root, credential, args.examples, key, fault, "default") for fault in provider_module(key).FAULTS]]
+    load = os.getloadavg()
+    started = time.perf_counter()
+    try:
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_warm) as pool:
+            rows = []
+            for row in pool.map(one_job, jobs):
+                rows.append(row)  # kept as they come: an interrupted comparison still reports
+                if args.json:
+                    with open(args.json + ".partial", "a", encoding="utf-8") as partial:
+                        partial.write(json.dumps(row) + "\n")
+    finally:
+        server.stop()
+    wall = time.perf_counter() - started
+    print(f"examples {args.examples}, {args.jobs} worker processes, load average at start "
+          f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} cores; wall {wall:.0f} s")
+    print_table(rows)
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "load": load, "wall_s": wall,
                                                "examples": args.examples}, indent=2) + "\n")

@@ -135,12 +135,14 @@ def one_run(key: str, workdir: Path) -> dict:
         server.terminate()
         server.wait(timeout=10)
     per_request = (wall - startup) / len(records)
-    probes = json.loads((workdir / "reports" / f"{key}.json").read_text(encoding="utf-8"))["probes"]
+    report = json.loads((workdir / "reports" / f"{key}.json").read_text(encoding="utf-8"))
+    probes = report["probes"]
     generated = sum(len(p["exchanges"]) for p in probes if p["probe"].startswith("test_generated_"))
     return {"wall_s": wall, "startup_s": startup, "requests": len(records),
             "suite_per_request_ms": per_request * 1000, "bare_per_request_ms": bare * 1000,
             "overhead_ratio": per_request / bare, "tests": len(probes),
-            "drawn_requests": max(0, generated - explicit_examples(key))}
+            "drawn_requests": max(0, generated - explicit_examples(key)),
+            "creates": report["workspaces_created"]}
 
 
 def explicit_examples(key: str) -> int:
@@ -246,17 +248,19 @@ def main(argv=None) -> int:
         hypothesis_s = {key: hypothesis_per_example(key) for key in keys}
         results["floors"] = {"pytest_per_test_ms": round(pytest_s * 1000, 3),
                              "hypothesis_per_valid_body_ms": {k: round(v * 1000, 3) for k, v in hypothesis_s.items()}}
+        print(f"load average at start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+        results["load_average"] = os.getloadavg()
         print(f"floors: pytest {pytest_s * 1000:.2f} ms per test (HTML and JUnit reports on); Hypothesis per "
               "valid body drawn: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in hypothesis_s.items()))
         print(f"{'provider':<16}{'wall s':>8}{'start-up s':>12}{'requests':>10}{'suite ms/req':>14}"
-              f"{'bare ms/req':>13}{'overhead':>10}{'floor':>8}")
+              f"{'bare ms/req':>13}{'overhead':>10}{'floor':>8}{'creates':>9}")
         for key in keys:
             m = median_of([one_run(key, workdir) for _ in range(args.repeat)])
             m["floor_ratio"] = round(floor_ratio(m, pytest_s, hypothesis_s[key]), 3)
             results["providers"][key] = m
             print(f"{key:<16}{m['wall_s']:>8.2f}{m['startup_s']:>12.2f}{m['requests']:>10.0f}"
                   f"{m['suite_per_request_ms']:>14.2f}{m['bare_per_request_ms']:>13.2f}{m['overhead_ratio']:>9.2f}x"
-                  f"{m['floor_ratio']:>7.2f}x")
+                  f"{m['floor_ratio']:>7.2f}x{m['creates']:>9.0f}")
         every = [timed([sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(workdir / "all")],
                        workdir) for _ in range(args.repeat)]
         results["run_all_s"] = round(statistics.median(every), 3)

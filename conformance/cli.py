@@ -65,6 +65,8 @@ def main(argv=None) -> int:
     st.add_argument("--provider", action="append", choices=BUILTIN, help="limit to a provider (repeatable)")
     st.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     st.add_argument("--json", dest="json_path", help="also write the outcomes as JSON here")
+    st.add_argument("--max-creates", type=_whole_number, default=None,
+                    help="the workspace budget of each run (default 25, as for --conformance-max-creates)")
 
     req = sub.add_parser("requirements", help="print a provider's requirement catalog with sources")
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
@@ -76,6 +78,12 @@ def main(argv=None) -> int:
     exp.add_argument("--from", dest="reports", action="append", required=True, metavar="REPORT",
                      help="a <provider>.json report (repeatable: one file for several providers)")
 
+    api = sub.add_parser("openapi", help="print a provider's profile as an OpenAPI 3.1 document")
+    api.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
+    api.add_argument("--target-param", action="append", default=[], metavar="KEY=VALUE",
+                     help="pin a target param's request field (e.g. organization_id) to this value")
+    api.add_argument("--output", help="write here instead of standard output")
+
     args, unknown = parser.parse_known_args(argv)
     if unknown and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -83,12 +91,40 @@ def main(argv=None) -> int:
         args.pytest_args = [*unknown, *args.pytest_args]
     try:
         return {"run": _run, "serve": _serve, "selftest": _selftest, "requirements": _requirements,
-                "expectations": _expectations}[args.command](args)
+                "expectations": _expectations, "openapi": _openapi}[args.command](args)
     except ProfileError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     except KeyboardInterrupt:
         return exitcodes.INTERRUPTED
+
+
+def _whole_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def _openapi(args) -> int:
+    from .openapi import document
+
+    pinned = {}
+    for item in args.target_param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"conformance: --target-param takes KEY=VALUE, not {item!r}", file=sys.stderr)
+            return exitcodes.USAGE
+        pinned[key] = value
+    text = json.dumps(document(load(args.provider), pinned), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def _requirements(args) -> int:
@@ -226,7 +262,8 @@ def _selftest(args) -> int:
     from . import selftest
 
     started = time.perf_counter()
-    outcomes = selftest.run(args.provider, jobs=args.jobs)
+    budget = {} if args.max_creates is None else {"max_creates": args.max_creates}
+    outcomes = selftest.run(args.provider, jobs=args.jobs, **budget)
     for line in selftest.matrix_lines(outcomes):
         print(line)
     for o in outcomes:
@@ -240,6 +277,7 @@ def _selftest(args) -> int:
 
         write_atomically(Path(args.json_path), json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
     print(f"wall time {time.perf_counter() - started:.1f} s, {sum(o.requests for o in outcomes)} requests")
+    print(selftest.creates_line(outcomes))
     print(selftest.last_line(outcomes))
     return 0 if selftest.passed(outcomes) else exitcodes.NOT_CONFORMANT
 

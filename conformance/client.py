@@ -159,6 +159,13 @@ def _in_base(number: int, digits: str) -> str:
             return out
 
 
+def accepted(exchange: Exchange, profile: Profile) -> bool:
+    """The create succeeded with a documented status and a JSON answer."""
+    from .checks import status_allowed
+
+    return status_allowed(exchange.status, profile.success_statuses) and exchange.json is not None
+
+
 def encode_json(payload) -> bytes:
     # backslashreplace turns a lone surrogate into its JSON escape (\ud800), which is exactly
     # the hostile-but-valid JSON text we want to send; every other character goes as UTF-8.
@@ -254,6 +261,10 @@ class Target:
         self.transcript: list[Exchange] = []
         self.observations = []
         self._shared_creates: dict[str, Exchange] = {}
+        self._shared_bodies: dict[str, dict] = {}
+        from .creates import UNLIMITED
+
+        self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.creates)
         self._deadline = DeadlineBackend()
         self._http = httpx.Client(timeout=timeout, follow_redirects=False,
                                   transport=transport or deadline_transport(self._deadline),
@@ -280,28 +291,39 @@ class Target:
     def baseline(self) -> Exchange:
         """One create with every documented field, made once and shared by the probes that
         only read its answer (status, content type, each resource field)."""
-        return self._shared("baseline", full=True)
+        from .payloads import baseline
+
+        return self.shared_create("baseline", lambda: baseline(self, full=True))
 
     def minimal(self) -> Exchange:
         """One create with the required fields only: the resource must keep its documented
         shape when the optional inputs are absent too (null, not false; absent, not garbage)."""
-        return self._shared("minimal", full=False)
-
-    def _shared(self, kind: str, full: bool) -> Exchange:
-        import copy
-
         from .payloads import baseline
+
+        return self.shared_create("minimal", lambda: baseline(self, full=False))
+
+    def shared_create(self, kind: str, build) -> Exchange:
+        """The create of `build()`'s body, sent once per run and shared by every probe that
+        only reads its answer: each workspace left on a live target has a cost."""
+        import copy
 
         cached = self._shared_creates.get(kind)
         if cached is None:
-            cached = self.create(baseline(self, full=full), note=f"{kind} create")
+            body = build()
+            cached = self.create(body, note=f"{kind} create")
             self._shared_creates[kind] = cached
+            self._shared_bodies[kind] = body
             return cached
         shared = copy.copy(cached)
         shared.shared = True
         shared.note = f"{kind} create (sent once, shared by the probes that read it)"
         self.transcript.append(shared)
         return cached
+
+    def shared_body(self, kind: str) -> dict | None:
+        """The body a shared create sent (None before it was sent)."""
+        body = self._shared_bodies.get(kind)
+        return None if body is None else dict(body)
 
     # -- sending ------------------------------------------------------------------
     def create(self, payload=None, *, files=None, auth: str = "valid", headers=None,

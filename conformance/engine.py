@@ -8,6 +8,7 @@ import time
 
 from . import __version__
 from .client import Budget, Target
+from .creates import plan
 from .probing import REGISTRY, ProbeSpec, execute, prepare_probes
 from .profile import Profile
 from .settings import DEFAULT_EXAMPLES
@@ -26,7 +27,8 @@ def probe_specs() -> list[ProbeSpec]:
 
 def run_suite(profile: Profile, base_url: str, credential: str | None, params: dict, *,
               max_requests: int | None = None, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
-              run_id: str = "selftest", timeout: float = 10.0) -> dict:
+              run_id: str = "selftest", timeout: float = 10.0, max_creates: int | None = None) -> dict:
+    """`max_creates`: the workspace budget (conformance.creates); None sends every case."""
     started = time.time()
     target = Target(profile, base_url, credential, params, run_id=run_id,
                     budget=Budget(max_requests), timeout=timeout, examples=examples, hypothesis_seed=seed)
@@ -34,14 +36,19 @@ def run_suite(profile: Profile, base_url: str, credential: str | None, params: d
     try:
         specs = probe_specs()
         prepare_probes([spec.function for spec in specs], profile)
-        for spec in specs:
-            for case in spec.cases(profile):
-                nodeid = f"conformance/{spec.module.rsplit('.', 1)[-1]}.py::{spec.name}[{case.id}]"
-                results.append(execute(spec.function, target, case, nodeid).to_dict())
+        pairs = [(spec, case) for spec in specs for case in spec.cases(profile)]
+        target.create_plan = plan([(spec.function, case) for spec, case in pairs], profile, max_creates)
+        for spec, case in pairs:
+            nodeid = f"conformance/{spec.module.rsplit('.', 1)[-1]}.py::{spec.name}[{case.id}]"
+            results.append(execute(spec.function, target, case, nodeid).to_dict())
     finally:
         target.close()
     unreachable = next((r["unreachable"] for r in results if r.get("unreachable")), None)
     meta = {"target": target.redactor.url(base_url), "suite_version": __version__,
             "duration_s": round(time.time() - started, 3), "requests_sent": target.budget.sent,
             "hypothesis_seed": seed}
-    return summarize(profile, results, meta=meta, unreachable=unreachable)
+    summary = summarize(profile, results, meta=meta, unreachable=unreachable)
+    summary["created_workspaces"] = [i for r in results for i in r.get("created", [])]
+    summary["workspaces_created"] = len(summary["created_workspaces"])
+    summary["create_budget"] = target.create_plan.to_dict()
+    return summary

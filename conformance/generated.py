@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 
 from .catalog import request_properties
 from .checks import (expect_created, expect_equal, expect_no_server_error, expect_null_rejected_or_absent,
-                     expect_rejected)
+                     expect_rejected, status_allowed)
 from .generation import LONE_SURROGATE, NULL_OPTIONAL
 from .profile import ABSENT, value_at
 from .verdict import NOT_RUN, ConformanceFailure, Finding, ProbeError
@@ -32,13 +32,19 @@ class _Counterexample(Exception):
 
 
 class GeneratedRun:
-    def __init__(self, target, strategy, judge, label: str, explicit=()):
+    def __init__(self, target, strategy, judge, label: str, explicit=(), max_sent: int | None = None):
+        """`max_sent`: a hard cap on requests (the workspaces the create budget leaves)."""
         self.target, self.strategy, self.judge, self.label = target, strategy, judge, label
-        self.explicit = list(explicit)  # tried first, every run, whatever the seed
+        self.explicit = list(explicit)[:max_sent]  # tried first, every run, whatever the seed
         self.examples = target.examples
         # Room for the examples and a short shrink; never an open-ended loop against a live target.
         self.allowance = len(self.explicit) + self.examples + max(10, self.examples // 2)
+        if max_sent is not None:
+            self.allowance = min(self.allowance, max_sent)
+            if self.examples > 0:  # 0 keeps generation off
+                self.examples = min(self.examples, max(1, max_sent - len(self.explicit)))
         self.sent = 0
+        self.accepted_kinds: set[tuple[str, str]] = set()  # (field, kind) breaks the target accepted
         self.memo: dict[str, list[Finding] | None] = {}
         self.stopped: ProbeError | None = None
 
@@ -150,9 +156,17 @@ _BROKEN = {"drop": "missing", "null": "null", "wrong-type": "not a string", "too
            LONE_SURROGATE: "text with a lone surrogate", NULL_OPTIONAL: "null (optional)"}
 
 
+# Breaks a conformant target may accept (null taken as absent; a lone surrogate stored as its
+# escape): each acceptance is a workspace left behind, so once the target has shown that it
+# accepts one for a field, that break is not sent again for the field.
+MAY_BE_ACCEPTED = (NULL_OPTIONAL, LONE_SURROGATE)
+
+
 def judge_invalid(run: GeneratedRun, drawn) -> None:
     target = run.target
     body, name, kind, requirement = drawn
+    if (name, kind) in run.accepted_kinds:
+        return  # its answer is known: another would only leave one more workspace
     body = prepared(target, body, keep=name)
     if kind != LONE_SURROGATE and target.profile.validator("request").is_valid(body):
         return  # the break happened to land on a valid value: nothing to judge
@@ -169,6 +183,8 @@ def judge_invalid(run: GeneratedRun, drawn) -> None:
         for f in failure.findings:
             f.observed += f" for {_shown(body)}{_units(body.get(name), kind)}"
         raise
+    if kind in MAY_BE_ACCEPTED and status_allowed(exchange.status, target.profile.success_statuses):
+        run.accepted_kinds.add((name, kind))  # judged and held: known from now on
 
 
 def _units(value, kind: str) -> str:

@@ -144,15 +144,20 @@ def _plain_body(profile: Profile) -> dict:
 
 
 def corner_bodies(profile: Profile) -> list[dict]:
-    """Explicit valid bodies: every documented field present, one free-text field at a corner."""
+    """Explicit valid bodies: every documented field present, every free-text field at the
+    same corner (one body per corner, not per field and corner: each valid body is a
+    workspace left on the target)."""
     plain = _plain_body(profile)
     out = []
-    for name, schema in request_properties(profile).items():
-        if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
-            continue
-        for value in CORNERS.values():
+    for value in CORNERS.values():
+        body = dict(plain)
+        for name, schema in request_properties(profile).items():
+            if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
+                continue
             if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
-                out.append({**plain, name: value})
+                body[name] = value
+        if body != plain:
+            out.append(body)
     return out
 
 

@@ -148,6 +148,12 @@ def extras_for(result: dict) -> str | None:
 
 
 # -- the static parts ------------------------------------------------------------------
+def _creates_fact(s: dict) -> str:
+    made = s.get("workspaces_created", len(s.get("created_workspaces", [])))
+    budget = (s.get("create_budget") or {}).get("max_creates")
+    return f"{made}" + (f" (budget --conformance-max-creates {budget})" if budget is not None else "")
+
+
 def summary_html(s: dict) -> str:
     must, should = s["summary"][MUST], s["summary"][SHOULD]
     facts = [
@@ -159,6 +165,7 @@ def summary_html(s: dict) -> str:
         ("date", s.get("started", "")),
         ("duration", f"{s.get('duration_s', 0):.1f} s"),
         ("requests sent", s.get("requests_sent", "")),
+        ("workspaces created", _creates_fact(s)),
         ("Hypothesis seed", f"{s.get('hypothesis_seed', '')} (replay with --conformance-hypothesis-seed)"),
         ("gate", f"fails on {'MUST and SHOULD' if s.get('fail_on') == 'should' else 'MUST'} requirements"),
     ]

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .checks import passive_findings
-from .verdict import (BLOCKED, ERROR, FAIL, PASS, CheckBlocked, ConformanceFailure, ProbeError, ProbeResult,
-                      TargetUnreachable)
+from .verdict import (BLOCKED, ERROR, FAIL, PASS, CheckBlocked, ConformanceFailure, CreatesLeftOut, ProbeError,
+                      ProbeResult, TargetUnreachable)
 
 REGISTRY: dict[str, "ProbeSpec"] = {}
 
@@ -21,13 +21,17 @@ class ProbeSpec:
     module: str
 
 
-def probe(cases: Callable, prepare: Callable | None = None):
+def probe(cases: Callable, prepare: Callable | None = None, *, creates):
     """Register a probe function and the profile-derived cases it runs with. `prepare(profile)`,
     if given, is called once before the first request of a run that selected the
-    probe: imports and set-up paid there are start-up, not time between requests."""
+    probe: imports and set-up paid there are start-up, not time between requests.
+    `creates(profile, case)` names the creates a case asks for when the target behaves (see
+    conformance.creates: `none` for a probe that expects rejections only). It is required, so
+    a new probe cannot be left out of the workspace budget by omission."""
     def decorate(function):
         function.conformance_cases = cases
         function.conformance_prepare = prepare
+        function.conformance_creates = creates
         REGISTRY[function.__name__] = ProbeSpec(function.__name__, function, cases, function.__module__)
         return function
     return decorate
@@ -54,6 +58,8 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     created_before = len(target.created)
     started = time.perf_counter()
     try:
+        if not target.create_plan.admits(function.__name__, case.id):
+            raise CreatesLeftOut(f"left out: its creates do not fit --conformance-max-creates {target.create_plan.limit}")
         function(target, case)
     except ConformanceFailure as failure:
         raised = failure.findings

@@ -114,6 +114,9 @@ class ConformanceRun:
             return
         prepare_probes((getattr(item, "obj", None) for item in session.items), run.profile)
         run.target()  # the HTTP client, and the transport modules httpx imports on first use
+        # Every xdist worker collects the same items, so each makes the same plan.
+        run.plan_creates([(item.obj, item.callspec.params["case"]) for item in session.items
+                          if hasattr(getattr(item, "obj", None), "conformance_cases") and hasattr(item, "callspec")])
         if self.worker is None:
             sentence = run.credential_warning()
             if sentence:

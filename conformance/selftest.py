@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from .engine import probe_specs, run_suite
 from .catalog import derive
+from .creates import DEFAULT_MAX_CREATES
 from .profile import load
 from .reference import available, provider_module
 from .reference.serving import ServerThread, behaviour_prefix, selftest_app
@@ -37,6 +38,7 @@ class Outcome:
     seconds: float = 0.0
     requests: int = 0
     generated_only: bool = False
+    creates: int = 0
 
     @property
     def is_fault(self) -> bool:
@@ -54,7 +56,7 @@ class Outcome:
 
 
 def run(keys=None, *, jobs: int | None = None, examples: int | None = None,
-        only_generated: bool = False) -> list[Outcome]:
+        only_generated: bool = False, max_creates: int | None = DEFAULT_MAX_CREATES) -> list[Outcome]:
     """The reference apps serve from a thread of this process; the suite runs in `jobs` worker
     processes (one per core by default), so the clients and the server do not share one GIL."""
     keys = list(keys or available())
@@ -67,11 +69,12 @@ def run(keys=None, *, jobs: int | None = None, examples: int | None = None,
         for variant in module.VARIANTS.values():
             if not only_generated:
                 breaks = tuple(f"{key}.{suffix}" for suffix in variant.should_breaks)
-                jobs_list.append((root, credential, examples, key, None, variant.name, breaks))
+                jobs_list.append((root, credential, examples, key, None, variant.name, breaks, False, max_creates))
         for name, fault in module.FAULTS.items():
             if only_generated and not fault.generated_only:
                 continue
-            jobs_list.append((root, credential, examples, key, name, "default", fault.caught_by, fault.generated_only))
+            jobs_list.append((root, credential, examples, key, name, "default", fault.caught_by, fault.generated_only,
+                              max_creates))
     workers = max(1, min(jobs or os.cpu_count() or 2, len(jobs_list)))
     try:
         # spawn, not fork: this process runs the server's event loop in a thread.
@@ -86,12 +89,13 @@ def _one_job(job) -> Outcome:
     return _one(*job)
 
 
-def _one(root, credential, examples, key, fault, variant, declared, generated_only=False) -> Outcome:
+def _one(root, credential, examples, key, fault, variant, declared, generated_only=False,
+         max_creates=DEFAULT_MAX_CREATES) -> Outcome:
     profile = load(key)
     module = provider_module(key)
     url = root + behaviour_prefix(key, fault, variant) + profile.base_path
     started = time.perf_counter()
-    kwargs = {} if examples is None else {"examples": examples}
+    kwargs = {"max_creates": max_creates} if examples is None else {"examples": examples, "max_creates": max_creates}
     params = module.VARIANTS[variant].target_params(module.TARGET_PARAMS)
     summary = run_suite(profile, url, credential, params, seed=SELFTEST_SEED,
                         run_id=f"st{secrets.token_hex(2)}", **kwargs)
@@ -107,6 +111,7 @@ def _one(root, credential, examples, key, fault, variant, declared, generated_on
         errors=[f"{r['id']}: {p['message']}" for r in rows if r["status"] == "error" for p in r["probes"]
                 if p["status"] == "error"],
         seconds=time.perf_counter() - started, requests=summary["requests_sent"], generated_only=generated_only,
+        creates=summary["workspaces_created"],
     )
 
 
@@ -157,8 +162,19 @@ def tally(outcomes: list[Outcome]) -> dict:
 
 def last_line(outcomes: list[Outcome]) -> str:
     t = tally(outcomes)
-    return (f"selftest: killed {t['killed']}/{t['faults']}, misattributed {t['misattributed']}, "
-            f"false positives {t['false_positives']}, requirements never failed {t['never_failed']}")
+    return (f"selftest: killed {t['killed']}/{t['faults']} ({100 * t['killed'] / max(1, t['faults']):.1f}%), "
+            f"misattributed {t['misattributed']}, false positives {t['false_positives']}, "
+            f"requirements never failed {t['never_failed']}")
+
+
+def creates_line(outcomes: list[Outcome]) -> str:
+    """Workspaces each conformant variant was asked to create: what a live target would keep."""
+    variants = [o for o in outcomes if not o.is_fault]
+    per = {}
+    for o in variants:
+        per.setdefault(o.provider, []).append(o.creates)
+    return "workspaces created per conformant variant: " + ", ".join(
+        f"{key} {max(counts)}" for key, counts in per.items())
 
 
 def passed(outcomes: list[Outcome]) -> bool:

@@ -51,6 +51,7 @@ class Run:
         self.unwritten: set[str] = set()  # reports a failing writer left absent or partial
         self.selected: set[str] | None = None  # requirements of the selected catalog probes
         self.markdown_problem: str | None = None
+        self.create_plan = None
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -125,6 +126,13 @@ class Run:
                                   examples=self.settings.examples, hypothesis_seed=self.seed)
         return self._target
 
+    def plan_creates(self, pairs) -> None:
+        """Which selected cases the workspace budget (--conformance-max-creates) admits."""
+        from .creates import plan
+
+        self.create_plan = plan(pairs, self.profile, self.settings.max_creates)
+        self.target().create_plan = self.create_plan
+
     def stop(self) -> None:
         if self._target is not None:
             self._target.close()
@@ -166,6 +174,9 @@ class Run:
             self.summary.update(verdict="INCOMPLETE", exit_status=exitcodes.INCOMPLETE, complete=False, problem=refused)
         self._gate(unreachable, interrupted)
         self.summary["created_workspaces"] = self.created()
+        self.summary["workspaces_created"] = len(self.summary["created_workspaces"])
+        if self.create_plan is not None:
+            self.summary["create_budget"] = self.create_plan.to_dict()
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
         if self.settings.dry_run:

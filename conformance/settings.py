@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import urlsplit
 
+from .creates import DEFAULT_MAX_CREATES
+
 if TYPE_CHECKING:  # the pytest11 entry module imports this one: nothing heavy at import time
     from .profile import Profile
 
@@ -35,6 +37,9 @@ OPTIONS = [
      "seconds each request may take as a whole, connect to last body byte (default 10)"),
     ("--conformance-max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
      "requests in flight at once, across pytest-xdist workers (default 4)"),
+    ("--conformance-max-creates", "conformance_max_creates", "CONFORMANCE_MAX_CREATES",
+     "workspaces the run may ask the target to create (default 25; 0: rejection probes only); "
+     "the cases that check the most requirements are chosen first, the rest are not run"),
     ("--conformance-dry-run", "conformance_dry_run", "CONFORMANCE_DRY_RUN",
      "list every request the run would begin with, send none, write no report"),
     ("--conformance-cleanup", "conformance_cleanup", "CONFORMANCE_CLEANUP",
@@ -98,6 +103,7 @@ class Settings:
     expectations_file: str | None = None
     baseline: dict | None = None
     markdown: list[str] = field(default_factory=list)  # files the Markdown summary is appended to
+    max_creates: int = DEFAULT_MAX_CREATES
 
     @property
     def embedded(self) -> bool:
@@ -201,6 +207,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
         cleanup=_switch(given["conformance_cleanup"]),
         seed=_whole_number(given["conformance_hypothesis_seed"], None, 0),
         sources={dest: g.where for dest, g in given.items() if g is not None},
+        max_creates=_whole_number(given["conformance_max_creates"], DEFAULT_MAX_CREATES, 0),
     )
     if settings.cleanup and "cleanup" not in profile.data:
         raise SettingsError(f"{given['conformance_cleanup'].where}: the {profile.key} page documents "

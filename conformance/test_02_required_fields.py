@@ -2,29 +2,30 @@
 from . import cases
 from .checks import expect_null_rejected_or_absent, expect_rejected
 from .payloads import baseline
+from .creates import none, own
 from .probing import probe
 
 
-@probe(cases.required_missing)
+@probe(cases.required_missing, creates=none)
 def test_body_without_required_field_is_rejected(target, case):
     exchange = target.create(baseline(target, omit=(case.field,)))
     expect_rejected(target, exchange, case.requirement, f"a body without `{case.field}` is rejected")
 
 
-@probe(cases.required_null)
+@probe(cases.required_null, creates=none)
 def test_required_field_null_is_rejected(target, case):
     exchange = target.create(baseline(target, **{case.field: None}))
     expect_rejected(target, exchange, case.requirement, f"a null `{case.field}` is rejected")
 
 
-@probe(cases.wrong_types)
+@probe(cases.wrong_types, creates=none)
 def test_field_of_wrong_type_is_rejected(target, case):
     exchange = target.create(baseline(target, **{case.field: case["value"]}))
     expect_rejected(target, exchange, case.requirement,
                     f"`{case.field}` = {case['value']!r} is rejected, not coerced")
 
 
-@probe(cases.null_optional)
+@probe(cases.null_optional, creates=own)
 def test_optional_field_null_is_rejected_or_taken_as_absent(target, case):
     exchange = target.create(baseline(target, **{case.field: None}))
     expect_null_rejected_or_absent(target, exchange, case.requirement, case.field)

@@ -6,9 +6,14 @@ before counting, lands on the wrong side of the limit.
 """
 from . import cases, formats
 from .checks import expect_created, expect_rejected, fail, status_allowed
-from .payloads import baseline
+from .creates import none, own, OWN
+from .payloads import accepted_create, baseline, shared_kinds
 from .probing import probe
 from .profile import value_at
+
+
+def _shared_or_own(profile, case) -> tuple:
+    return shared_kinds(profile, case.field, case["value"])[:1] or (OWN,)
 
 
 def _with_length(target, case):
@@ -18,39 +23,39 @@ def _with_length(target, case):
     return target.names.of_length(case["length"], case["filler"])
 
 
-@probe(cases.at_min_length)
+@probe(cases.at_min_length, creates=own)
 def test_length_at_minimum_is_accepted(target, case):
     exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}))
     expect_created(target, exchange, case.requirement, f"`{case.field}` of {case['length']} characters is accepted")
 
 
-@probe(cases.below_min_length)
+@probe(cases.below_min_length, creates=none)
 def test_length_below_minimum_is_rejected(target, case):
     exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}))
     expect_rejected(target, exchange, case.requirement, f"`{case.field}` of {case['length']} characters is rejected")
 
 
-@probe(cases.at_max_length)
+@probe(cases.at_max_length, creates=own)
 def test_length_at_maximum_is_accepted(target, case):
     exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}))
     expect_created(target, exchange, case.requirement,
                    f"`{case.field}` of {case['length']} characters ({case['label']}) is accepted")
 
 
-@probe(cases.above_max_length)
+@probe(cases.above_max_length, creates=none)
 def test_length_above_maximum_is_rejected(target, case):
     exchange = target.create(baseline(target, **{case.field: _with_length(target, case)}))
     expect_rejected(target, exchange, case.requirement,
                     f"`{case.field}` of {case['length']} characters ({case['label']}) is rejected")
 
 
-@probe(cases.enum_values)
+@probe(cases.enum_values, creates=_shared_or_own)
 def test_documented_enum_value_is_accepted(target, case):
-    exchange = target.create(baseline(target, **{case.field: case["value"]}))
+    exchange = accepted_create(target, case.field, case["value"])
     expect_created(target, exchange, case.requirement, f"`{case.field}` = {case['value']!r} is accepted")
 
 
-@probe(cases.undocumented_enum_values)
+@probe(cases.undocumented_enum_values, creates=none)
 def test_undocumented_enum_value_is_rejected(target, case):
     exchange = target.create(baseline(target, **{case.field: case["value"]}))
     expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {case['value']!r} is rejected")
@@ -58,8 +63,8 @@ def test_undocumented_enum_value_is_rejected(target, case):
 
 def _good_value(target, case) -> str:
     """The target's own value for a param field (a real organization), else the suite's."""
-    own = target.profile.param_value(target.params, case.field)
-    return own if own is not None else formats.known(case["format"]).good
+    given = target.profile.param_value(target.params, case.field)
+    return given if given is not None else formats.known(case["format"]).good
 
 
 def _spelled(target, case) -> str:
@@ -68,21 +73,21 @@ def _spelled(target, case) -> str:
     return cases.spelled(case["spelling"], _good_value(target, case))
 
 
-@probe(cases.good_formats)
+@probe(cases.good_formats, creates=own)
 def test_well_formed_value_is_accepted(target, case):
     value = _spelled(target, case)
     exchange = target.create(baseline(target, **{case.field: value}))
     expect_created(target, exchange, case.requirement, f"`{case.field}` = {value!r} is accepted")
 
 
-@probe(cases.bad_formats)
+@probe(cases.bad_formats, creates=none)
 def test_malformed_value_is_rejected(target, case):
     value = _spelled(target, case)
     exchange = target.create(baseline(target, **{case.field: value}))
     expect_rejected(target, exchange, case.requirement, f"`{case.field}` = {value!r} is rejected")
 
 
-@probe(cases.debatable_formats)
+@probe(cases.debatable_formats, creates=own)
 def test_debatable_spelling_is_rejected_or_kept(target, case):
     """"+12" or "012" for a uint64: a careful server may refuse it or read it as the number;
     what it may not do is accept it and store something else."""
@@ -109,7 +114,7 @@ def test_debatable_spelling_is_rejected_or_kept(target, case):
     target.observe(case.requirement, f"{value!r} accepted and stored as {stored!r}")
 
 
-@probe(cases.unusual_text)
+@probe(cases.unusual_text, creates=own)
 def test_unusual_text_is_accepted(target, case):
     """Whitespace only, a control character, direction marks: the schema allows them, so
     accepting them is right; refusing them is a SHOULD failure unless the page documents the

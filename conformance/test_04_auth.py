@@ -2,16 +2,17 @@
 from . import cases
 from .checks import expect_rejected
 from .payloads import baseline
+from .creates import none
 from .probing import probe
 
 
-@probe(cases.single("auth.missing-credential"))
+@probe(cases.single("auth.missing-credential"), creates=none)
 def test_create_without_credential_is_rejected(target, case):
     exchange = target.create(baseline(target), auth="missing")
     expect_rejected(target, exchange, case.requirement, "a create without credentials is rejected", "auth")
 
 
-@probe(cases.single("auth.wrong-credential"))
+@probe(cases.single("auth.wrong-credential"), creates=none)
 def test_create_with_wrong_credential_is_rejected(target, case):
     exchange = target.create(baseline(target), auth="wrong")
     expect_rejected(target, exchange, case.requirement, "a create with a wrong credential is rejected", "auth")

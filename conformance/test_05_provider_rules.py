@@ -6,22 +6,22 @@ per kind reads its parameters, so a new provider adds rules as data, not code.
 from . import cases
 from .catalog import by_id
 from .checks import describe, expect_created, expect_rejected, fail, status_allowed, statuses_text
+from .creates import none, own, OWN, shares
 from .payloads import baseline
 from .probing import probe
 from .verdict import CheckBlocked, ProbeError
 from .profile import ABSENT, resolve_pointer, value_at
 
 
-@probe(cases.rules_of_kind("unique"))
+@probe(cases.rules_of_kind("unique"), creates=shares("baseline"))
 def test_duplicate_value_is_rejected(target, case):
-    body = baseline(target)
-    first = target.create(body)
+    first = target.baseline()  # the first create of the run: the duplicate needs no other
     expect_created(target, first, f"{target.profile.key}.response.success-status", "the first create succeeds")
-    second = target.create(dict(body))
+    second = target.create(target.shared_body("baseline"))
     expect_rejected(target, second, case.requirement, f"a second workspace with the same `{case.field}` is rejected")
 
 
-@probe(cases.rules_of_kind("foreign-param"))
+@probe(cases.rules_of_kind("foreign-param"), creates=none)
 def test_value_the_caller_may_not_use_is_rejected(target, case):
     foreign = target.params.get(case["param"]) or case["fallback"]
     if not target.params.get(case["param"]):
@@ -38,23 +38,28 @@ def test_value_the_caller_may_not_use_is_rejected(target, case):
     expect_rejected(target, exchange, case.requirement, case["title"])
 
 
-@probe(cases.rules_of_kind("header"))
+def _header_creates(profile, case) -> tuple:
+    """One own create per documented value; the create without the header is the baseline."""
+    return ("baseline", *(f"{OWN}:{value}" for value in case["enum"]))
+
+
+@probe(cases.rules_of_kind("header"), creates=_header_creates)
 def test_documented_header_values_are_accepted(target, case):
     for value in case["enum"]:
         exchange = target.create(baseline(target), headers={case["header"]: value})
         expect_created(target, exchange, case.requirement, f"{case['header']}: {value} is accepted")
-    exchange = target.create(baseline(target), note=f"without {case['header']}")
+    exchange = target.baseline()  # sent without the header
     expect_created(target, exchange, case.requirement,
                    f"without {case['header']} the default {case['default']!r} applies")
 
 
-@probe(cases.header_unknown_values)
+@probe(cases.header_unknown_values, creates=none)
 def test_undocumented_header_value_is_rejected(target, case):
     exchange = target.create(baseline(target), headers={case["header"]: case["undocumented"]})
     expect_rejected(target, exchange, case.requirement, f"{case['header']}: {case['undocumented']} is rejected")
 
 
-@probe(cases.rules_of_kind("file-part"))
+@probe(cases.rules_of_kind("file-part"), creates=own)
 def test_optional_file_part_is_accepted(target, case):
     files = {case.field: (case["filename"], bytes.fromhex(case["content_hex"]), case["content_type"])}
     exchange = target.create(baseline(target), files=files)
@@ -65,7 +70,7 @@ def test_optional_file_part_is_accepted(target, case):
                  f"a non-empty {case['pointer']}", describe(exchange), exchange)
 
 
-@probe(cases.rules_of_kind("null-on-create"))
+@probe(cases.rules_of_kind("null-on-create"), creates=shares("baseline"))
 def test_field_is_null_on_a_new_resource(target, case):
     exchange = target.baseline()
     resource = expect_created(target, exchange, f"{target.profile.key}.response.success-status", "a valid create succeeds")
@@ -84,7 +89,7 @@ def _presence_requirement(target, pointer: str) -> str:
     return member if member in by_id(target.profile) else f"{target.profile.key}.response.success-status"
 
 
-@probe(cases.rules_of_kind("member-schema"))
+@probe(cases.rules_of_kind("member-schema"), creates=shares("baseline"))
 def test_envelope_member_is_shaped_as_documented(target, case):
     """A member of the success answer outside the resource (wacht-backend's data.membership)."""
     exchange = target.baseline()
@@ -100,7 +105,7 @@ def test_envelope_member_is_shaped_as_documented(target, case):
              f"at {case['pointer']}{where.rstrip('/')}: {errors[0].message}", exchange)
 
 
-@probe(cases.rules_of_kind("same-value"))
+@probe(cases.rules_of_kind("same-value"), creates=shares("baseline"))
 def test_member_names_the_created_resource(target, case):
     """Two members that must agree (the membership's workspace_id and the workspace's id);
     an absent member is its own requirement's finding, not this one's."""

@@ -63,6 +63,12 @@ class BudgetExhausted(ProbeError):
     verdict = NOT_RUN
 
 
+class CreatesLeftOut(ProbeError):
+    """--conformance-max-creates left no room for the workspaces this case would create."""
+
+    verdict = NOT_RUN
+
+
 class CheckBlocked(ProbeError):
     """The probe's own check could not be made because the target broke another requirement
     first (e.g. the create it needed was refused): its requirement is *blocked*, never passed."""

@@ -173,4 +173,5 @@ def one_line(summary: dict) -> str:
             + (f", {must[FAIL] + should[FAIL]} failed" if must[FAIL] + should[FAIL] else "")
             + (f", {must[BLOCKED] + should[BLOCKED]} blocked" if must[BLOCKED] + should[BLOCKED] else "")
             + (f", {must[ERROR] + should[ERROR]} could not be checked" if must[ERROR] + should[ERROR] else "")
-            + (f", {must[NOT_RUN] + should[NOT_RUN]} not run" if must[NOT_RUN] + should[NOT_RUN] else ""))
+            + (f", {must[NOT_RUN] + should[NOT_RUN]} not run" if must[NOT_RUN] + should[NOT_RUN] else "")
+            + (f"; {summary['workspaces_created']} workspaces created" if "workspaces_created" in summary else ""))

@@ -25,3 +25,5 @@ def test_benchmark_measures_a_provider_and_writes_its_json(tmp_path):
     assert 1 < m["floor_ratio"] <= m["overhead_ratio"]
     assert "run_all_s" in results and "selftest_s" not in results
     assert "anthropic" in completed.stdout and "floor" in completed.stdout
+    # Workspaces the run left on the target: counted from its report, within the default budget.
+    assert 0 < m["creates"] <= 25 and "creates" in completed.stdout

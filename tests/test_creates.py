@@ -1,0 +1,135 @@
+"""Workspaces created: counted in every report, shared where a check only reads an answer,
+and bounded by --conformance-max-creates (cases beyond the budget are not-run, never pass)."""
+import json
+
+import pytest
+
+from conformance import creates
+from conformance.engine import probe_specs, run_suite
+from conformance.openapi import document
+from conformance.profile import load
+from conformance.reference import provider_module
+from conformance.reference.serving import ServerThread, base_url, provider_app
+from conformance.settings import SettingsError, resolve
+from conformance.verdicts import one_line
+
+CREDENTIAL = "creates-test-credential"
+
+
+def _suite(key, **kwargs):
+    server = ServerThread(provider_app(key, CREDENTIAL))
+    root = server.start()
+    try:
+        return run_suite(load(key), base_url(root, key), CREDENTIAL, dict(provider_module(key).TARGET_PARAMS),
+                         seed=3, **kwargs)
+    finally:
+        server.stop()
+
+
+def _pairs(key):
+    profile = load(key)
+    return [(spec.function, case) for spec in probe_specs() for case in spec.cases(profile)]
+
+
+@pytest.mark.parametrize("key", ["anthropic", "d3lay"])
+def test_a_default_run_creates_at_most_the_default_budget_and_every_requirement_passes(key):
+    summary = _suite(key, max_creates=creates.DEFAULT_MAX_CREATES)
+    assert 0 < summary["workspaces_created"] <= creates.DEFAULT_MAX_CREATES
+    assert summary["workspaces_created"] == len(summary["created_workspaces"])
+    assert {r["status"] for r in summary["requirements"]} == {"pass"}
+    assert summary["create_budget"]["cases_left_out"] == []
+
+
+def test_rejection_probes_create_nothing_against_a_target_that_behaves():
+    summary = _suite("orgo", max_creates=0)
+    assert summary["workspaces_created"] == 0
+    ran = [p for p in summary["probes"] if p["status"] != "not-run"]
+    assert any(p["probe"] == "test_body_without_required_field_is_rejected" for p in ran)
+    assert all(p["status"] == "pass" for p in ran)
+    # The 1 MiB body is refused for lacking a required field, after the target read it all.
+    assert any(p["probe"] == "test_oversized_body_gets_no_server_error" for p in ran)
+
+
+def test_a_small_budget_leaves_cases_not_run_never_passed():
+    summary = _suite("anthropic", max_creates=3)
+    assert summary["workspaces_created"] <= 3
+    left_out = set(summary["create_budget"]["cases_left_out"])
+    assert left_out
+    for probe in summary["probes"]:
+        if f"{probe['probe']}[{probe['case']}]" in left_out:
+            assert probe["status"] == "not-run" and "--conformance-max-creates 3" in probe["message"]
+            assert not probe["exchanges"]
+    # The shared baseline unlocks the most requirements per workspace: it is chosen first.
+    read_baseline = [p for p in summary["probes"] if p["probe"] == "test_valid_create_answers_documented_status"]
+    assert read_baseline[0]["status"] == "pass"
+
+
+def test_the_plan_prefers_cases_that_check_the_most_requirements():
+    profile = load("anthropic")
+    pairs = _pairs("anthropic")
+    one = creates.plan(pairs, profile, 1)
+    assert one.planned == 1
+    chosen = {name.split("[")[0] for name in one.chosen}
+    assert "test_resource_field_matches_documented_schema" not in chosen  # needs two creates
+    assert {"test_valid_create_answers_documented_status", "test_created_resource_is_sent_as_json"} <= chosen
+    assert creates.plan(pairs, profile, None) is creates.UNLIMITED
+    zero = creates.plan(pairs, profile, 0)
+    assert zero.planned == 0 and zero.elastic is None
+    assert all(not c.keys and not c.elastic for c in creates.candidates(pairs, profile) if c.name in zero.chosen)
+    full = creates.plan(pairs, profile, 100)
+    assert not full.left_out and full.elastic == 100 - full.planned
+
+
+def test_every_probe_that_expects_an_acceptance_declares_its_creates():
+    """A probe sending a body a behaving target accepts must say so, or the plan undercounts."""
+    accepting = {"expect_created", "accepted_create", "baseline()", "minimal()", "echo_create"}
+    import inspect
+
+    for spec in probe_specs():
+        source = inspect.getsource(spec.function)
+        if any(word in source for word in accepting):
+            assert spec.function.conformance_creates is not None, spec.name
+
+
+@pytest.mark.parametrize("raw, message", [("-1", "0 or more"), ("many", "whole number")])
+def test_a_bad_max_creates_is_one_clear_sentence(raw, message):
+    values = {"conformance_provider": "orgo", "conformance_max_creates": raw}
+    with pytest.raises(SettingsError, match=message):
+        resolve(lambda dest, env: values.get(dest), [])
+
+
+def test_the_max_creates_environment_variable_is_read(monkeypatch):
+    import os
+
+    monkeypatch.setenv("CONFORMANCE_MAX_CREATES", "7")
+    settings = resolve(lambda dest, env: {"conformance_provider": "orgo"}.get(dest) or os.environ.get(env), [])
+    assert settings.max_creates == 7
+
+
+def test_the_console_line_counts_the_workspaces_created():
+    summary = _suite("wacht-frontend", max_creates=2)
+    assert f"; {summary['workspaces_created']} workspaces created" in one_line(summary)
+
+
+@pytest.mark.parametrize("key", ["anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend"])
+def test_the_openapi_export_is_a_valid_openapi_3_1_document(key):
+    spec = document(load(key), {"organization_id": "42"})
+    text = json.dumps(spec)
+    assert "x-source" not in text and "x-file" not in text
+    assert spec["openapi"] == "3.1.0"
+    operation = spec["paths"][load(key).path][load(key).method.lower()]
+    profile = load(key)
+    assert {str(s) for s in profile.success_statuses} <= set(operation["responses"])
+    for rejection in profile.data["rejections"].values():
+        assert {str(s) for s in rejection["statuses"]} <= set(operation["responses"])
+    scheme = spec["components"]["securitySchemes"]["credential"]
+    assert scheme.get("in", "header") == profile.auth["in"]
+    try:
+        from openapi_spec_validator import validate
+    except ImportError:  # the [bench] extra is not installed: the structure checks above stand
+        return
+    validate(spec)
+    broken = json.loads(text)
+    broken["paths"][profile.path][profile.method.lower()]["responses"] = "none"
+    with pytest.raises(Exception):
+        validate(broken)  # the validator really validates

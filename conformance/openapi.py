@@ -18,6 +18,15 @@ COMPONENT = {"request": "CreateWorkspaceRequest", "resource": "Workspace", "enve
              "error": "Error"}
 
 
+def _text(source) -> str:
+    """A page quote as text: a plain string, or an outside fact's quote with its reading."""
+    if isinstance(source, dict):
+        parts = [source.get("quote", ""), source.get("reading", "")]
+        where = source.get("document") or source.get("url")
+        return " ".join(filter(None, parts)) + (f" ({where})" if where else "")
+    return str(source or "")
+
+
 def _schema(schema: dict) -> dict:
     """A profile schema made an OpenAPI component."""
     def clean(node):
@@ -31,7 +40,7 @@ def _schema(schema: dict) -> dict:
                 continue
             out[key] = value if key in ("enum", "const", "default", "examples") else clean(value)
         if node.get("x-source") and "description" not in out:
-            out["description"] = node["x-source"]
+            out["description"] = _text(node["x-source"])
         if node.get("x-file"):
             out = {"type": "string", "format": "binary", **({"description": out["description"]} if "description" in out else {}),
                    **({"contentMediaType": node["contentMediaType"]} if "contentMediaType" in node else {})}
@@ -55,7 +64,7 @@ def _security(auth: dict) -> dict:
         scheme = {"type": "http", "scheme": auth["scheme"].lower()}
     else:
         scheme = {"type": "apiKey", "in": auth["in"], "name": auth["name"]}
-    return {**scheme, "description": auth.get("source", "")}
+    return {**scheme, "description": _text(auth.get("source"))}
 
 
 def _servers(profile: Profile) -> list[dict]:
@@ -88,17 +97,17 @@ def document(profile: Profile, pinned: dict[str, str] | None = None) -> dict:
                                           for e in profile.encodings if e in media}}
     responses = {}
     for status in profile.success_statuses:
-        responses[str(status)] = {"description": profile.data["success"].get("source", "created"),
+        responses[str(status)] = {"description": _text(profile.data["success"].get("source")) or "created",
                                   "content": {"application/json": {"schema": success_schema}}}
     for situation, rejection in profile.data.get("rejections", {}).items():
         for status in rejection["statuses"]:
             entry = responses.setdefault(str(status), {"description": ""})
-            entry["description"] = "; ".join(filter(None, [entry["description"], f"{situation}: {rejection.get('source', '')}"]))
+            entry["description"] = "; ".join(filter(None, [entry["description"], f"{situation}: {_text(rejection.get('source'))}"]))
             if "error" in profile.schemas:
                 entry["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{COMPONENT['error']}"}}}
     parameters = [{"name": rule["header"], "in": "header", "required": False,
                    "schema": {"type": "string", "enum": rule["enum"], "default": rule.get("default")},
-                   "description": rule.get("source", "")}
+                   "description": _text(rule.get("source"))}
                   for rule in profile.rules.values() if rule.get("kind") == "header"]
     operation = {"operationId": "createWorkspace", "summary": profile.title,
                  "security": [{"credential": []}], "requestBody": body, "responses": responses}

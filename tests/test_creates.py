@@ -10,7 +10,7 @@ from conformance.openapi import document
 from conformance.profile import load
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
-from conformance.settings import SettingsError, resolve
+from conformance.settings import Given, SettingsError, flag_name, from_environment, resolve
 from conformance.verdicts import one_line
 
 CREDENTIAL = "creates-test-credential"
@@ -91,18 +91,17 @@ def test_every_probe_that_expects_an_acceptance_declares_its_creates():
             assert spec.function.conformance_creates is not None, spec.name
 
 
-@pytest.mark.parametrize("raw, message", [("-1", "0 or more"), ("many", "whole number")])
+@pytest.mark.parametrize("raw, message", [("-1", "at least 0"), ("many", "whole number")])
 def test_a_bad_max_creates_is_one_clear_sentence(raw, message):
     values = {"conformance_provider": "orgo", "conformance_max_creates": raw}
-    with pytest.raises(SettingsError, match=message):
-        resolve(lambda dest, env: values.get(dest), [])
+    with pytest.raises(SettingsError, match=f"--conformance-max-creates .*{message}"):
+        resolve(lambda dest: Given(values[dest], flag_name(dest)) if dest in values else None)
 
 
 def test_the_max_creates_environment_variable_is_read(monkeypatch):
-    import os
-
+    monkeypatch.setenv("CONFORMANCE_PROVIDER", "orgo")
     monkeypatch.setenv("CONFORMANCE_MAX_CREATES", "7")
-    settings = resolve(lambda dest, env: {"conformance_provider": "orgo"}.get(dest) or os.environ.get(env), [])
+    settings = resolve(from_environment)
     assert settings.max_creates == 7
 
 

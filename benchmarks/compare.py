@@ -53,7 +53,7 @@ def schemathesis_run(profile, url: str, credential: str, params: dict, examples:
     import schemathesis
     from schemathesis.engine import events, from_schema
 
-    from conformance.openapi import document
+    from conformance.model.openapi import document
 
     schema = schemathesis.openapi.from_dict(document(profile, params))
     schema.config.update(base_url=url, headers=auth_headers(profile, credential), request_timeout=10)
@@ -72,7 +72,7 @@ def schemathesis_run(profile, url: str, credential: str, params: dict, examples:
 
 
 def suite_run(profile, url: str, credential: str, params: dict) -> dict:
-    from conformance.engine import run_suite
+    from conformance.probes.runner import run_suite
 
     summary = run_suite(profile, url, credential, params, seed=SEED, run_id=f"cmp{secrets.token_hex(2)}")
     return {"failed": [r["id"] for r in summary["requirements"] if r["status"] in ("fail", "error")],
@@ -81,7 +81,7 @@ def suite_run(profile, url: str, credential: str, params: dict) -> dict:
 
 def one_job(job) -> dict:
     root, credential, examples, key, fault, variant = job
-    from conformance.profile import load
+    from conformance.model.profile import load
     from conformance.reference import provider_module
     from conformance.reference.serving import behaviour_prefix
 
@@ -102,7 +102,7 @@ def _warm(*_):
     import schemathesis  # noqa: F401
     from schemathesis.engine import from_schema  # noqa: F401
 
-    from conformance.engine import probe_specs
+    from conformance.probes.runner import probe_specs
 
     probe_specs()
 

@@ -147,9 +147,9 @@ def one_run(key: str, workdir: Path) -> dict:
 
 def explicit_examples(key: str) -> int:
     """The generated probes' fixed corner bodies: sent every run, never drawn by Hypothesis."""
-    from conformance import cases
-    from conformance.generation import corner_bodies, corner_breaks
-    from conformance.profile import load
+    from conformance.model.profile import load
+    from conformance.probes import cases
+    from conformance.probes.strategies import corner_bodies, corner_breaks
 
     profile = load(key)
     return len(corner_bodies(profile)) + sum(len(corner_breaks(profile, c.field)) for c in cases.generated_invalid(profile))
@@ -205,8 +205,8 @@ def hypothesis_per_example(key: str, examples: int = 300) -> float:
     """Seconds Hypothesis spends drawing one valid body of `key` for a test that does nothing."""
     from hypothesis import HealthCheck, Phase, given, seed, settings
 
-    from conformance.generation import valid_bodies
-    from conformance.profile import load
+    from conformance.model.profile import load
+    from conformance.probes.strategies import valid_bodies
 
     drawn = []
 
@@ -227,7 +227,7 @@ def median_of(runs: list[dict]) -> dict:
 
 
 def main(argv=None) -> int:
-    from conformance.profile import BUILTIN  # the bundled providers, found in schemas/
+    from conformance.model.profile import BUILTIN  # the bundled providers, found in schemas/
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)

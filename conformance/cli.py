@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, exitcodes
-from .profile import BUILTIN, ProfileError, load
-from .settings import OPTIONS, REPEATABLE, SWITCHES, Given, SettingsError, from_environment
+from conformance import __version__, exitcodes
+from conformance.model.profile import BUILTIN, ProfileError, load
+from conformance.settings import OPTIONS, REPEATABLE, SWITCHES, Given, SettingsError, from_environment
 
 PREFIX = "--conformance-"
 # `python -m pytest` would put the current directory first on sys.path, and inside a clone of
@@ -110,7 +110,7 @@ def _whole_number(text: str) -> int:
 
 
 def _openapi(args) -> int:
-    from .openapi import document
+    from conformance.model.openapi import document
 
     pinned = {}
     for item in args.target_param:
@@ -128,7 +128,7 @@ def _openapi(args) -> int:
 
 
 def _requirements(args) -> int:
-    from .catalog import derive
+    from conformance.model.catalog import derive
 
     profile = load(args.provider)
     reqs = derive(profile)
@@ -151,8 +151,8 @@ def _requirements(args) -> int:
 
 
 def _expectations(args) -> int:
-    from .expectations import bootstrap
-    from .verdicts import FORMAT
+    from conformance.model.expectations import bootstrap
+    from conformance.reports.summary import FORMAT
 
     reports = []
     for path in args.reports:
@@ -175,7 +175,7 @@ def _expectations(args) -> int:
 
 
 def _check_quotes(profile, reqs, given: str) -> int:
-    from .quotes import document_path, missing_profile_quotes, missing_quotes, profile_page_quotes
+    from conformance.model.quotes import document_path, missing_profile_quotes, missing_quotes, profile_page_quotes
 
     path = document_path(given, profile.document["file"])
     try:
@@ -201,9 +201,9 @@ def _serve(args) -> int:
         print(f"conformance: no reference server for {args.provider!r}: choose one of {', '.join(BUILTIN)}",
               file=sys.stderr)
         return exitcodes.USAGE
-    from .reference import provider_module
-    from .reference.common import DEMO_CREDENTIAL
-    from .reference.serving import provider_app
+    from conformance.reference import provider_module
+    from conformance.reference.common import DEMO_CREDENTIAL
+    from conformance.reference.serving import provider_app
 
     module = provider_module(args.provider)
     if args.list:
@@ -259,7 +259,7 @@ def _port_problem(host: str, port: int) -> str | None:
 
 
 def _selftest(args) -> int:
-    from . import selftest
+    from conformance.reference import selftest
 
     started = time.perf_counter()
     budget = {} if args.max_creates is None else {"max_creates": args.max_creates}
@@ -273,7 +273,7 @@ def _selftest(args) -> int:
     for rid in selftest.requirements_never_failed(outcomes):
         print(f"!! {rid}: no fault that declares it makes it fail")
     if args.json_path:
-        from .verdicts import write_atomically
+        from conformance.reports.summary import write_atomically
 
         write_atomically(Path(args.json_path), json.dumps([{**o.__dict__, "verdict": o.verdict} for o in outcomes], indent=2))
     print(f"wall time {time.perf_counter() - started:.1f} s, {sum(o.requests for o in outcomes)} requests")
@@ -300,8 +300,8 @@ def _run(args) -> int:
             print("conformance: choose --provider NAME or --all", file=sys.stderr)
             return exitcodes.USAGE
         providers = [str(chosen.value)]
-    from .session import StartError, check_report_dir
-    from .settings import resolve
+    from conformance.pytest_plugin.run import StartError, check_report_dir
+    from conformance.settings import resolve
 
     try:  # every local problem is named before the first provider runs
         for provider in providers:
@@ -332,7 +332,7 @@ def _run(args) -> int:
         if len(providers) > 1:
             _print_summary_line(provider, report_dir, completed)
     if len(providers) > 1 and not settings.dry_run:
-        from .index import write_index
+        from conformance.reports.index_page import write_index
 
         index = write_index(report_dir, providers)
         print(f"index: {index}")
@@ -340,8 +340,8 @@ def _run(args) -> int:
 
 
 def _print_summary_line(provider: str, report_dir: Path, completed) -> None:
-    from .transcript import printable
-    from .verdicts import one_line
+    from conformance.reports.summary import one_line
+    from conformance.target.transcript import printable
 
     path = report_dir / f"{provider}.json"
     try:

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import urlsplit
 
-from .creates import DEFAULT_MAX_CREATES
 
 if TYPE_CHECKING:  # the pytest11 entry module imports this one: nothing heavy at import time
-    from .profile import Profile
+    from conformance.model.profile import Profile
 
 # flag, ini/dest name, environment variable, help. Every option is also an ini key (its dest)
 # and an environment variable; `conformance run` takes each without the `--conformance` prefix.
@@ -57,6 +56,7 @@ SWITCHES = {"conformance_dry_run", "conformance_cleanup"}  # on the command line
 REPEATABLE = {"conformance_target_params"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 DEFAULT_EXAMPLES = 20
+DEFAULT_MAX_CREATES = 25  # workspaces a run may ask the target to create (conformance.probes.creates)
 
 
 class SettingsError(ValueError):
@@ -151,7 +151,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     provider = given["conformance_provider"]
     if provider is None:
         return None
-    from .profile import ProfileError, load  # jsonschema comes with it: only once a provider is chosen
+    from conformance.model.profile import ProfileError, load  # jsonschema comes with it: only once a provider is chosen
 
     try:
         profile = load(str(provider.value))
@@ -162,7 +162,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            from .transcript import Redactor
+            from conformance.target.transcript import Redactor
 
             shown = Redactor(None).url(url) if "@" in url else url
             raise SettingsError(f"{target.where} must be an http:// or https:// URL with a host, not {shown!r}")
@@ -255,9 +255,10 @@ def unsendable_credential(credential: str | None, auth: dict, given_as: str = ""
 
 def _ci_gate(settings: Settings, given: dict) -> None:
     """Expectations and baseline are read and checked now, before the first request is sent."""
-    from . import baseline, expectations
-    from .catalog import derive
-    from .profile import BUILTIN
+    from conformance.model import expectations
+    from conformance.model.catalog import derive
+    from conformance.model.profile import BUILTIN
+    from conformance.reports import baseline
 
     path = str(given["conformance_expectations"].value) if given["conformance_expectations"] else None
     if path:

@@ -1,1 +1,1 @@
-"""The providers as data: one folder per provider, read by conformance.profile."""
+"""The providers as data: one folder per provider, read by conformance.model.profile."""

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conformance import exitcodes
-from conformance.catalog import by_id
-from conformance.ci_summary import text
-from conformance.profile import load
+from conformance.model.catalog import by_id
+from conformance.model.profile import load
+from conformance.reports.markdown_summary import text
 
 from .conftest import SECRET
 

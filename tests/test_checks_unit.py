@@ -1,4 +1,4 @@
-"""The shared judgments (conformance/checks.py) one by one, on hand-made answers: which answer
+"""The shared judgments (conformance/probes/checks.py) one by one, on hand-made answers: which answer
 breaks which requirement, and the exact finding a report shows for it. Fast and in-process,
 so the mutation tester runs these on every mutant (README "Mutation testing")."""
 from __future__ import annotations
@@ -9,13 +9,24 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from conformance.checks import (describe, expect_created, expect_equal, expect_no_server_error, expect_rejected,
-                                fail, full_id, index_of, parse_timestamp, passive_findings, status_allowed,
-                                statuses_text)
-from conformance.client import Budget, Target
-from conformance.profile import load
-from conformance.transcript import Exchange
-from conformance.verdict import ConformanceFailure, Finding
+from conformance.model.outcome import ConformanceFailure, Finding
+from conformance.model.profile import load
+from conformance.probes.checks import (
+    describe,
+    expect_created,
+    expect_equal,
+    expect_no_server_error,
+    expect_rejected,
+    fail,
+    full_id,
+    index_of,
+    parse_timestamp,
+    passive_findings,
+    status_allowed,
+    statuses_text,
+)
+from conformance.target.client import Budget, Target
+from conformance.target.transcript import Exchange
 
 
 def _target(key: str = "anthropic") -> Target:

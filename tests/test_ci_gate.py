@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conformance import exitcodes
-from conformance.profile import builtin_directory
+from conformance.model.profile import builtin_directory
 
 from .conftest import SECRET, run_suite
 
@@ -79,7 +79,7 @@ def test_one_fault_without_expectations_fails_the_gate(gate_runs):
 
 
 def test_bootstrapped_file_names_the_failure_with_a_placeholder_reason(gate_runs):
-    from conformance.expectations import PLACEHOLDER_REASON, tomllib
+    from conformance.model.expectations import PLACEHOLDER_REASON, tomllib
 
     data = tomllib.loads(gate_runs["file"])
     assert data["expect"] == {FAULT_A[1]: {"outcome": "fail", "reason": PLACEHOLDER_REASON}}
@@ -178,7 +178,7 @@ def test_badge_names_provider_verdict_and_must_score(gate_runs):
 
 
 def test_markdown_summary_keeps_hostile_titles_inert():
-    from conformance.ci_summary import render
+    from conformance.reports.markdown_summary import render
 
     title = "pipes | <script>alert(1)</script> `tick`\nnew line \udcff \x00 *bold*"
     summary = {
@@ -227,7 +227,7 @@ def test_a_missing_expectations_file_is_a_usage_error(tmp_path):
 
 
 def test_another_providers_entries_are_left_to_its_own_run():
-    from conformance.expectations import Expectation, ExpectationsError, for_provider
+    from conformance.model.expectations import Expectation, ExpectationsError, for_provider
 
     found = {"orgo.name.required": Expectation("orgo.name.required", "fail", "r"),
              "anthropic.name.required": Expectation("anthropic.name.required", "fail", "r")}
@@ -244,7 +244,7 @@ def _summary(status: str, level: str = "MUST") -> dict:
 
 
 def test_an_expired_expectation_no_longer_excuses_and_says_so():
-    from conformance.expectations import Expectation, apply, closing_lines
+    from conformance.model.expectations import Expectation, apply, closing_lines
 
     summary = _summary("fail")
     gate = apply(summary, {"p.a": Expectation("p.a", "fail", "r", date(2026, 3, 31))}, "x.toml", on=date(2026, 4, 1))
@@ -257,7 +257,7 @@ def test_an_expired_expectation_no_longer_excuses_and_says_so():
 
 
 def test_another_outcome_than_expected_is_not_excused():
-    from conformance.expectations import Expectation, apply
+    from conformance.model.expectations import Expectation, apply
 
     gate = apply(_summary("error"), {"p.a": Expectation("p.a", "fail", "r")}, "x.toml")
     assert gate["different_outcome"] == ["p.a"] and gate["exit_status"] == exitcodes.INCOMPLETE
@@ -266,7 +266,7 @@ def test_another_outcome_than_expected_is_not_excused():
 
 
 def test_bootstrap_writes_toml_that_loads_back_whatever_the_titles(tmp_path):
-    from conformance.expectations import bootstrap, load
+    from conformance.model.expectations import bootstrap, load
 
     report = {"requirements": [
         {"id": "anthropic.name.max-length", "level": "MUST", "status": "fail", "title": 'a "quoted"\ntitle \udcff\x00'},
@@ -290,7 +290,7 @@ def test_expectations_from_an_incomplete_report_is_refused(gate_runs, tmp_path):
 
 # -- the index of `conformance run --all` ---------------------------------------------------
 def test_index_shows_expected_failures_apart_from_unexpected_ones(gate_runs, tmp_path):
-    from conformance.index import write_index
+    from conformance.reports.index_page import write_index
 
     expected_dir, unexpected_dir = tmp_path / "expected", tmp_path / "unexpected"
     for name, where in (("a-expected", expected_dir), ("b-expected", unexpected_dir)):

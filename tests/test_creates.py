@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from conformance import creates
-from conformance.engine import probe_specs, run_suite
-from conformance.openapi import document
-from conformance.profile import load
+from conformance.model.openapi import document
+from conformance.model.profile import load
+from conformance.probes import creates
+from conformance.probes.runner import probe_specs, run_suite
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
+from conformance.reports.summary import one_line
 from conformance.settings import Given, SettingsError, flag_name, from_environment, resolve
-from conformance.verdicts import one_line
 
 CREDENTIAL = "creates-test-credential"
 

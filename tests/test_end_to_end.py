@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from conformance.catalog import derive
-from conformance.profile import load
+from conformance.model.catalog import derive
+from conformance.model.profile import load
 from conformance.reference import available, provider_module
 from conformance.reference.common import DEMO_CREDENTIAL
 
@@ -62,7 +62,7 @@ def served():
             except OSError:
                 assert process.poll() is None, process.stdout.read()
                 time.sleep(0.05)
-        from conformance.profile import load
+        from conformance.model.profile import load
 
         return f"http://127.0.0.1:{port}{load(key).base_path}"
 

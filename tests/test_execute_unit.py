@@ -1,4 +1,4 @@
-"""How execute() turns one probe run into outcomes (conformance/probing.py), with small probes
+"""How execute() turns one probe run into outcomes (conformance/probes/runner.py), with small probes
 written here against an in-process target: pass only when the probe's own check ran and held,
 blocked when another requirement's failure came first, error or not-run when the suite could
 not check. Fast, so the mutation tester runs these on every mutant (README "Mutation testing")."""
@@ -10,14 +10,25 @@ import time
 import httpx
 import pytest
 
-from conformance import probing
-from conformance.cases import Case
-from conformance.checks import fail
-from conformance.client import Budget, Target
-from conformance.probing import execute, prepare_probes, probe
-from conformance.profile import load
-from conformance.verdict import (BLOCKED, ERROR, FAIL, NOT_RUN, PASS, BudgetExhausted, CheckBlocked, DryRun,
-                                 ProbeError, TargetUnreachable)
+from conformance.model.outcome import (
+    BLOCKED,
+    ERROR,
+    FAIL,
+    NOT_RUN,
+    PASS,
+    BudgetExhausted,
+    CheckBlocked,
+    DryRun,
+    ProbeError,
+    TargetUnreachable,
+)
+from conformance.model.profile import load
+from conformance.probes import runner
+from conformance.probes.cases import Case
+from conformance.probes.creates import none
+from conformance.probes.checks import fail
+from conformance.probes.runner import execute, prepare_probes, probe
+from conformance.target.client import Budget, Target
 
 PROFILE = load("anthropic")
 K = PROFILE.key
@@ -51,7 +62,7 @@ def target():
 
 # -- registering and preparing probes --------------------------------------------------------
 def test_probe_registers_the_function_with_its_cases_and_prepare(monkeypatch):
-    monkeypatch.setattr(probing, "REGISTRY", {})
+    monkeypatch.setattr(runner, "REGISTRY", {})
 
     def cases(profile):
         return []
@@ -59,12 +70,12 @@ def test_probe_registers_the_function_with_its_cases_and_prepare(monkeypatch):
     def prepare(profile):
         return None
 
-    @probe(cases, prepare=prepare)
+    @probe(cases, prepare=prepare, creates=none)
     def test_something(target, case):
         return None
 
     assert test_something.conformance_cases is cases and test_something.conformance_prepare is prepare
-    assert probing.REGISTRY == {"test_something": probing.ProbeSpec("test_something", test_something, cases,
+    assert runner.REGISTRY == {"test_something": runner.ProbeSpec("test_something", test_something, cases,
                                                                      __name__)}
 
 
@@ -153,7 +164,7 @@ def test_a_failure_of_other_requirements_first_blocks_the_probes_own(target):
     others = [f"{K}.response.success-status", f"{K}.response.content-type"]
 
     def check(target, case):
-        from conformance.verdict import ConformanceFailure, Finding
+        from conformance.model.outcome import ConformanceFailure, Finding
 
         raise ConformanceFailure([Finding(others[0], "t1", "e1", "o1"), Finding(others[1], "t2", "e2", "o2"),
                                   Finding(others[0], "t3", "e3", "o3")])
@@ -236,7 +247,7 @@ def test_a_crash_while_judging_the_answers_keeps_a_held_check_from_passing(targe
     def judging_crashes(*args):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(probing, "passive_findings", judging_crashes)
+    monkeypatch.setattr(runner, "passive_findings", judging_crashes)
 
     def check(target, case):
         target.create({"name": "n"})
@@ -250,3 +261,24 @@ def test_a_crash_while_judging_the_answers_keeps_a_held_check_from_passing(targe
 
     result = execute(blocked, target, CASE)
     assert (result.status, result.outcomes, result.blocked_by) == (BLOCKED, {OWN: BLOCKED}, {OWN: ["x"]})
+
+
+# -- requirement ids: only the catalog's ------------------------------------------------------
+def test_rid_names_a_catalog_requirement_and_refuses_any_other():
+    from conformance.model.catalog import UnknownRequirement, known, rid
+
+    assert rid(PROFILE, "name.echoed") == OWN
+    assert known(PROFILE, "envelope.status") is None  # anthropic has no envelope
+    with pytest.raises(UnknownRequirement, match="anthropic.name.echoedd is not a requirement"):
+        rid(PROFILE, "name.echoedd")
+
+
+def test_a_probe_naming_an_id_outside_the_catalog_is_an_error_not_a_new_requirement(target):
+    def test_typo(target, case):
+        fail(target, f"{K}.name.echoedd", "a typo", "x", "y")
+
+    result = execute(test_typo, target, CASE)
+    assert result.status == ERROR
+    assert result.outcomes == {OWN: ERROR}
+    assert f"{K}.name.echoedd" not in result.requirements
+    assert "does not hold: anthropic.name.echoedd" in result.message

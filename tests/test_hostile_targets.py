@@ -357,7 +357,7 @@ def _processes_with(marker: str) -> list[int]:
 
 def test_curl_lines_send_multipart_values_verbatim(tmp_path, raw_server):
     """`-F 'name=</path'` uploads a local file and `;type=` is cut off: values go with --form-string."""
-    from conformance.transcript import curl_command
+    from conformance.target.transcript import curl_command
 
     server = raw_server(hostile.recording(hostile.answer("200 OK", b"{}")))
     values = [("name", "</etc/hostname"), ("note", "a;type=text/html"), ("icon", "@/etc/hostname")]

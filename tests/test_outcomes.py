@@ -9,13 +9,13 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from conformance import test_01_create, test_05_provider_rules, test_06_robustness
-from conformance.cases import Case
-from conformance.client import JSON_DEPTH_LIMIT, Budget, Target, nesting_exceeds
-from conformance.probing import execute
-from conformance.profile import load
-from conformance.verdict import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, SEVERITY, worst
-from conformance.verdicts import outcome_for, summarize
+from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, SEVERITY, worst
+from conformance.model.profile import load
+from conformance.probes import test_01_create, test_05_provider_rules, test_06_robustness
+from conformance.probes.cases import Case
+from conformance.probes.runner import execute
+from conformance.reports.summary import outcome_for, summarize
+from conformance.target.client import JSON_DEPTH_LIMIT, Budget, Target, nesting_exceeds
 
 PROFILE = load("anthropic")
 K = PROFILE.key
@@ -130,7 +130,7 @@ def test_a_500_fails_the_probes_own_requirement_and_no_server_error(probe, requi
 def test_a_500_to_a_limit_probe_blocks_its_requirement_and_fails_no_server_error():
     """A 5xx says nothing about the limit: no-server-error takes the blame, max-length is not
     credited with a pass (nor with a failure it did not show)."""
-    from conformance import test_03_limits
+    from conformance.probes import test_03_limits
 
     answers = Answers(create=lambda: _error(500, "api_error"))
     case = Case("name-41-ascii", f"{K}.name.max-length", "name", {"length": 41, "filler": "x", "label": "ascii"})
@@ -168,7 +168,7 @@ def _result(rid: str, outcome: str, findings=(), blocked_by=()) -> dict:
 
 
 def _all_pass() -> list[dict]:
-    from conformance.catalog import derive
+    from conformance.model.catalog import derive
 
     return [_result(r.id, PASS) for r in derive(PROFILE)]
 
@@ -236,7 +236,7 @@ def test_a_failing_should_does_not_gate_by_default_but_does_with_fail_on_should(
     ((), BLOCKED),                                          # a probe of one requirement: blocked
 ])
 def test_an_exploring_probe_makes_no_claim_on_the_requirements_it_did_not_reach(covers, expected):
-    from conformance.verdict import ConformanceFailure, Finding
+    from conformance.model.outcome import ConformanceFailure, Finding
 
     def finds_max_length(target, case):
         raise ConformanceFailure([Finding(f"{K}.name.max-length", "too long accepted", "a 400", "a 200")])

@@ -1,9 +1,9 @@
 """The profiles as data: well formed, complete, and wired to probes and sources."""
 import pytest
 
-from conformance import cases, engine
-from conformance.catalog import derive
-from conformance.profile import BUILTIN, FORMATS, SOURCE_KINDS, ProfileError, load
+from conformance.model.catalog import derive
+from conformance.model.profile import BUILTIN, FORMATS, SOURCE_KINDS, ProfileError, load
+from conformance.probes import cases, runner
 from conformance.reference import available
 
 PROVIDERS = available()
@@ -60,7 +60,7 @@ def test_page_quotes_carry_no_reading_in_parentheses(key):
 def test_every_case_names_a_catalogued_requirement(key):
     profile = load(key)
     ids = {r.id for r in derive(profile)}
-    for spec in engine.probe_specs():
+    for spec in runner.probe_specs():
         for case in spec.cases(profile):
             assert case.requirement in ids, (spec.name, case.id)
 

@@ -6,7 +6,7 @@ import io
 import time
 from types import SimpleNamespace
 
-from conformance.progress import ProgressLine
+from conformance.pytest_plugin.progress import ProgressLine
 
 from .conftest import run_suite
 
@@ -28,7 +28,7 @@ def _progress(max_requests, sent, started_ago):
 
 def test_the_line_names_the_probe_and_the_requests_sent_of_the_budget_then_is_erased():
     line = _progress(max_requests=500, sent=34, started_ago=5)
-    line.pytest_runtest_logstart("conformance/test_03_limits.py::test_x[name-41-ascii]", None)
+    line.pytest_runtest_logstart("conformance/probes/test_03_limits.py::test_x[name-41-ascii]", None)
     assert line.stream.getvalue() == "\x1b7  test_x[name-41-ascii]: 34/500 requests sent\x1b[K\x1b8"
     line.pytest_runtest_logreport(None)
     assert line.stream.getvalue().endswith("\x1b8\x1b[K")  # cleared from pytest's cursor to the line end

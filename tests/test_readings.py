@@ -1,11 +1,11 @@
 """Readings: page quotes checked against the page, format corners as data."""
 import pytest
 
-from conformance import cases
-from conformance.catalog import derive
 from conformance.cli import main
-from conformance.profile import FORMATS, load
-from conformance.quotes import occurs, profile_page_quotes
+from conformance.model.catalog import derive
+from conformance.model.profile import FORMATS, load
+from conformance.model.quotes import occurs, profile_page_quotes
+from conformance.probes import cases
 from conformance.reference import wacht_backend
 from conformance.reference.common import Behaviour
 
@@ -98,7 +98,7 @@ def test_wacht_frontend_accepts_400_for_a_made_up_foreign_organization():
 
 
 def test_a_variant_may_break_only_the_shoulds_it_declares():
-    from conformance.selftest import Outcome
+    from conformance.reference.selftest import Outcome
 
     declared = ("d3lay.x-api-version.unknown-rejected",)
     assert Outcome("d3lay", "variant/nulls", declared, failed=list(declared)).verdict == "passed"

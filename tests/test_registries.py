@@ -10,9 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance import cases, client, formats, generation
-from conformance.client import Body, Budget, Target
-from conformance.profile import FORMATS, ProfileError, load
+from conformance.model import formats
+from conformance.model.profile import FORMATS, ProfileError, load
+from conformance.probes import cases
+from conformance.probes import strategies as generation
+from conformance.target import client
+from conformance.target.client import Body, Budget, Target
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from conformance.index import write_index
-from conformance.profile import builtin_directory
+from conformance.model.profile import builtin_directory
+from conformance.reports.index_page import write_index
 
 from .conftest import SECRET, failed_ids, run_suite
 
@@ -226,9 +226,9 @@ def test_report_of_an_unreachable_target_is_written_and_marked_incomplete(tmp_pa
 @pytest.mark.parametrize("key", ["anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend"])
 def test_every_provider_document_is_named_in_the_summary(key):
     """Some pages have no address (the wacht ones): the title alone, never a crash."""
-    from conformance.html_report import summary_html
-    from conformance.profile import load
-    from conformance.verdicts import summarize
+    from conformance.model.profile import load
+    from conformance.reports.html_page import summary_html
+    from conformance.reports.summary import summarize
 
     profile = load(key)
     page = summary_html(summarize(profile, []))

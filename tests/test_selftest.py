@@ -6,10 +6,9 @@ import sys
 
 import pytest
 
-from conformance import selftest
-from conformance.catalog import derive
-from conformance.profile import load
-from conformance.reference import available, provider_module
+from conformance.model.catalog import derive
+from conformance.model.profile import load
+from conformance.reference import available, provider_module, selftest
 
 PROVIDERS = available()
 MINIMUM_FAULTS = {"anthropic": 25}

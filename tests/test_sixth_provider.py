@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from conformance import exitcodes
-from conformance.profile import FORMATS, load
+from conformance.model.profile import FORMATS, load
 
 from .conftest import SECRET, failed_ids, run_suite
 

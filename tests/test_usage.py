@@ -95,7 +95,7 @@ def test_a_profile_hypothesis_cannot_draw_from_still_gets_a_whole_report(tmp_pat
     import json
     import shutil
 
-    from conformance.profile import load
+    from conformance.model.profile import load
 
     broken = tmp_path / "anthropic-no-examples"
     shutil.copytree(load("anthropic").directory, broken)

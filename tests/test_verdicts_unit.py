@@ -10,12 +10,30 @@ from pathlib import Path
 import pytest
 
 from conformance import exitcodes
-from conformance.catalog import derive
-from conformance.profile import load
-from conformance.verdict import (BLOCKED, ERROR, FAIL, NOT_RUN, PASS, CheckBlocked, ConformanceFailure, Finding,
-                                 Observation, ProbeResult)
-from conformance.verdicts import FORMAT, gating_levels, one_line, outcome_for, requirement_verdicts, summarize, \
-    write_atomically, write_json
+from conformance.model.catalog import derive
+from conformance.model.outcome import (
+    BLOCKED,
+    ERROR,
+    FAIL,
+    NOT_RUN,
+    PASS,
+    CheckBlocked,
+    ConformanceFailure,
+    Finding,
+    Observation,
+    ProbeResult,
+)
+from conformance.model.profile import load
+from conformance.reports.summary import (
+    FORMAT,
+    gating_levels,
+    one_line,
+    outcome_for,
+    requirement_verdicts,
+    summarize,
+    write_atomically,
+    write_json,
+)
 
 PROFILE = load("anthropic")
 K = PROFILE.key
@@ -45,7 +63,7 @@ def _row(rows: list[dict], rid: str) -> dict:
     return row
 
 
-# -- verdict.py: the pieces a probe raises and returns -----------------------------------
+# -- model/outcome.py: the pieces a probe raises and returns -----------------------------------
 def test_a_finding_serialises_every_field_under_its_report_name():
     finding = Finding("r.id", "a title", "what was wanted", "what was seen", 3)
     assert finding.to_dict() == {"requirement": "r.id", "title": "a title", "expected": "what was wanted",

@@ -18,16 +18,16 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conformance import exitcodes
-from conformance.client import Budget, Target
-from conformance.html_report import evidence_html, extras_for, matrix_html, summary_html
-from conformance.index import write_index
-from conformance.probing import execute
-from conformance.profile import load
-from conformance.session import Run
+from conformance.model.outcome import ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
+from conformance.model.profile import load
+from conformance.probes.runner import execute
+from conformance.pytest_plugin.run import Run
+from conformance.reports.html_page import evidence_html, extras_for, matrix_html, summary_html
+from conformance.reports.index_page import write_index
+from conformance.reports.summary import summarize
 from conformance.settings import Settings
-from conformance.transcript import BODY_LIMIT, Exchange, curl_command, printable
-from conformance.verdict import ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
-from conformance.verdicts import summarize
+from conformance.target.client import Budget, Target
+from conformance.target.transcript import BODY_LIMIT, Exchange, curl_command, printable
 
 from . import hostile
 from .conftest import SECRET, run_suite
@@ -311,7 +311,7 @@ def _plugin(tmp_path: Path, name: str, code: str) -> dict:
 
 
 BREAK_JUNIT = """
-from conformance.session import Run
+from conformance.pytest_plugin.run import Run
 def _broken(self):
     raise RuntimeError("injected bug in the JUnit step")
 Run._finish_junit = _broken
@@ -323,13 +323,13 @@ def _broken(self, rendered):
 BaseReport._write_report = _broken
 """
 BREAK_MATRIX = """
-import conformance.html_report as module
+import conformance.reports.html_page as module
 def _broken(summary):
     raise ValueError("injected bug in the requirement matrix")
 module.matrix_html = _broken
 """
 CRASH_PROBE = """
-import conformance.test_04_auth as module
+import conformance.probes.test_04_auth as module
 original = module.test_create_with_wrong_credential_is_rejected
 def test_create_with_wrong_credential_is_rejected(target, case):
     raise ZeroDivisionError("injected bug in a probe")

@@ -30,7 +30,7 @@ def provider_module(key: str):
 
 def available() -> list[str]:
     """The bundled providers that have a reference server."""
-    from ..profile import BUILTIN
+    from conformance.model.profile import BUILTIN
 
     out = []
     for key in BUILTIN:

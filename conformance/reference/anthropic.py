@@ -9,8 +9,20 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Route
 
-from .common import (Behaviour, BadBody, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, picky_text_problem, random_token, read_json_object, string_length)
+from conformance.reference.common import (
+    BadBody,
+    Behaviour,
+    Store,
+    Variant,
+    faults_of,
+    has_lone_surrogate,
+    json_response,
+    now_rfc3339,
+    picky_text_problem,
+    random_token,
+    read_json_object,
+    string_length,
+)
 
 K = "anthropic"
 NAME_MIN, NAME_MAX = 1, 40

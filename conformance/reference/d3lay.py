@@ -9,8 +9,19 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import (lie_about_encoding, BadBody, Behaviour, faults_of, Store, Variant, has_lone_surrogate, json_response,
-                     now_rfc3339, picky_text_problem, read_json_object)
+from conformance.reference.common import (
+    BadBody,
+    Behaviour,
+    Store,
+    Variant,
+    faults_of,
+    has_lone_surrogate,
+    json_response,
+    lie_about_encoding,
+    now_rfc3339,
+    picky_text_problem,
+    read_json_object,
+)
 
 K = "d3lay"
 TYPES = ("single_user", "multi_user")

@@ -10,8 +10,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from . import provider_module
-from .common import Behaviour
+from conformance.reference import provider_module
+from conformance.reference.common import Behaviour
 
 LOOPBACK = "127.0.0.1"
 
@@ -46,7 +46,7 @@ class ServerThread:
 def provider_app(key: str, credential: str, fault: str | None = None, variant: str = "default",
                  db: str = ":memory:"):
     """One provider's app, mounted under its documented base path (orgo's /api)."""
-    from ..profile import load
+    from conformance.model.profile import load
 
     module = provider_module(key)
     app = module.create_app(Behaviour(fault, variant), credential=credential, db=db)
@@ -55,7 +55,7 @@ def provider_app(key: str, credential: str, fault: str | None = None, variant: s
 
 
 def base_url(server_url: str, key: str) -> str:
-    from ..profile import load
+    from conformance.model.profile import load
 
     return server_url + load(key).base_path
 

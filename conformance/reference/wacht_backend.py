@@ -17,8 +17,16 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from .common import lie_about_encoding, Behaviour, faults_of, Variant, json_response, now_rfc3339, picky_text_problem
-from .wacht_frontend import Directory, Rejection
+from conformance.reference.common import (
+    Behaviour,
+    Variant,
+    faults_of,
+    json_response,
+    lie_about_encoding,
+    now_rfc3339,
+    picky_text_problem,
+)
+from conformance.reference.wacht_frontend import Directory, Rejection
 
 # A broken form is the client's mistake, answered 400: python-multipart's warning about it
 # would only clutter the console of whoever runs the suite.

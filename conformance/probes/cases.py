@@ -1,0 +1,391 @@
+"""Cases: what each probe is run with, derived from the profile (never from provider names).
+
+A case names the requirement it checks and carries a recipe, not a finished payload: names
+are made per run at probe time, so case ids are stable across runs and pytest-xdist workers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as _field
+
+from conformance.model import formats
+from conformance.model.catalog import known, request_properties, rid
+from conformance.model.profile import Profile
+
+# Fillers that catch the usual ways of miscounting a string's length.
+AT_MAX_FILLERS = {
+    "ascii": "x",
+    "e-acute": "\u00e9",        # 2 UTF-8 bytes: catches counting bytes
+    "astral-emoji": "\U0001F600",  # 4 bytes, 2 UTF-16 units: catches UTF-16 counting
+    "sharp-s": "\u00df",        # case-folds to "ss": catches folding before counting
+}
+ABOVE_MAX_FILLERS = {
+    "ascii": "x",
+    "astral-emoji": "\U0001F600",
+    "combining-acute": "e\u0301",  # 2 code points, 1 grapheme: catches grapheme/NFC counting
+    "surrounding-spaces": " ",       # catches trimming before counting
+}
+WRONG_TYPE = {"string": 12345, "integer": "1", "number": "1.5", "boolean": "true",
+              "array": {"not": "an array"}, "object": ["not", "an", "object"]}
+# Values each format must reject, tried on every run whatever the seed: constants, and
+# spellings of a good value (the target's own, for a param field such as organization_id)
+# that a sloppy parser reads as that value: Python's int() and str.isdigit() take Unicode
+# digits, int() takes "1_000" and " 12 ", uuid.UUID() takes braces and a uuid without dashes.
+_FULLWIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")
+_ARABIC_INDIC = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+_GUJARATI = str.maketrans("0123456789", "\u0ae6\u0ae7\u0ae8\u0ae9\u0aea\u0aeb\u0aec\u0aed\u0aee\u0aef")
+
+
+def _digits(good: str) -> str:
+    return good if good.isascii() and good.isdigit() else "123"
+
+
+BAD_FORMATS = {
+    "uuid": {
+        "not-a-uuid": "not-a-uuid",
+        "one-digit-short": "3fa85f64-5717-4562-b3fc-2c963f66afa",
+        "x-for-dashes": "3fa85f64x5717x4562xb3fcx2c963f66afa6",
+        "without-dashes": lambda good: good.replace("-", ""),
+        "in-braces": lambda good: "{" + good + "}",
+    },
+    "uint64": {
+        "letters": "abc",
+        "negative": "-1",
+        "two-to-the-64": "18446744073709551616",
+        "decimal": "12.5",
+        "empty": "",
+        "fullwidth-123": "\uff11\uff12\uff13",
+        "arabic-indic-123": "\u0661\u0662\u0663",
+        "gujarati-zero": "\u0ae6",
+        "underscore-1000": "1_000",
+        "spaces-around-12": " 12 ",
+        "fullwidth-digits": lambda good: _digits(good).translate(_FULLWIDTH),
+        "arabic-indic-digits": lambda good: _digits(good).translate(_ARABIC_INDIC),
+        "gujarati-digits": lambda good: _digits(good).translate(_GUJARATI),
+        "underscore": lambda good: _digits(good)[:1] + "_" + _digits(good)[1:],
+        "spaces-around": lambda good: f" {_digits(good)} ",
+        "wraps-to-good": lambda good: str(int(_digits(good)) + 2**64),  # a uint64 parser that wraps
+    },
+    "date-time": {
+        "yesterday": "yesterday",
+        "out-of-range": "2024-13-45T25:61:00Z",
+        "without-offset": "2024-01-15T10:30:00",
+    },
+}
+# The registered formats' fixed good values (conformance/model/formats.py holds each format's facts).
+GOOD_FORMATS = {name: fmt.good for name, fmt in formats.REGISTRY.items()}
+# Other spellings of a good value that mean the same and must be accepted.
+GOOD_SPELLINGS = {"uuid": {"upper-case": str.upper}}
+# Spellings whose acceptance is debatable: rejected, or accepted and stored as the same value.
+DEBATABLE_SPELLINGS = {"uint64": {"plus-sign": lambda good: "+" + _digits(good),
+                                  "leading-zero": lambda good: "0" + _digits(good)}}
+SAME_VALUE = {"uint64": lambda a, b: isinstance(b, str) and b.isascii() and b.isdigit() and int(a.lstrip("+")) == int(b)}
+
+
+def is_debatable(fmt: str | None, value) -> bool:
+    """A spelling DEBATABLE_SPELLINGS reads generously (a generated break must not be one)."""
+    if fmt != "uint64" or not isinstance(value, str):
+        return False
+    digits = value[1:] if value.startswith("+") else value
+    return digits.isascii() and digits.isdigit() and (value.startswith("+") or (len(digits) > 1 and digits[0] == "0"))
+
+
+def bad_spellings(fmt) -> dict:
+    """The values a format must refuse, each one hand-picked probe on every run: the corners
+    above where the format has them, else the bad examples it was registered with."""
+    known = formats.known(fmt)
+    if fmt in BAD_FORMATS:
+        return BAD_FORMATS[fmt]
+    return {f"bad-{i}": value for i, value in enumerate(known.bad)} if known else {}
+
+
+def spelled(spelling, good: str) -> str:
+    return spelling(good) if callable(spelling) else spelling
+
+
+@dataclass
+class Case:
+    id: str
+    requirement: str
+    field: str | None = None
+    params: dict = _field(default_factory=dict)
+
+    def __getitem__(self, key):
+        return self.params[key]
+
+
+def single(suffix: str, **params):
+    def source(profile: Profile) -> list[Case]:
+        requirement = known(profile, suffix)
+        return [Case(suffix, requirement, params=params)] if requirement else []
+    source.__name__ = f"single({suffix})"
+    return source
+
+
+def per_field(facet: str, keyword: str | None = None, **params):
+    """One case per request property carrying `keyword` (or any, when None)."""
+    def source(profile: Profile) -> list[Case]:
+        out = []
+        for name, schema in request_properties(profile).items():
+            if keyword and keyword not in schema:
+                continue
+            requirement = known(profile, f"{name}.{facet}")
+            if requirement:
+                out.append(Case(name, requirement, name, {"schema": schema, **params}))
+        return out
+    source.__name__ = f"per_field({facet})"
+    return source
+
+
+def resource_fields(profile: Profile) -> list[Case]:
+    props = profile.resource_schema.get("properties", {})
+    return [Case(name, rid(profile, f"response.{name}"), name, {"schema": schema})
+            for name, schema in props.items()]
+
+
+def echo_fields(profile: Profile) -> list[Case]:
+    out = []
+    for name, schema in request_properties(profile).items():
+        if name in profile.echo:
+            out.append(Case(name, rid(profile, f"{name}.echoed"), name,
+                            {"schema": schema, "pointer": profile.echo[name]}))
+    return out
+
+
+def required_missing(profile: Profile) -> list[Case]:
+    return [Case(f"{name}-missing", rid(profile, f"{name}.required"), name, {"how": "missing"})
+            for name in profile.request_schema.get("required", [])]
+
+
+def required_null(profile: Profile) -> list[Case]:
+    if profile.primary_encoding != "json":
+        return []  # a form field cannot be null
+    return [Case(f"{name}-null", rid(profile, f"{name}.required"), name, {"how": "null"})
+            for name in profile.request_schema.get("required", [])]
+
+
+def wrong_types(profile: Profile) -> list[Case]:
+    out = []
+    for name, schema in request_properties(profile).items():
+        requirement = known(profile, f"{name}.type")
+        kind = schema.get("type")
+        if requirement and isinstance(kind, str) and kind in WRONG_TYPE:
+            out.append(Case(f"{name}-{type(WRONG_TYPE[kind]).__name__}", requirement, name,
+                            {"value": WRONG_TYPE[kind]}))
+    return out
+
+
+def _length_cases(profile, keyword, facet, fillers, delta):
+    out = []
+    for name, schema in request_properties(profile).items():
+        if keyword not in schema:
+            continue
+        length = schema[keyword] + delta
+        if length < 0:
+            continue
+        for label, filler in fillers.items():
+            out.append(Case(f"{name}-{length}-{label}", rid(profile, f"{name}.{facet}"), name,
+                            {"length": length, "filler": filler, "label": label}))
+    return out
+
+
+def at_min_length(profile):
+    return _length_cases(profile, "minLength", "min-length", {"ascii": "x"}, 0)
+
+
+def below_min_length(profile):
+    return _length_cases(profile, "minLength", "min-length", {"ascii": "x"}, -1)
+
+
+def at_max_length(profile):
+    return _length_cases(profile, "maxLength", "max-length", AT_MAX_FILLERS, 0)
+
+
+def above_max_length(profile):
+    return _length_cases(profile, "maxLength", "max-length", ABOVE_MAX_FILLERS, 1)
+
+
+def enum_values(profile):
+    return [Case(f"{name}-{value}", rid(profile, f"{name}.enum"), name, {"value": value})
+            for name, schema in request_properties(profile).items() for value in schema.get("enum", [])]
+
+
+def undocumented_enum_values(profile):
+    out = []
+    for name, schema in request_properties(profile).items():
+        if "enum" in schema:
+            first = str(schema["enum"][0])
+            for label, value in (("upper-case", first.upper()), ("unknown", "conformance-undocumented")):
+                if value not in schema["enum"]:
+                    out.append(Case(f"{name}-{label}", rid(profile, f"{name}.enum"), name, {"value": value}))
+    return out
+
+
+def good_formats(profile):
+    """A well-formed value per format field, and its other spellings that mean the same."""
+    out = []
+    for name, schema in request_properties(profile).items():
+        fmt = schema.get("format")
+        if formats.known(fmt):
+            requirement = rid(profile, f"{name}.format")
+            out.append(Case(f"{name}-{fmt}", requirement, name, {"spelling": None, "format": fmt}))
+            out += [Case(f"{name}-{label}", requirement, name, {"spelling": spelling, "format": fmt})
+                    for label, spelling in GOOD_SPELLINGS.get(fmt, {}).items()]
+    return out
+
+
+def bad_formats(profile):
+    out = []
+    for name, schema in request_properties(profile).items():
+        fmt = schema.get("format")
+        for label, spelling in bad_spellings(fmt).items():
+            out.append(Case(f"{name}-{label}", rid(profile, f"{name}.format"), name,
+                            {"spelling": spelling, "format": fmt}))
+    return out
+
+
+def debatable_formats(profile):
+    out = []
+    for name, schema in request_properties(profile).items():
+        fmt = schema.get("format")
+        for label, spelling in DEBATABLE_SPELLINGS.get(fmt, {}).items():
+            out.append(Case(f"{name}-{label}", rid(profile, f"{name}.format"), name,
+                            {"spelling": spelling, "format": fmt}))
+    return out
+
+
+# Text the schema allows but a careful server may refuse: accepting it is a SHOULD, and a
+# refusal the profile documents for the field (orgo's "400 — Name is empty") is no failure.
+UNUSUAL_TEXT = {"whitespace-only": " \u3000 ", "control-character": "a\u0007b",
+                "direction-marks": "\u200fabc\u200e"}
+
+
+def unusual_text(profile: Profile) -> list[Case]:
+    from conformance.model.catalog import unusual_text_fields
+
+    requirement = known(profile, "request.unusual-text-accepted")
+    if not requirement:
+        return []
+    out = []
+    for name in unusual_text_fields(profile):
+        schema = request_properties(profile)[name]
+        for label, value in UNUSUAL_TEXT.items():
+            if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
+                refusal = profile.data.get("unusual_text", {}).get(name, {}).get(label)
+                out.append(Case(f"{name}-{label}", requirement, name, {"value": value, "label": label, "refusal": refusal}))
+    return out
+
+
+def null_optional(profile: Profile) -> list[Case]:
+    """An optional JSON field sent as null: rejected, or taken as absent (judged under `.type`)."""
+    if profile.primary_encoding != "json":
+        return []  # a form field cannot be null
+    required = set(profile.request_schema.get("required", []))
+    return [Case(f"{name}-null", rid, name, {"schema": schema})
+            for name, schema in request_properties(profile).items()
+            if name not in required and (rid := known(profile, f"{name}.type"))]
+
+
+def rules_of_kind(kind: str):
+    def source(profile: Profile) -> list[Case]:
+        return [Case(key, rule["id"], rule.get("field"), rule)
+                for key, rule in profile.rules.items() if rule.get("kind") == kind]
+    source.__name__ = f"rules_of_kind({kind})"
+    return source
+
+
+def header_unknown_values(profile: Profile) -> list[Case]:
+    """A header rule's undocumented value, judged under the rule's own `unknown` requirement."""
+    return [Case(key, rule["unknown"]["id"], None, rule)
+            for key, rule in profile.rules.items() if rule.get("kind") == "header" and "unknown" in rule]
+
+
+def envelope_on_success(profile: Profile) -> list[Case]:
+    envelope = profile.envelope or {}
+    return [Case(rule["id"].removeprefix(profile.key + "."), rule["id"], None, rule)
+            for rule in envelope.get("on_success", [])]
+
+
+def envelope_fields(profile: Profile) -> list[Case]:
+    """One case per member of the success envelope that has its own requirement."""
+    members = profile.schemas.get("envelope", {}).get("properties", {})
+    return [Case(name, rid, None, {"schema": schema, "pointer": "/" + name})
+            for name, schema in members.items() if (rid := known(profile, f"envelope.{name}"))]
+
+
+def undocumented_content_types(profile: Profile) -> list[Case]:
+    """Bodies labelled with a media type the page does not document: always text/csv, and
+    application/json where only a form is documented (the likeliest mistake of a client)."""
+    requirement = known(profile, "robustness.wrong-content-type")
+    if not requirement:
+        return []
+    out = [Case("text-csv", requirement, params={"content_type": "text/csv"})]
+    if "json" not in profile.encodings:
+        out.append(Case("application-json", requirement, params={"content_type": "application/json"}))
+    return out
+
+
+def hostile_strings(profile: Profile) -> list[Case]:
+    values = {"nul": "conformance\u0000nul"}
+    if profile.primary_encoding == "json":
+        values["lone-surrogate"] = "conformance\ud800surrogate"
+    field_ = _free_text_field(profile)
+    if field_ is None:
+        return []  # no string field to carry them
+    requirement = rid(profile, "robustness.no-server-error")
+    return [Case(label, requirement, field_, {"value": value}) for label, value in values.items()]
+
+
+def _free_text_field(profile: Profile) -> str | None:
+    """Where hostile text goes: the first tagged (name-like) field, else the first plain string."""
+    if profile.tagged_fields:
+        return profile.tagged_fields[0]
+    for name, schema in request_properties(profile).items():
+        if schema.get("type") == "string" and not ({"enum", "format", "x-file"} & schema.keys()) \
+                and name not in profile.param_fields:
+            return name
+    return None
+
+
+LONE_SURROGATE = "lone-surrogate"  # a break that is valid JSON text: it must only never 5xx
+NULL_OPTIONAL = "null-optional"  # an optional field sent as null: rejected, or taken as absent
+
+
+def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
+    """The single-place breaks that apply to `field`: (kind, requirement id)."""
+    k = profile.key
+    schema = request_properties(profile)[field]
+    json_body = profile.primary_encoding == "json"
+    out = []
+    if field in profile.request_schema.get("required", []):
+        out.append(("drop", f"{k}.{field}.required"))
+        if json_body:
+            out.append(("null", f"{k}.{field}.required"))
+    if json_body and schema.get("type") == "string":  # the generated wrong types are for strings
+        out.append(("wrong-type", f"{k}.{field}.type"))
+        if field not in profile.request_schema.get("required", []):
+            out.append((NULL_OPTIONAL, f"{k}.{field}.type"))
+    if "maxLength" in schema:
+        out.append(("too-long", f"{k}.{field}.max-length"))
+    if schema.get("minLength", 0) > 0:
+        out.append(("too-short", f"{k}.{field}.min-length"))
+    if "enum" in schema:
+        out.append(("off-enum", f"{k}.{field}.enum"))
+    if formats.known(schema.get("format")):
+        out.append(("bad-format", f"{k}.{field}.format"))
+    if json_body and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
+        out.append((LONE_SURROGATE, f"{k}.robustness.no-server-error"))
+    return out
+
+
+def generated_invalid(profile: Profile) -> list[Case]:
+    """One generated-negative case per request field that can be broken; its findings name
+    the exact requirement each break violates."""
+    out = []
+    for name in request_properties(profile):
+        found = mutations(profile, name)
+        if found:
+            # One run judges every break of the field: a counterexample for one requirement
+            # stops it, which leaves the others unjudged by this probe, not blocked.
+            out.append(Case(name, found[0][1], name, {"covers": sorted({rid for _, rid in found})}))
+    return out

@@ -1,0 +1,156 @@
+"""Workspaces created: what each probe case costs a target that behaves, and which cases a
+run can afford under --conformance-max-creates.
+
+Against a live endpoint every accepted create leaves a workspace behind (Anthropic's can only
+be archived; organizations have workspace limits). Each probe declares the creates it asks
+for when the target behaves: none for a probe that expects a rejection, a shared create
+(`baseline`, `minimal`, `echo`) for the probes that only read its answer, one of its own
+otherwise, and `ELASTIC` for the generated valid bodies, which take what the budget leaves.
+The plan is static (the same in every pytest-xdist worker) and chooses, within the budget,
+the cases that check the most requirements first. A case left out is *not-run*, never pass.
+A target that accepts what it must reject creates more than planned: the report counts it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from conformance.settings import DEFAULT_MAX_CREATES  # noqa: F401 - the default, where the budget is planned
+
+OWN = "own"  # a create of the case's own: its key is made unique per case
+ELASTIC = "elastic"
+
+
+@dataclass(frozen=True)
+class Elastic:
+    """`creates=` of the generated valid bodies: they take what the budget leaves, but at least
+    `minimum(profile)` (the fixed corner bodies every run sends), or they are left out."""
+    minimum: Callable
+
+
+def none(profile, case) -> tuple:
+    return ()
+
+
+def own(profile, case) -> tuple:
+    return (OWN,)
+
+
+def shares(*kinds):
+    """The case reads shared creates only."""
+    def keys(profile, case) -> tuple:
+        return kinds
+    keys.__name__ = f"shares({', '.join(kinds)})"
+    return keys
+
+
+@dataclass(frozen=True)
+class Candidate:
+    probe: str
+    case: str
+    requirements: frozenset  # the case's own, and the others it covers (a generated-invalid case)
+    keys: frozenset
+    elastic: int = 0  # for the generated valid bodies: the fewest creates they can run with
+
+    @property
+    def name(self) -> str:
+        return f"{self.probe}[{self.case}]"
+
+
+@dataclass
+class CreatePlan:
+    limit: int | None
+    chosen: set = field(default_factory=set)   # Candidate.name of the cases that run
+    left_out: set = field(default_factory=set)
+    planned: int = 0                           # creates the chosen fixed cases ask for
+    elastic: int | None = None                 # creates left for the generated valid bodies
+
+    def admits(self, probe: str, case: str) -> bool:
+        return self.limit is None or f"{probe}[{case}]" not in self.left_out
+
+    def to_dict(self) -> dict:
+        return {"max_creates": self.limit, "planned_creates": self.planned, "generated_creates": self.elastic,
+                "cases_left_out": sorted(self.left_out)}
+
+
+UNLIMITED = CreatePlan(None)
+
+
+def candidates(pairs, profile) -> list[Candidate]:
+    """`pairs`: (probe function, case) in run order."""
+    out = []
+    for function, case in pairs:
+        declared = getattr(function, "conformance_creates", None)
+        name = f"{function.__name__}[{case.id}]"
+        if isinstance(declared, Elastic) or declared == ELASTIC:
+            minimum = declared.minimum(profile) if isinstance(declared, Elastic) else 1
+            out.append(Candidate(function.__name__, case.id, _checks(case), frozenset(), elastic=max(1, minimum)))
+            continue
+        keys = () if declared is None else declared(profile, case)
+        out.append(Candidate(function.__name__, case.id, _checks(case), frozenset(_key(name, k) for k in keys)))
+    return out
+
+
+def _checks(case) -> frozenset:
+    return frozenset({case.requirement, *getattr(case, "params", {}).get("covers", ())})
+
+
+def _key(case_name: str, key: str) -> str:
+    """`own` and `own:<label>` are the case's own creates; any other key is shared."""
+    return case_name + key[len(OWN):] if key == OWN or key.startswith(OWN + ":") else key
+
+
+def plan(pairs, profile, limit: int | None) -> CreatePlan:
+    """Greedy: first the cases that add requirements not yet checked, most new requirements
+    per create first (paying for a shared create counts every case it unlocks); then the
+    remaining cases, cheapest first, while the budget lasts; the generated valid bodies get
+    what is left. Ties keep the workflow order."""
+    if limit is None:
+        return UNLIMITED
+    found = candidates(pairs, profile)
+    paid: set = set()
+    chosen: dict[Candidate, None] = {}  # ordered, and a fast membership test
+    covered: set = set()
+    elastic_min = 0
+
+    def cost(c: Candidate) -> int:
+        return len(c.keys - paid) + (c.elastic if c.elastic and not elastic_min else 0)
+
+    def take(c: Candidate) -> None:
+        nonlocal elastic_min
+        paid.update(c.keys)
+        elastic_min = elastic_min or c.elastic
+        chosen[c] = None
+        covered.update(c.requirements)
+
+    def free_cases() -> None:
+        for c in found:
+            if c not in chosen and not c.elastic and c.keys <= paid:
+                take(c)
+
+    free_cases()
+    while True:
+        room = limit - len(paid) - elastic_min
+        best, best_score = None, 0.0
+        for c in found:
+            spend = cost(c)
+            if c in chosen or spend > room:
+                continue
+            unlocked = {r for o in found if o not in chosen and not o.elastic and o.keys <= paid | c.keys
+                        for r in o.requirements} | (c.requirements if c.elastic else set())
+            gain = len(unlocked - covered)
+            score = gain / spend if spend else float("inf")
+            if gain and score > best_score:
+                best, best_score = c, score
+        if best is None:
+            break
+        take(best)
+        free_cases()
+    for c in sorted((c for c in found if c not in chosen and not c.elastic), key=cost):
+        if cost(c) <= limit - len(paid) - elastic_min:
+            take(c)
+            free_cases()
+    planned = len(paid)
+    left = {c.name for c in found if c not in chosen}
+    elastic = limit - planned if elastic_min else None
+    return CreatePlan(limit, {c.name for c in chosen}, left, planned, elastic)

@@ -1,0 +1,183 @@
+"""The probe registry and the one way a probe is run, by pytest or by the selftest."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+from conformance import __version__
+from conformance.model.catalog import by_id
+from conformance.model.outcome import (
+    BLOCKED,
+    ERROR,
+    FAIL,
+    PASS,
+    CheckBlocked,
+    ConformanceFailure,
+    CreatesLeftOut,
+    ProbeError,
+    ProbeResult,
+    TargetUnreachable,
+)
+from conformance.model.profile import Profile
+from conformance.probes.checks import passive_findings
+from conformance.probes.creates import plan
+from conformance.reports.summary import summarize
+from conformance.settings import DEFAULT_EXAMPLES
+from conformance.target.client import Budget, Target
+
+REGISTRY: dict[str, "ProbeSpec"] = {}
+
+
+@dataclass
+class ProbeSpec:
+    name: str
+    function: Callable
+    cases: Callable
+    module: str
+
+
+def probe(cases: Callable, prepare: Callable | None = None, *, creates):
+    """Register a probe function and the profile-derived cases it runs with. `prepare(profile)`,
+    if given, is called once before the first request of a run that selected the
+    probe: imports and set-up paid there are start-up, not time between requests.
+    `creates(profile, case)` names the creates a case asks for when the target behaves (see
+    conformance.probes.creates: `none` for a probe that expects rejections only). It is required, so
+    a new probe cannot be left out of the workspace budget by omission."""
+    def decorate(function):
+        function.conformance_cases = cases
+        function.conformance_prepare = prepare
+        function.conformance_creates = creates
+        REGISTRY[function.__name__] = ProbeSpec(function.__name__, function, cases, function.__module__)
+        return function
+    return decorate
+
+
+def prepare_probes(functions, profile) -> None:
+    """Run each distinct `prepare` of the given probe functions once, before any request."""
+    found = (getattr(function, "conformance_prepare", None) for function in functions)
+    for prepare in dict.fromkeys(p for p in found if p is not None):
+        try:
+            prepare(profile)
+        except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
+            pass
+
+
+def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
+    """Run one probe case and judge every exchange it made.
+
+    The probe's own requirement passes only when the probe returned: its check ran and held.
+    A failure raised on another requirement first (the create it needed was refused) leaves
+    its own requirement *blocked* by that one, never passed."""
+    target.begin()
+    raised, own, message, unreachable, blocked_by, crash_trace = [], PASS, "", "", [], ""
+    created_before = len(target.created)
+    started = time.perf_counter()
+    try:
+        if not target.create_plan.admits(function.__name__, case.id):
+            raise CreatesLeftOut(f"left out: its creates do not fit --conformance-max-creates {target.create_plan.limit}")
+        function(target, case)
+    except ConformanceFailure as failure:
+        raised = failure.findings
+        others = list(dict.fromkeys(f.requirement for f in raised if f.requirement != case.requirement))
+        if any(f.requirement == case.requirement for f in raised):
+            own = FAIL
+        elif set(others) <= set(getattr(case, "params", {}).get("covers", ())):
+            # An exploring probe that found another of the requirements it covers made no claim
+            # on this one (the hand-picked probes do): it records no outcome for it.
+            own = None
+        else:
+            own, blocked_by = BLOCKED, others
+    except CheckBlocked as blocked:
+        own, blocked_by, message = BLOCKED, blocked.by, f"[{case.requirement}] {blocked}"
+    except TargetUnreachable as problem:
+        own = ERROR
+        message = unreachable = target.redactor.text(f"could not reach the target: {problem}")
+    except ProbeError as problem:
+        own, message = problem.verdict, str(problem)
+    except Exception as crash:  # a bug of ours, or a target answer we did not foresee
+        own, message = ERROR, f"the suite could not check this ({type(crash).__name__}: {crash})"
+        crash_trace = target.redactor.text(traceback.format_exc())
+    own_exchanges = [(i, e) for i, e in enumerate(target.transcript) if not getattr(e, "shared", False)]
+    try:
+        judged, passive = passive_findings(target.profile, own_exchanges, raised)
+    except Exception as crash:  # a bug of ours: nothing these answers were judged on may pass
+        judged, passive = set(), []
+        own = ERROR if own == PASS else own
+        message = f"the suite could not judge the answers ({type(crash).__name__}: {crash})"
+        crash_trace = target.redactor.text(traceback.format_exc())
+    findings = raised + passive
+    outcomes = {} if own is None else {case.requirement: own}
+    for rid in sorted(judged):
+        outcomes.setdefault(rid, PASS)
+    for finding in findings:
+        outcomes[finding.requirement] = FAIL
+    catalog = by_id(target.profile)
+    strays = [rid for rid in outcomes if rid not in catalog]
+    if strays:  # a built-in probe named an id its catalog lacks: a bug of ours, never a new requirement
+        own, findings = ERROR, []
+        outcomes = {rid: ERROR for rid in (case.requirement,) if rid in catalog}
+        message = f"the suite named requirements the {target.profile.key} catalog does not hold: {', '.join(strays)}"
+    if findings:
+        message = "\n".join(
+            f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in findings)
+        if own == BLOCKED:
+            message += f"\n[{case.requirement}] not checked: blocked by {', '.join(blocked_by)}"
+    return ProbeResult(
+        nodeid=nodeid or f"{function.__name__}[{case.id}]",
+        probe=function.__name__,
+        case=case.id,
+        requirements=list(outcomes),
+        status=FAIL if findings else own,
+        message=target.redactor.text(message),
+        findings=[f.to_dict() for f in findings],
+        observations=[o.to_dict() for o in target.observations],
+        exchanges=[e.to_dict() for e in target.transcript],
+        duration=time.perf_counter() - started,
+        unreachable=unreachable,
+        created=target.created[created_before:],
+        outcomes=outcomes,
+        blocked_by={case.requirement: blocked_by} if own == BLOCKED else {},
+        traceback=crash_trace,
+    )
+
+def probe_specs() -> list[ProbeSpec]:
+    """Every registered probe, in workflow order (the test_NN modules, then definition order)."""
+    from conformance import probes
+
+    for info in sorted(pkgutil.iter_modules(probes.__path__), key=lambda m: m.name):
+        if info.name.startswith("test_"):
+            importlib.import_module(f"conformance.probes.{info.name}")
+    return list(REGISTRY.values())
+
+
+def run_suite(profile: Profile, base_url: str, credential: str | None, params: dict, *,
+              max_requests: int | None = None, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
+              run_id: str = "selftest", timeout: float = 10.0, max_creates: int | None = None) -> dict:
+    """`max_creates`: the workspace budget (conformance.probes.creates); None sends every case."""
+    started = time.time()
+    target = Target(profile, base_url, credential, params, run_id=run_id,
+                    budget=Budget(max_requests), timeout=timeout, examples=examples, hypothesis_seed=seed)
+    results = []
+    try:
+        specs = probe_specs()
+        prepare_probes([spec.function for spec in specs], profile)
+        pairs = [(spec, case) for spec in specs for case in spec.cases(profile)]
+        target.create_plan = plan([(spec.function, case) for spec, case in pairs], profile, max_creates)
+        for spec, case in pairs:
+            nodeid = f"conformance/probes/{spec.module.rsplit('.', 1)[-1]}.py::{spec.name}[{case.id}]"
+            results.append(execute(spec.function, target, case, nodeid).to_dict())
+    finally:
+        target.close()
+    unreachable = next((r["unreachable"] for r in results if r.get("unreachable")), None)
+    meta = {"target": target.redactor.url(base_url), "suite_version": __version__,
+            "duration_s": round(time.time() - started, 3), "requests_sent": target.budget.sent,
+            "hypothesis_seed": seed}
+    summary = summarize(profile, results, meta=meta, unreachable=unreachable)
+    summary["created_workspaces"] = [i for r in results for i in r.get("created", [])]
+    summary["workspaces_created"] = len(summary["created_workspaces"])
+    summary["create_budget"] = target.create_plan.to_dict()
+    return summary

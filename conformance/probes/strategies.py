@@ -1,0 +1,230 @@
+"""Hypothesis strategies from a provider's request schema: valid bodies, and bodies broken in
+exactly one place, each labelled with the requirement id the break violates.
+
+Formats come from hypothesis-jsonschema; free text is ours, because "any string of 1 to 40
+characters" is where sloppy servers break and plain `st.text()` rarely reaches the corners:
+whitespace only, digits only (in any script), control characters, combining marks,
+right-to-left text, astral characters. The mutations are ours too, because a schema cannot say
+"this one keyword, and only it, is broken".
+"""
+from __future__ import annotations
+
+import string
+
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+
+from conformance.model import formats
+from conformance.model.catalog import request_properties
+from conformance.model.profile import FORMATS, Profile
+from conformance.probes.cases import LONE_SURROGATE, NULL_OPTIONAL, is_debatable, mutations
+
+# NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
+# valid body never carries them; every other character is fair game.
+# Each alphabet is one `characters` strategy, never a `one_of`: Hypothesis draws a text over
+# one character set as a single choice, but over a union character by character, five times
+# slower. Ordinary letters and digits are mixed in so a corner also shows up inside plain text.
+_PLAIN = string.ascii_letters + string.digits
+_ANY = st.characters(codec="utf-8", exclude_characters="\x00")
+# Text every server must take: no control or format characters (direction marks among them),
+# which a careful server may refuse (request.unusual-text-accepted, a SHOULD, tries those).
+_ORDINARY = st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Cs"])
+_WHITESPACE = st.sampled_from(" \u00a0\u2003\u3000")  # not tab: a control character, tried on its own
+_DIGITS = st.characters(categories=["Nd"])
+_HEBREW_AND_ARABIC = "".join(map(chr, range(0x5D0, 0x700)))
+_MARKS_AND_RTL = st.characters(categories=["Mn", "Me"], include_characters=_PLAIN + _HEBREW_AND_ARABIC)
+_DIRECTION_MARKS = st.sampled_from("\u200e\u200f\u202e")  # left-to-right, right-to-left, right-to-left override
+_ASTRAL = st.characters(min_codepoint=0x10000, codec="utf-8", include_characters=_PLAIN)
+_CONTROL = st.characters(categories=["Cc"], exclude_characters="\x00")
+
+_WRONG_TYPES = {
+    # Containers, booleans and floats: the hand-picked probe only sends an integer.
+    "string": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+                        st.lists(st.text(max_size=3), max_size=2),
+                        st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)),
+}
+
+
+def text_values(min_size: int = 0, max_size: int | None = None, *, unusual: bool = True):
+    """Strings of min_size..max_size code points, biased toward the corners of Unicode.
+
+    With unusual=False (the text a valid body carries), no whitespace-only string, control
+    character or direction mark is drawn: the level policy makes accepting those a SHOULD.
+    """
+    cap = 24 if max_size is None else max_size
+    low = min(min_size, cap)
+    anything = _ANY if unusual else _ORDINARY
+
+    def of(alphabet, at_least=low):
+        return st.text(alphabet, min_size=at_least, max_size=cap)
+
+    def around(one):
+        """Any text with one character of `one` inside, which the length cap never cuts off."""
+        return st.tuples(st.text(anything, max_size=cap - 1), one, st.text(anything, max_size=cap - 1)).map(
+            lambda p: p[0] + p[1] + p[2][:cap - 1 - len(p[0])]).filter(lambda s: len(s) >= low)
+
+    branches = [of(anything), of(_DIGITS, max(low, 1)), of(_MARKS_AND_RTL), of(_ASTRAL)]
+    if unusual:
+        branches.insert(1, of(_WHITESPACE, max(low, 1)))
+    if cap >= 1:
+        # One rare character in ordinary text: drawn from a set of its own, or it would hardly
+        # ever be drawn (Hypothesis favours the first characters of a set).
+        branches += [around(_CONTROL), around(_DIRECTION_MARKS)] if unusual else [around(_WHITESPACE)]
+    drawn = st.one_of(branches)
+    return drawn if unusual else drawn.filter(lambda s: not (s and s.isspace()))
+
+
+def _field_strategy(schema: dict, required: bool):
+    if schema.get("x-generate") == "example":  # free text a target may check more strictly (a URL)
+        return st.just(schema["examples"][0])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    if _free_text(schema):
+        # An empty required string is a reading call the pages do not make: not generated.
+        return text_values(schema.get("minLength", 1 if required else 0), schema.get("maxLength"), unusual=False)
+    return from_schema(_strip_annotations(schema), custom_formats=formats.custom_strategies())
+
+
+def _strip_annotations(node):
+    if isinstance(node, dict):
+        return {k: _strip_annotations(v) for k, v in node.items()
+                if not k.startswith("x-") and k not in ("examples", "title", "$id", "default")}
+    if isinstance(node, list):
+        return [_strip_annotations(v) for v in node]
+    return node
+
+
+_CACHE: dict = {}
+
+
+def _cached(profile: Profile, key, build):
+    """Strategies are built once per profile directory: building them is not free."""
+    slot = (profile.directory, key)
+    if slot not in _CACHE:
+        _CACHE[slot] = build()
+    return _CACHE[slot]
+
+
+def _valid(profile: Profile):
+    schema = profile.request_schema
+    required = set(schema.get("required", []))
+    # File parts travel beside the form, not in it; an unknown field is not a valid body's business.
+    props = {n: s for n, s in request_properties(profile).items() if not s.get("x-file")}
+    strategies = {n: _field_strategy(s, n in required) for n, s in props.items()}
+    return st.fixed_dictionaries({n: v for n, v in strategies.items() if n in required},
+                                 optional={n: v for n, v in strategies.items() if n not in required})
+
+
+# The corners every free-text field is tried at before Hypothesis explores: a server that
+# refuses any of these breaks the page's "string", and a random draw may take long to find them.
+CORNERS = {"digits-only": "\u0663" + "42", "right-to-left": "\u05e9\u05dc\u05d5\u05dd", "astral": "\U0001d4b3",
+           "combining-mark": "e\u0301"}
+
+
+def _free_text(schema: dict) -> bool:
+    return (schema.get("type") == "string" and not schema.get("x-file") and "enum" not in schema
+            and "format" not in schema and "pattern" not in schema and schema.get("x-generate") != "example")
+
+
+def _plain_body(profile: Profile) -> dict:
+    """Every documented field with an ordinary valid value (the probe fixes params and names)."""
+    plain = {}
+    for name, schema in request_properties(profile).items():
+        if schema.get("x-file"):
+            continue
+        if "enum" in schema:
+            plain[name] = schema["enum"][0]
+        elif formats.known(schema.get("format")):
+            plain[name] = formats.known(schema["format"]).good
+        elif "examples" in schema:
+            plain[name] = schema["examples"][0]
+        else:
+            plain[name] = "corner"
+    return plain
+
+
+def corner_bodies(profile: Profile) -> list[dict]:
+    """Explicit valid bodies: every documented field present, every free-text field at the
+    same corner (one body per corner, not per field and corner: each valid body is a
+    workspace left on the target)."""
+    plain = _plain_body(profile)
+    out = []
+    for value in CORNERS.values():
+        body = dict(plain)
+        for name, schema in request_properties(profile).items():
+            if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
+                continue
+            if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
+                body[name] = value
+        if body != plain:
+            out.append(body)
+    return out
+
+
+# The wrong types a lenient parser turns into text ("True", "[]"): tried on every string field
+# whatever the seed; the hand-picked probe sends only an integer.
+WRONG_TYPE_CORNERS = [True, 1.5, ["corner"], {"corner": "corner"}]
+
+
+def corner_breaks(profile: Profile, field: str) -> list[tuple]:
+    """Explicit broken bodies for `field`, in the shape `invalid_bodies` draws."""
+    plain = _plain_body(profile)
+    return [({**plain, field: value}, field, "wrong-type", requirement)
+            for kind, requirement in mutations(profile, field) if kind == "wrong-type"
+            for value in WRONG_TYPE_CORNERS]
+
+
+def valid_bodies(profile: Profile):
+    """Bodies the request schema allows (the probe then fixes param and unique fields)."""
+    return _cached(profile, None, lambda: _valid(profile))
+
+
+def _broken_value(profile: Profile, field: str, kind: str):
+    schema = request_properties(profile)[field]
+    if kind in ("null", NULL_OPTIONAL):
+        return st.none()
+    if kind == "wrong-type":
+        return _WRONG_TYPES[schema["type"]]
+    if kind == "too-long":
+        top = schema["maxLength"]
+        return text_values(top + 1, top + 8)
+    if kind == "too-short":
+        return st.text(_ANY, max_size=schema["minLength"] - 1)
+    if kind == "off-enum":
+        return text_values(0, 12).filter(lambda v: v not in schema["enum"])
+    if kind == "bad-format":  # a debatable spelling ("+12") is judged by its own probe, not here
+        return text_values(0, 40).filter(lambda v: not FORMATS.conforms(v, schema["format"])
+                                         and not is_debatable(schema["format"], v))
+    if kind == LONE_SURROGATE:
+        return st.tuples(text_values(0, 6), st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]),
+                         text_values(0, 6)).map("".join)
+    raise ValueError(kind)
+
+
+def invalid_bodies(profile: Profile, field: str | None = None):
+    """(body, field, kind, requirement id): a valid body broken in one way, in `field` if
+    given, else in any field that can be broken."""
+    return _cached(profile, field, lambda: _invalid(profile, field))
+
+
+def _invalid(profile: Profile, field: str | None):
+    fields = [field] if field else [f for f in request_properties(profile) if mutations(profile, f)]
+    # Every strategy is built here, once: a strategy built inside a draw is validated afresh
+    # on every example, and that cost more than the request it fed.
+    pick_field = st.sampled_from(fields)
+    pick_break = {name: st.sampled_from([(kind, requirement, None if kind == "drop" else _broken_value(profile, name, kind))
+                                         for kind, requirement in mutations(profile, name)])
+                  for name in fields}
+
+    @st.composite
+    def broken(draw):
+        body = dict(draw(valid_bodies(profile)))
+        name = draw(pick_field)
+        kind, requirement, value = draw(pick_break[name])
+        if value is None:
+            body.pop(name, None)
+        else:
+            body[name] = draw(value)
+        return body, name, kind, requirement
+
+    return broken()

@@ -1,0 +1,159 @@
+"""Workflow 1: a valid create, and the resource it returns.
+
+Checks the documented success status and media type, every documented resource field against
+the resource schema (format checking on), exact echo of what was submitted, documented
+defaults, a fresh id per create, and a creation time that is now.
+"""
+from datetime import datetime, timedelta, timezone
+
+from conformance.model.catalog import rid
+from conformance.model.outcome import CheckBlocked
+from conformance.model.profile import value_at
+from conformance.probes import cases
+from conformance.probes.checks import describe, expect_created, expect_equal, fail, parse_timestamp, status_allowed
+from conformance.probes.creates import shares
+from conformance.probes.payloads import baseline, echo_create, tricky_value
+from conformance.probes.runner import probe
+from conformance.target.client import accepted
+
+RECENT = timedelta(minutes=5)  # generous: a live target's clock may drift from ours
+
+
+@probe(cases.single("response.success-status"), creates=shares("baseline"))
+def test_valid_create_answers_documented_status(target, case):
+    expect_created(target, target.baseline(), case.requirement, "a valid create succeeds")
+    target.observe(case.requirement, f"answered HTTP {target.baseline().status}")
+
+
+@probe(cases.single("response.content-type"), creates=shares("baseline"))
+def test_created_resource_is_sent_as_json(target, case):
+    exchange = target.baseline()
+    expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    media = exchange.content_type.split(";")[0].strip().lower()
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        fail(target, case.requirement, "the resource is JSON", "Content-Type: application/json",
+             f"Content-Type: {exchange.content_type or '(none)'}", exchange)
+
+
+@probe(cases.resource_fields, creates=shares("baseline", "minimal"))
+def test_resource_field_matches_documented_schema(target, case):
+    """Judged on a create with every field and on one with the required fields only."""
+    for exchange in (target.baseline(), target.minimal()):
+        resource = expect_created(target, exchange, rid(target.profile, "response.success-status"),
+                                  "a valid create succeeds")
+        _judge_field(target, case, exchange, resource)
+
+
+def _judge_field(target, case, exchange, resource):
+    name, schema = case.field, case["schema"]
+    why = f"the resource's `{name}` is as documented"
+    if not isinstance(resource, dict):
+        fail(target, case.requirement, why, "a JSON object", describe(exchange), exchange)
+    if name not in resource:
+        if name in target.profile.resource_schema.get("required", []):
+            fail(target, case.requirement, why, f"`{name}` present", "absent", exchange)
+        target.observe(case.requirement, f"`{name}` is left out when {exchange.note.split(' create')[0]}")
+        return
+    validator = target.profile.validator("resource")
+    errors = list(validator.evolve(schema=schema).iter_errors(resource[name]))
+    if errors:
+        fail(target, case.requirement, why, _schema_text(schema), f"{resource[name]!r}: {errors[0].message}", exchange)
+
+
+def _schema_text(schema: dict) -> str:
+    keep = {k: v for k, v in schema.items() if not k.startswith("x-")}
+    return "a value valid against " + repr(keep)
+
+
+@probe(cases.echo_fields, creates=shares("echo"))
+def test_submitted_value_is_echoed_exactly(target, case):
+    """Judged on one create carrying an unusual value in every echoed field; only when the
+    target refuses that one does a field get a create of its own, so a refusal is attributed
+    to the value that caused it."""
+    exchange = echo_create(target)
+    value = target.shared_body("echo")[case.field]
+    if not accepted(exchange, target.profile):
+        value = tricky_value(target, case.field, case["schema"])
+        exchange = target.create(baseline(target, **{case.field: value}))
+    resource = expect_created(target, exchange, case.requirement, f"a create with an unusual `{case.field}` succeeds")
+    returned = value_at(resource, case["pointer"])
+    expect_equal(target, case.requirement, f"`{case.field}` is returned as submitted", value, returned, exchange)
+
+
+@probe(cases.per_field("default", "default"), creates=shares("minimal"))
+def test_omitted_field_gets_documented_default(target, case):
+    """Judged on the shared create with the required fields only, which omits this one."""
+    if case.field in target.profile.request_schema.get("required", []):
+        exchange = target.create(baseline(target, omit=(case.field,)))
+    else:
+        exchange = target.minimal()
+    resource = expect_created(target, exchange, case.requirement, f"a create without `{case.field}` succeeds")
+    pointer = target.profile.echo[case.field]
+    returned = value_at(resource, pointer)
+    expect_equal(target, case.requirement, f"an omitted `{case.field}` takes its default",
+                 case["schema"]["default"], returned, exchange)
+
+
+@probe(cases.single("response.id-unique"), creates=shares("baseline", "minimal"))
+def test_each_create_returns_a_fresh_id(target, case):
+    first = expect_created(target, target.baseline(), rid(target.profile, "response.success-status"), "a valid create succeeds")
+    exchange = target.minimal()  # the second create of the run: no workspace of its own needed
+    second = expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    if not isinstance(first, dict) or not isinstance(second, dict) or "id" not in second:
+        fail(target, case.requirement, "each create has an id", "an `id`", describe(exchange), exchange)
+    if first.get("id") == second.get("id"):
+        fail(target, case.requirement, "two creates return different ids", "two different ids",
+             f"both {second.get('id')!r}", exchange)
+
+
+@probe(cases.single("response.created-at-recent"), creates=shares("baseline"))
+def test_created_at_is_the_time_of_the_create(target, case):
+    exchange = target.baseline()
+    resource = expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    try:
+        stamp = parse_timestamp(resource["created_at"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        # Not this requirement's finding, but not a pass either: nothing was compared.
+        shown = repr(resource.get("created_at")) if isinstance(resource, dict) and "created_at" in resource else "absent"
+        raise CheckBlocked(rid(target.profile, "response.created_at"), f"created_at is {shown}") from None
+    now = datetime.now(timezone.utc)
+    if abs(now - stamp) > RECENT:
+        fail(target, case.requirement, "created_at is now", f"within 5 minutes of {now:%Y-%m-%dT%H:%M:%SZ}",
+             resource["created_at"], exchange)
+
+
+def _successful_envelope(target):
+    """The baseline answer, judged as an envelope: a success status and a JSON body are needed,
+    the resource inside it is not (a workspace out of place is the envelope's finding)."""
+    exchange = target.baseline()
+    if not status_allowed(exchange.status, target.profile.success_statuses) or exchange.json is None:
+        expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    return exchange
+
+
+@probe(cases.envelope_fields, creates=shares("baseline"))
+def test_envelope_member_matches_documented_schema(target, case):
+    exchange = _successful_envelope(target)
+    name, schema = case.id, case["schema"]
+    why = f"the success envelope's `{name}` is as documented"
+    envelope = target.profile.schemas["envelope"]
+    if not isinstance(exchange.json, dict) or name not in exchange.json:
+        if name in envelope.get("required", []):
+            fail(target, case.requirement, why, f"`{name}` present", "absent", exchange)
+        target.observe(case.requirement, f"`{name}` is not returned (optional)")
+        return
+    errors = list(target.profile.validator("envelope").evolve(schema=schema).iter_errors(exchange.json[name]))
+    if errors:
+        where = "/" + "/".join(map(str, errors[0].absolute_path))
+        fail(target, case.requirement, why, f"a value valid against envelope.schema.json#/properties/{name}",
+             f"at {case['pointer']}{where.rstrip('/')}: {errors[0].message}", exchange)
+
+
+@probe(cases.envelope_on_success, creates=shares("baseline"))
+def test_envelope_field_on_success_is_as_documented(target, case):
+    exchange = _successful_envelope(target)
+    value = value_at(exchange.json, case["pointer"])
+    if value not in case["allowed"]:
+        fail(target, case.requirement, case["title"], " or ".join(map(repr, case["allowed"])), repr(value), exchange)
+    if len(case["allowed"]) > 1:  # the page allows a choice: say which one the target made
+        target.observe(case.requirement, f"{case['pointer']} is {value!r} on success")

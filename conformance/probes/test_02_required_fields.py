@@ -1,0 +1,31 @@
+"""Workflow 2: bodies missing a required field, or carrying it null or of the wrong type."""
+from conformance.probes import cases
+from conformance.probes.checks import expect_null_rejected_or_absent, expect_rejected
+from conformance.probes.creates import none, own
+from conformance.probes.payloads import baseline
+from conformance.probes.runner import probe
+
+
+@probe(cases.required_missing, creates=none)
+def test_body_without_required_field_is_rejected(target, case):
+    exchange = target.create(baseline(target, omit=(case.field,)))
+    expect_rejected(target, exchange, case.requirement, f"a body without `{case.field}` is rejected")
+
+
+@probe(cases.required_null, creates=none)
+def test_required_field_null_is_rejected(target, case):
+    exchange = target.create(baseline(target, **{case.field: None}))
+    expect_rejected(target, exchange, case.requirement, f"a null `{case.field}` is rejected")
+
+
+@probe(cases.wrong_types, creates=none)
+def test_field_of_wrong_type_is_rejected(target, case):
+    exchange = target.create(baseline(target, **{case.field: case["value"]}))
+    expect_rejected(target, exchange, case.requirement,
+                    f"`{case.field}` = {case['value']!r} is rejected, not coerced")
+
+
+@probe(cases.null_optional, creates=own)
+def test_optional_field_null_is_rejected_or_taken_as_absent(target, case):
+    exchange = target.create(baseline(target, **{case.field: None}))
+    expect_null_rejected_or_absent(target, exchange, case.requirement, case.field)

@@ -1,0 +1,18 @@
+"""Workflow 4: the credential is enforced where the provider's auth scheme puts it."""
+from conformance.probes import cases
+from conformance.probes.checks import expect_rejected
+from conformance.probes.creates import none
+from conformance.probes.payloads import baseline
+from conformance.probes.runner import probe
+
+
+@probe(cases.single("auth.missing-credential"), creates=none)
+def test_create_without_credential_is_rejected(target, case):
+    exchange = target.create(baseline(target), auth="missing")
+    expect_rejected(target, exchange, case.requirement, "a create without credentials is rejected", "auth")
+
+
+@probe(cases.single("auth.wrong-credential"), creates=none)
+def test_create_with_wrong_credential_is_rejected(target, case):
+    exchange = target.create(baseline(target), auth="wrong")
+    expect_rejected(target, exchange, case.requirement, "a create with a wrong credential is rejected", "auth")

@@ -1,0 +1,119 @@
+"""Workflow 5: rules a schema cannot state, declared in the profile's `rules`.
+
+Each rule has a kind (unique, foreign-param, header, file-part, null-on-create) and one probe
+per kind reads its parameters, so a new provider adds rules as data, not code.
+"""
+from conformance.model.catalog import known, rid
+from conformance.model.outcome import CheckBlocked, ProbeError
+from conformance.model.profile import ABSENT, resolve_pointer, value_at
+from conformance.probes import cases
+from conformance.probes.checks import describe, expect_created, expect_rejected, fail, status_allowed, statuses_text
+from conformance.probes.creates import OWN, none, own, shares
+from conformance.probes.payloads import baseline
+from conformance.probes.runner import probe
+
+
+@probe(cases.rules_of_kind("unique"), creates=shares("baseline"))
+def test_duplicate_value_is_rejected(target, case):
+    first = target.baseline()  # the first create of the run: the duplicate needs no other
+    expect_created(target, first, rid(target.profile, "response.success-status"), "the first create succeeds")
+    second = target.create(target.shared_body("baseline"))
+    expect_rejected(target, second, case.requirement, f"a second workspace with the same `{case.field}` is rejected")
+
+
+@probe(cases.rules_of_kind("foreign-param"), creates=none)
+def test_value_the_caller_may_not_use_is_rejected(target, case):
+    foreign = target.params.get(case["param"]) or case["fallback"]
+    if not target.params.get(case["param"]):
+        target.observe(case.requirement, f"used {foreign!r}, an id that should not exist; pass "
+                                         f"--conformance-target-param {case['param']}=<id> to test an existing one")
+    exchange = target.create(baseline(target, **{case.field: foreign}))
+    if not target.params.get(case["param"]) and case.params.get("fallback_statuses"):
+        # A made-up id may be refused as malformed before membership is even asked.
+        if not status_allowed(exchange.status, case["fallback_statuses"]):
+            fail(target, case.requirement, case["title"],
+                 f"a rejection with HTTP {statuses_text(case['fallback_statuses'])}", describe(exchange), exchange)
+        target.observe(case.requirement, f"rejected with HTTP {exchange.status}")
+        return
+    expect_rejected(target, exchange, case.requirement, case["title"])
+
+
+def _header_creates(profile, case) -> tuple:
+    """One own create per documented value; the create without the header is the baseline."""
+    return ("baseline", *(f"{OWN}:{value}" for value in case["enum"]))
+
+
+@probe(cases.rules_of_kind("header"), creates=_header_creates)
+def test_documented_header_values_are_accepted(target, case):
+    for value in case["enum"]:
+        exchange = target.create(baseline(target), headers={case["header"]: value})
+        expect_created(target, exchange, case.requirement, f"{case['header']}: {value} is accepted")
+    exchange = target.baseline()  # sent without the header
+    expect_created(target, exchange, case.requirement,
+                   f"without {case['header']} the default {case['default']!r} applies")
+
+
+@probe(cases.header_unknown_values, creates=none)
+def test_undocumented_header_value_is_rejected(target, case):
+    exchange = target.create(baseline(target), headers={case["header"]: case["undocumented"]})
+    expect_rejected(target, exchange, case.requirement, f"{case['header']}: {case['undocumented']} is rejected")
+
+
+@probe(cases.rules_of_kind("file-part"), creates=own)
+def test_optional_file_part_is_accepted(target, case):
+    files = {case.field: (case["filename"], bytes.fromhex(case["content_hex"]), case["content_type"])}
+    exchange = target.create(baseline(target), files=files)
+    resource = expect_created(target, exchange, case.requirement, f"a create with a `{case.field}` file part succeeds")
+    if case.params.get("pointer"):
+        if not value_at(resource, case["pointer"], missing=None):
+            fail(target, case.requirement, "the uploaded file is referenced by the workspace",
+                 f"a non-empty {case['pointer']}", describe(exchange), exchange)
+
+
+@probe(cases.rules_of_kind("null-on-create"), creates=shares("baseline"))
+def test_field_is_null_on_a_new_resource(target, case):
+    exchange = target.baseline()
+    resource = expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    try:
+        value = resolve_pointer(resource, case["pointer"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        # Absence is the resource field's finding; this rule was not checked.
+        raise CheckBlocked(_presence_requirement(target, case["pointer"]), f"{case['pointer']} is absent") from None
+    if value is not None:
+        fail(target, case.requirement, case["title"], "null", repr(value), exchange)
+
+
+def _presence_requirement(target, pointer: str) -> str:
+    """The catalog requirement that asks for the member at `pointer` to be present."""
+    member = known(target.profile, f"response.{pointer.strip('/').split('/')[0]}")
+    return member or rid(target.profile, "response.success-status")
+
+
+@probe(cases.rules_of_kind("member-schema"), creates=shares("baseline"))
+def test_envelope_member_is_shaped_as_documented(target, case):
+    """A member of the success answer outside the resource (wacht-backend's data.membership)."""
+    exchange = target.baseline()
+    expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    value = value_at(exchange.json, case["pointer"])
+    if value == ABSENT:
+        fail(target, case.requirement, case["title"], f"{case['pointer']} present", "absent", exchange)
+    validator = target.profile.validator("resource").evolve(schema=case["schema"])
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/" + "/".join(map(str, errors[0].absolute_path))
+        fail(target, case.requirement, case["title"], "a value shaped as the page's example",
+             f"at {case['pointer']}{where.rstrip('/')}: {errors[0].message}", exchange)
+
+
+@probe(cases.rules_of_kind("same-value"), creates=shares("baseline"))
+def test_member_names_the_created_resource(target, case):
+    """Two members that must agree (the membership's workspace_id and the workspace's id);
+    an absent member is its own requirement's finding, not this one's."""
+    exchange = target.baseline()
+    expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    value, expected = value_at(exchange.json, case["pointer"]), value_at(exchange.json, case["equals"])
+    if value == ABSENT or expected == ABSENT:  # not a pass: nothing was compared
+        raise ProbeError(f"{case['pointer']} or {case['equals']} was not returned: nothing to compare")
+    if value != expected:
+        fail(target, case.requirement, case["title"], f"{expected!r} (the value at {case['equals']})",
+             repr(value), exchange)

@@ -1,0 +1,56 @@
+"""Workflow 7: Hypothesis-generated bodies from the request schema.
+
+Valid bodies must be accepted and echoed exactly; bodies broken in one place must be rejected
+as the broken requirement says. Every example costs one request from the budget; shrinking is
+capped, and a payload is never sent twice (the final replay reads the memo). Hypothesis is
+imported, and the strategies built, only when a generated probe is selected, and before the
+first request of the run.
+"""
+from __future__ import annotations
+
+from conformance.probes import cases
+from conformance.probes.creates import OWN, Elastic
+from conformance.probes.runner import probe
+
+
+def prepare(profile) -> None:
+    from conformance.probes.strategies import invalid_bodies, valid_bodies
+
+    # Validating the valid bodies builds the character tables of every alphabet (tens of
+    # milliseconds); the broken bodies draw from the same alphabets.
+    valid_bodies(profile).validate()
+    for case in cases.generated_invalid(profile):
+        invalid_bodies(profile, case.field)
+
+
+def _corner_count(profile) -> int:
+    from conformance.probes.strategies import corner_bodies
+
+    return len(corner_bodies(profile))
+
+
+@probe(cases.single("request.valid-accepted"), prepare, creates=Elastic(_corner_count))
+def test_generated_valid_bodies_are_accepted_and_echoed(target, case):
+    from conformance.probes.generated_run import GeneratedRun, judge_valid
+    from conformance.probes.strategies import corner_bodies, valid_bodies
+
+    GeneratedRun(target, valid_bodies(target.profile), judge_valid, "valid bodies",
+                 explicit=corner_bodies(target.profile), max_sent=target.create_plan.elastic).run()
+
+
+def _acceptable_breaks(profile, case) -> tuple:
+    """A conformant target may accept a null optional field or a lone surrogate: one create
+    each at most (the run stops sending a break the target has accepted for the field)."""
+    from conformance.probes.cases import mutations
+    from conformance.probes.generated_run import MAY_BE_ACCEPTED
+
+    return tuple(f"{OWN}:{kind}" for kind, _ in mutations(profile, case.field) if kind in MAY_BE_ACCEPTED)
+
+
+@probe(cases.generated_invalid, prepare, creates=_acceptable_breaks)
+def test_generated_bodies_broken_in_one_place_are_rejected(target, case):
+    from conformance.probes.generated_run import GeneratedRun, judge_invalid
+    from conformance.probes.strategies import corner_breaks, invalid_bodies
+
+    GeneratedRun(target, invalid_bodies(target.profile, case.field), judge_invalid,
+                 f"bodies with `{case.field}` broken", explicit=corner_breaks(target.profile, case.field)).run()

@@ -1,0 +1,332 @@
+"""One conformance run inside pytest: the hooks that act once the suite has been chosen.
+
+The entry module (`entry.py`) registers a `ConformanceRun` with the plugin manager only when
+a conformance option is given or the suite's probes are named; the run's state lives on this
+object, never in module globals, so two sessions in one process stay apart.
+"""
+from __future__ import annotations
+
+import atexit
+import gc
+import os
+import signal
+import threading
+
+import pytest
+
+from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN
+from conformance.probes.runner import execute, prepare_probes
+from conformance.pytest_plugin import run as run_session
+from conformance.settings import Settings, flag_name
+from conformance.target.transcript import printable, terminal_safe
+
+NAME = "conformance-run"
+RESULT = pytest.StashKey[dict]()
+
+
+def active_run(config) -> "run_session.Run":
+    plugin = config.pluginmanager.get_plugin(NAME)
+    if plugin is None:
+        raise pytest.UsageError(f"choose a provider: {flag_name('conformance_provider')} NAME "
+                                "(or CONFORMANCE_PROVIDER)")
+    return plugin.run
+
+
+class ConformanceRun:
+    def __init__(self, config, settings: Settings):
+        self.config = config
+        worker = getattr(config, "workerinput", None)
+        seed = settings.seed if settings.seed is not None else config.getoption("hypothesis_seed", None)
+        self.run = run_session.Run(settings, worker=worker, seed=seed)
+        self.worker = worker
+        self.collect_only = bool(config.option.collectonly)
+
+    def start(self) -> None:
+        """Called from the entry module's pytest_configure, before junitxml and pytest-html read
+        their paths: everything local is checked here, before the first request."""
+        config, run = self.config, self.run
+        # Cleanups run last-in first-out and this runs first: the unfreeze comes after pytest's
+        # own end-of-session collections. At exit all is frozen again: the interpreter's last
+        # collection then skips what is about to vanish anyway (0.13 s of every run).
+        config.add_cleanup(gc.unfreeze)
+        atexit.unregister(gc.freeze)  # once per process, however many sessions it runs
+        atexit.register(gc.freeze)
+        config.addinivalue_line("markers", "requirement(id, level='MUST', title=''): the requirement a "
+                                           "user-written probe checks (reported beside the catalog's)")
+        from conformance.pytest_plugin import fixtures
+
+        config.pluginmanager.register(fixtures, "conformance-fixtures")
+        if self.worker is None:
+            if not (self.collect_only or run.settings.dry_run):
+                try:
+                    run.point_reports(config)
+                except run_session.StartError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+                config.pluginmanager.register(_ReportPlacer(run), "conformance-reports")
+            _stop_on_sigterm(config, run)
+            if not self.collect_only:
+                try:
+                    run.start()
+                except run_session.StartError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistHooks(run), "conformance-xdist")
+        from conformance.pytest_plugin import progress
+
+        if self.worker is None and not self.collect_only and progress.wanted(config):
+            config.pluginmanager.register(progress.ProgressLine(config, run), "conformance-progress")
+        if self.worker is None and run.paths and config.pluginmanager.hasplugin("html"):
+            from conformance.reports.html_page import ConformanceHtml
+
+            config.pluginmanager.register(ConformanceHtml(run), "conformance-html")
+
+    def pytest_unconfigure(self, config):
+        self.run.stop()
+
+    def pytest_report_header(self, config):
+        return self.run.header_lines()
+
+    def pytest_generate_tests(self, metafunc):
+        cases = getattr(metafunc.function, "conformance_cases", None)
+        if cases is None:
+            return
+        found = cases(self.run.profile)
+        metafunc.parametrize("case", found, ids=[c.id for c in found])
+
+    def pytest_collection_modifyitems(self, config, items):
+        """Probes with no case for this provider do not apply to it: deselect, do not skip."""
+        keep, drop = [], []
+        for item in items:
+            is_probe = hasattr(getattr(item, "obj", None), "conformance_cases")
+            skip = item.get_closest_marker("skip")
+            empty = skip is not None and "empty parameter set" in str(skip.kwargs.get("reason", ""))
+            (drop if is_probe and empty else keep).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session):
+        """Set-up is paid before the first request, not between requests."""
+        run = self.run
+        run.selected = _selected_requirements(session.items)
+        if self.collect_only:
+            return
+        prepare_probes((getattr(item, "obj", None) for item in session.items), run.profile)
+        run.target()  # the HTTP client, and the transport modules httpx imports on first use
+        # Every xdist worker collects the same items, so each makes the same plan.
+        run.plan_creates([(item.obj, item.callspec.params["case"]) for item in session.items
+                          if hasattr(getattr(item, "obj", None), "conformance_cases") and hasattr(item, "callspec")])
+        if self.worker is None:
+            sentence = run.credential_warning()
+            if sentence:
+                reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+                if reporter is not None:
+                    reporter.write_line(f"conformance: {sentence}", yellow=True)
+        # Everything loaded so far (modules, schemas, strategies: some 70 000 long-lived objects)
+        # is frozen, so the garbage collector stops re-scanning it: pytest's gc.collect() calls at
+        # session end took 0.15 s of a d3lay run, now 0.01 s. Unfrozen at the very end (see
+        # start), so nothing a session made outlives it.
+        gc.freeze()
+
+    def pytest_pyfunc_call(self, pyfuncitem):
+        function = pyfuncitem.obj
+        if not hasattr(function, "conformance_cases"):
+            return None
+        target = pyfuncitem.funcargs["target"]
+        result = execute(function, target, pyfuncitem.funcargs["case"], pyfuncitem.nodeid).to_dict()
+        pyfuncitem.stash[RESULT] = result
+        if result.get("unreachable"):
+            # Nothing more can be measured: stop now rather than print one error per probe.
+            pyfuncitem.session.shouldstop = result["unreachable"]
+        if result["status"] == NOT_RUN:
+            pytest.skip(f"not run: {result['message']}")
+        if result["status"] == BLOCKED:
+            # Not a pass: the requirement that blocked it fails in its own probe, which says why.
+            pytest.skip(f"blocked: {result['message']}")
+        if result["status"] in (FAIL, ERROR):
+            raise _Verdict(result["message"])
+        return True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        run = self.run
+        _redact_report(report, run.redactor)
+        result = item.stash.get(RESULT, None)
+        if result is None and call.when == "call" and "target" in getattr(item, "fixturenames", ()):
+            result = _user_probe_result(item, report, run)
+        if call.when != "call" or result is None:
+            return
+        report.conformance = result
+        report.user_properties.append(("requirements", " ".join(result["requirements"])))
+        try:
+            _attach_evidence(item, report, result, run.redactor)
+        except Exception as exc:  # noqa: BLE001 - the HTML loses this row's evidence, nothing else
+            run.writer_failed(None, f"the HTML evidence of {item.nodeid}", exc)
+        if result["status"] in (FAIL, ERROR) and item.stash.get(RESULT, None) is not None:
+            report.longrepr = result["message"]
+            _redact_report(report, run.redactor)  # the message replaces what was made safe above
+
+    def pytest_report_teststatus(self, report, config):
+        result = getattr(report, "conformance", None)
+        if result and result["status"] == ERROR and report.when == "call":
+            return "error", "E", ("ERROR", {"yellow": True})
+        if result and result["status"] == BLOCKED and report.when == "call":
+            return "blocked", "b", ("BLOCKED", {"yellow": True})
+        return None
+
+    def pytest_runtest_logreport(self, report):
+        result = getattr(report, "conformance", None)
+        if result is not None and report.when == "call":
+            self.run.results.append(result)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self, session, exitstatus):
+        """Around the plugins that write reports (junitxml, pytest-html): one of them failing is an
+        internal error, not the end of the others; then our own writers, each on its own."""
+        if self.worker is not None or self.collect_only:
+            return (yield)
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - reported as an internal error, never a verdict
+            report, where = _failed_writer(exc)
+            self.run.writer_failed(report, where, exc)
+        session.exitstatus = self.run.finish(int(exitstatus))
+        return None
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
+        if self.run.summary is None:
+            return
+        for line in self.run.closing_lines():
+            terminalreporter.write_line(terminal_safe(line))
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, what CI systems send on cancel or timeout: handled as Ctrl-C is, so the session
+    ends through pytest's own interrupt path (reports written, verdict INCOMPLETE, exit 2) and
+    pytest-xdist tears its workers down."""
+
+
+def _stop_on_sigterm(config, run) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals reach the main thread only (an embedding program's choice)
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, previous)  # a second SIGTERM is not caught: it ends the process
+        run.stopped_by = "SIGTERM"
+        if not run.finishing:  # once the reports are being written, the quickest end is to finish
+            raise Terminated("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop) or signal.SIG_DFL
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+
+
+class _ReportPlacer:
+    """Registered on the controller: wraps every end-of-session hook, pytest-html's (which
+    writes its page last of all) included."""
+
+    def __init__(self, run):
+        self.run = run
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_sessionfinish(self, session):
+        yield
+        status = self.run.place_reports()
+        if status is not None:
+            session.exitstatus = status
+        _name_reports_where_they_are(session.config, self.run.renamed)
+
+
+def _name_reports_where_they_are(config, renamed: dict) -> None:
+    """pytest ("generated xml file: ...") and pytest-html ("Generated html report: ...") name
+    the file they wrote in their closing line; it has been renamed into place since. Neither
+    offers a way to change the name, so their attributes are set where they are found."""
+    for plugin in config.pluginmanager.get_plugins():
+        for attribute in ("logfile", "_report_path"):
+            written = getattr(plugin, attribute, None)
+            if isinstance(written, (str, os.PathLike)) and str(os.path.abspath(written)) in renamed:
+                final = renamed[str(os.path.abspath(written))]
+                setattr(plugin, attribute, final if isinstance(written, os.PathLike) else str(final))
+
+
+class _XdistHooks:
+    def __init__(self, run):
+        self.run = run
+
+    def pytest_configure_node(self, node):
+        node.workerinput.update(self.run.worker_input())
+
+
+class _Verdict(Exception):
+    """Carries a failure or error message that is already redacted and needs no traceback."""
+
+
+def _selected_requirements(items) -> set[str]:
+    """The requirements the selected catalog probes check: a run of some probes (a user's own
+    file, -k) is judged on those, not on catalog probes nobody selected."""
+    selected = set()
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        case = callspec.params.get("case") if callspec is not None else None
+        if hasattr(getattr(item, "obj", None), "conformance_cases") and case is not None:
+            selected.add(case.requirement)
+    return selected
+
+
+def _attach_evidence(item, report, result, redactor) -> None:
+    """pytest-html shows `report.extras` under the row: the failed probe's evidence."""
+    if not item.config.pluginmanager.hasplugin("html"):
+        return
+    from pytest_html import extras
+
+    from conformance.reports.html_page import extras_for
+
+    evidence = extras_for(result)
+    if evidence:
+        report.extras = [*getattr(report, "extras", []), extras.html(redactor.text(evidence))]
+
+
+def _failed_writer(exc: BaseException) -> tuple[str | None, str]:
+    """Which report a plugin's end-of-session failure cost: read from where it was raised."""
+    import traceback
+
+    files = [frame.filename.replace("\\", "/") for frame in traceback.extract_tb(exc.__traceback__)]
+    for fragment, report, where in (("/pytest_html/", "html", "the HTML report (pytest-html)"),
+                                    ("/_pytest/junitxml", "junit", "the JUnit report (pytest junitxml)")):
+        if any(fragment in name for name in files):
+            return report, where
+    return None, "a plugin's end-of-session step"
+
+
+def _redact_report(report, redactor) -> None:
+    """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves, and
+    text no UTF-8 report can hold (a lone surrogate) is made printable, and a target's control
+    characters (ANSI escapes) reach neither the terminal nor the JUnit file."""
+    shown = None if report.longrepr is None else str(report.longrepr)
+    if shown is not None:
+        safe = terminal_safe(redactor.text(shown))
+        if safe != shown:
+            report.longrepr = safe
+    report.sections = [(terminal_safe(title), terminal_safe(redactor.text(text))) for title, text in report.sections]
+
+
+def _user_probe_result(item, report, run) -> dict:
+    """A user's own test that used the `target` fixture: its requirement comes from
+    @pytest.mark.requirement("id", level="MUST", title="..."), else `custom.<test name>`."""
+    marker = item.get_closest_marker("requirement")
+    rid = marker.args[0] if marker and marker.args else f"{run.profile.key}.custom.{item.name}"
+    status = {"passed": "pass", "failed": FAIL, "skipped": NOT_RUN}[report.outcome]
+    target = run.target()
+    message = run.redactor.text(str(report.longrepr)) if report.failed else ""
+    findings = [{"requirement": rid, "title": item.name, "expected": "the test's assertions hold",
+                 "observed": message.strip().splitlines()[-1] if message.strip() else "failed",
+                 "exchange": len(target.transcript) - 1 if target.transcript else None}] if report.failed else []
+    return printable({
+        "nodeid": item.nodeid, "probe": item.name, "case": "", "requirements": [rid], "status": status,
+        "message": message, "findings": findings, "observations": [],
+        "exchanges": [e.to_dict() for e in target.transcript], "duration": report.duration, "unreachable": "",
+        "custom": {"level": (marker.kwargs.get("level", "MUST") if marker else "MUST"),
+                   "title": (marker.kwargs.get("title", item.name) if marker else item.name)},
+    })

@@ -1,0 +1,584 @@
+"""The client bound to a target: auth applied, every exchange recorded and redacted, bounded.
+
+Bounds, because users point this at production: a hard request budget, one deadline per
+request (connect to last body byte), a capped response size after decoding, a bounded
+Retry-After wait on 429/503, never a redirect followed, and a breaker that stops probing once
+the target is plainly unreachable.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import httpx
+
+from conformance.model.outcome import BudgetExhausted, DryRun, ProbeError, TargetUnreachable
+from conformance.model.profile import Profile
+from conformance.settings import DEFAULT_EXAMPLES
+from conformance.target.deadline import DeadlineBackend, deadline_transport
+from conformance.target.decoding import ACCEPT_ENCODING, RESPONSE_LIMIT, read_body
+from conformance.target.decoding import Body as ReceivedBody
+from conformance.target.transcript import Exchange, Redactor, curl_command
+
+JSON_DEPTH_LIMIT = 64  # no documented answer nests deeper than a few levels
+RETRY_STATUSES = (429, 503)
+MAX_RETRIES = 2
+MAX_RETRY_WAIT = 5.0
+BREAKER_THRESHOLD = 2  # consecutive transport failures before the target is declared unreachable
+
+
+class Budget:
+    """A hard cap on requests sent, shared by every probe of a process, and across
+    pytest-xdist workers when given a counter file (so `-n 4` cannot send 4x the budget)."""
+
+    def __init__(self, limit: int | None, counter_file: str | None = None):
+        self.limit = limit
+        self.sent = 0  # by this process
+        self.counter_file = counter_file
+        self._lock = threading.Lock()
+
+    def take(self) -> None:
+        with self._lock:
+            if self.limit is not None:
+                spent = self._take_shared() if self.counter_file else self.sent
+                if spent >= self.limit:
+                    raise BudgetExhausted(f"the request budget (--conformance-max-requests {self.limit}) is spent")
+            self.sent += 1
+
+    def _take_shared(self) -> int:
+        """Read-and-increment the run-wide count under an exclusive file lock; returns the
+        count before this request, or the limit when it is already reached."""
+        import fcntl
+
+        with open(self.counter_file, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            spent = int(handle.read() or 0)
+            if spent < self.limit:
+                handle.seek(0)
+                handle.write(str(spent + 1))
+                handle.truncate()
+            return spent
+
+
+class Slots:
+    """A cap on requests in flight at once across pytest-xdist workers: N lock files, a
+    request holds one for its duration. Within one process requests are sequential anyway."""
+
+    def __init__(self, limit: int | None, directory: str | None = None, wait: float = 60.0):
+        self.limit, self.directory, self.wait = limit, directory, wait
+        self._held = None
+
+    def __enter__(self):
+        if not self.limit or not self.directory:
+            return self
+        import fcntl
+        import os
+
+        deadline = time.monotonic() + self.wait
+        while True:
+            for slot in range(self.limit):
+                handle = open(os.path.join(self.directory, f"slot-{slot}"), "a")
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    handle.close()
+                    continue
+                self._held = handle
+                return self
+            if time.monotonic() > deadline:
+                raise ProbeError(f"no request slot came free in {self.wait:.0f} s (--conformance-max-concurrency {self.limit})")
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        if self._held is not None:
+            self._held.close()  # closing releases the lock
+            self._held = None
+
+
+@dataclass
+class Breaker:
+    failures: int = 0
+    reason: str | None = None
+
+    def check(self) -> None:
+        if self.reason:
+            raise TargetUnreachable(self.reason)
+
+
+class Namer:
+    """Per-run unique, recognisable values: `conformance-<run>-<n>`, so owners can find them."""
+
+    def __init__(self, run_id: str):
+        self.prefix = f"conformance-{run_id}-"
+        self._counter = itertools.count(1)
+
+    def tag(self) -> str:
+        return f"{self.prefix}{next(self._counter):04d}"
+
+    def of_length(self, length: int, filler: str = "x") -> str:
+        """A string of exactly `length` code points, led by a unique tag when it fits."""
+        tag = self.tag() + "-"
+        if length <= len(tag):
+            # Too short to carry the tag: vary the first character so reruns rarely collide.
+            n = next(self._counter)
+            lead = chr(0x4E00 + (hash(self.prefix) + n) % 20000)
+            return (lead + filler * length)[:length] if length else ""
+        # Cut to length: a filler of several code points (e + combining accent) must not overshoot.
+        return (tag + filler * (length - len(tag)))[:length]
+
+
+    def keep_class(self, drawn: str, max_length: int | None = None) -> str:
+        """`drawn` made unique to this run without changing what kind of text it is, so a
+        generated whitespace-only or digits-only name stays one (a server that refuses those
+        must still be caught) and a rerun never collides with a name a uniqueness rule holds."""
+        number = zlib.crc32(self.prefix.encode()) * 4096 + next(self._counter) % 4096
+        if drawn and drawn.isspace():
+            suffix = _in_base(number, " \u00a0\u2002\u2003\u3000")
+        elif drawn and drawn.isdigit():
+            suffix = str(number)
+        else:
+            suffix = "-" + self.prefix.removeprefix("conformance-") + str(number % 4096)
+        if max_length is not None:
+            if len(suffix) > max_length:
+                return drawn
+            drawn = drawn[:max_length - len(suffix)]
+        return drawn + suffix
+
+
+def _in_base(number: int, digits: str) -> str:
+    out = ""
+    while True:
+        number, rest = divmod(number, len(digits))
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def accepted(exchange: Exchange, profile: Profile) -> bool:
+    """The create succeeded with a documented status and a JSON answer."""
+    from conformance.probes.checks import status_allowed
+
+    return status_allowed(exchange.status, profile.success_statuses) and exchange.json is not None
+
+
+def encode_json(payload) -> bytes:
+    # backslashreplace turns a lone surrogate into its JSON escape (\ud800), which is exactly
+    # the hostile-but-valid JSON text we want to send; every other character goes as UTF-8.
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+@dataclass
+class Credentials:
+    """Where an auth placement may put the credential: headers, cookies, query parameters."""
+
+    headers: dict
+    cookies: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+
+# The profile's `auth.in` names one of these: (credentials, auth.name, value) -> None.
+AUTH_PLACEMENTS: dict[str, Callable[[Credentials, str, str], None]] = {}
+
+
+def _registry_decorator(table: dict):
+    """`@decorator(name)` files the decorated function in `table` under `name`."""
+    def by_name(name: str):
+        def register(function):
+            table[name] = function
+            return function
+        return register
+    return by_name
+
+
+# Register a way of placing the credential, e.g. `@auth_placement("query")`.
+auth_placement = _registry_decorator(AUTH_PLACEMENTS)
+
+
+@auth_placement("header")
+def _in_header(credentials: Credentials, name: str, value: str) -> None:
+    credentials.headers[name] = value
+
+
+@auth_placement("cookie")
+def _in_cookie(credentials: Credentials, name: str, value: str) -> None:
+    credentials.cookies[name] = value
+
+
+@dataclass
+class Body:
+    content: bytes
+    media_type: str
+    form_fields: list[tuple[str, str]] | None = None  # a form, shown and replayed field by field
+
+
+# The profile's `encodings` keys name these: (payload, files) -> Body.
+ENCODINGS: dict[str, Callable[[object, dict], Body]] = {}
+
+
+# Register a request body encoding, e.g. `@body_encoding("urlencoded")`.
+body_encoding = _registry_decorator(ENCODINGS)
+
+
+@body_encoding("json")
+def _json_body(payload, files: dict) -> Body:
+    return Body(encode_json(payload), "application/json")
+
+
+@body_encoding("multipart")
+def _multipart_body(payload, files: dict) -> Body:
+    fields = _form_fields(payload)
+    # Encoded here, not by httpx: httpx sends a form without a file part as
+    # application/x-www-form-urlencoded, which is not the documented encoding.
+    media_type, content = encode_multipart(fields, files)
+    return Body(content, media_type, fields)
+
+
+class Target:
+    def __init__(self, profile: Profile, base_url: str, credential: str | None,
+                 params: dict[str, str], *, run_id: str, budget: Budget,
+                 timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
+                 dry_run: bool = False, slots: "Slots | None" = None, examples: int = DEFAULT_EXAMPLES,
+                 hypothesis_seed: int = 0):
+        self.profile = profile
+        self.examples = examples  # per generated probe
+        self.hypothesis_seed = hypothesis_seed
+        self.dry_run = dry_run
+        self.slots = slots or Slots(None)
+        self.created: list[str] = []  # ids of the workspaces this process created
+        self.base_url = base_url.rstrip("/")
+        self.credential = credential
+        self.params = dict(params)
+        self.budget = budget
+        self.redactor = Redactor(credential, base_url)
+        self.timeout = timeout
+        self.names = Namer(run_id)
+        self.breaker = Breaker()
+        self.transcript: list[Exchange] = []
+        self.observations = []
+        self._shared_creates: dict[str, Exchange] = {}
+        self._shared_bodies: dict[str, dict] = {}
+        from conformance.probes.creates import UNLIMITED
+
+        self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.probes.creates)
+        self._deadline = DeadlineBackend()
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False,
+                                  transport=transport or deadline_transport(self._deadline),
+                                  headers={"user-agent": "workspace-conformance", "accept-encoding": ACCEPT_ENCODING})
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.profile.path
+
+    def close(self) -> None:
+        self._http.close()
+
+    def begin(self) -> None:
+        """Start a fresh transcript for the next probe."""
+        self.transcript = []
+        self.observations = []
+
+    def observe(self, requirement: str, text: str) -> None:
+        """Record what the target chose where its document is silent."""
+        from conformance.model.outcome import Observation
+
+        self.observations.append(Observation(requirement, text))
+
+    def baseline(self) -> Exchange:
+        """One create with every documented field, made once and shared by the probes that
+        only read its answer (status, content type, each resource field)."""
+        from conformance.probes.payloads import baseline
+
+        return self.shared_create("baseline", lambda: baseline(self, full=True))
+
+    def minimal(self) -> Exchange:
+        """One create with the required fields only: the resource must keep its documented
+        shape when the optional inputs are absent too (null, not false; absent, not garbage)."""
+        from conformance.probes.payloads import baseline
+
+        return self.shared_create("minimal", lambda: baseline(self, full=False))
+
+    def shared_create(self, kind: str, build) -> Exchange:
+        """The create of `build()`'s body, sent once per run and shared by every probe that
+        only reads its answer: each workspace left on a live target has a cost."""
+        import copy
+
+        cached = self._shared_creates.get(kind)
+        if cached is None:
+            body = build()
+            cached = self.create(body, note=f"{kind} create")
+            self._shared_creates[kind] = cached
+            self._shared_bodies[kind] = body
+            return cached
+        shared = copy.copy(cached)
+        shared.shared = True
+        shared.note = f"{kind} create (sent once, shared by the probes that read it)"
+        self.transcript.append(shared)
+        return cached
+
+    def shared_body(self, kind: str) -> dict | None:
+        """The body a shared create sent (None before it was sent)."""
+        body = self._shared_bodies.get(kind)
+        return None if body is None else dict(body)
+
+    # -- sending ------------------------------------------------------------------
+    def create(self, payload=None, *, files=None, auth: str = "valid", headers=None,
+               raw: bytes | None = None, content_type: str | None = None,
+               encoding: str | None = None, note: str = "") -> Exchange:
+        encoding = encoding or self.profile.primary_encoding
+        request_headers = dict(self.profile.data.get("headers", {}))
+        request_headers.update(headers or {})
+        credentials = self._apply_auth(auth, request_headers)
+        if raw is not None:
+            body = Body(raw, content_type or "application/json")
+        elif encoding in ENCODINGS:
+            body = ENCODINGS[encoding](payload, files or {})
+        else:
+            raise ValueError(f"unknown body encoding {encoding!r}: known are {', '.join(ENCODINGS)}")
+        request_headers["content-type"] = body.media_type
+        request = self._http.build_request(self.profile.method, self.url, headers=request_headers,
+                                           params=credentials.params or None, content=body.content)
+        body_text = self._describe_body(request, body.form_fields, files)
+        shown_headers = self.redactor.headers(request.headers.items(), response=False)
+        exchange = Exchange(
+            method=request.method, url=self.redactor.url(str(request.url)),
+            request_headers=shown_headers, request_body=self.redactor.text(body_text), note=note,
+            authenticated=auth == "valid",
+        )
+        exchange.curl = curl_command(
+            request.method, exchange.url, shown_headers,
+            None if body.form_fields is not None else exchange.request_body,
+            multipart=None if body.form_fields is None else [(k, self.redactor.text(v)) for k, v in body.form_fields],
+            files=[(k, "@" + (f[0] or "file")) for k, f in (files or {}).items()],
+        )
+        self.transcript.append(exchange)
+        self._send(request, exchange)
+        return exchange
+
+    def call(self, method: str, path: str, *, note: str = "") -> Exchange:
+        """A bodiless request to another documented path (e.g. archive), same bounds and auth."""
+        headers = {}
+        credentials = self._apply_auth("valid", headers)
+        request = self._http.build_request(method, self.base_url + path, headers=headers,
+                                           params=credentials.params or None)
+        shown = self.redactor.headers(request.headers.items(), response=False)
+        exchange = Exchange(method=method, url=self.redactor.url(str(request.url)), request_headers=shown,
+                            request_body="", note=note)
+        exchange.curl = curl_command(method, exchange.url, shown, None)
+        self.transcript.append(exchange)
+        self._send(request, exchange)
+        return exchange
+
+    def _apply_auth(self, auth: str, headers: dict) -> "Credentials":
+        """Place the credential (valid, wrong or missing) where the profile's `auth.in` says."""
+        credentials = Credentials(headers)
+        if auth == "missing" or not self.credential:
+            return credentials
+        secret = self.credential if auth == "valid" else "conformance-wrong-credential-0000"
+        scheme = self.profile.auth
+        value = f"{scheme['scheme']} {secret}" if scheme.get("scheme") else secret
+        place = AUTH_PLACEMENTS.get(scheme["in"])
+        if place is None:
+            raise ValueError(f"unknown auth placement {scheme['in']!r}: known are {', '.join(AUTH_PLACEMENTS)}")
+        place(credentials, scheme["name"], value)
+        if credentials.cookies:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in credentials.cookies.items())
+        return credentials
+
+    def _describe_body(self, request: httpx.Request, fields, files) -> str:
+        if fields is None:
+            return request.read().decode("utf-8", "replace")
+        lines = [f"{k}={v}" for k, v in fields]
+        lines += [f"{k}=@{f[0]} ({len(f[1])} bytes, {f[2]})" for k, f in (files or {}).items()]
+        return "multipart/form-data:\n" + "\n".join(lines)
+
+    def _send(self, request: httpx.Request, exchange: Exchange) -> None:
+        self.breaker.check()
+        if self.dry_run:
+            exchange.note = (exchange.note + "; " if exchange.note else "") + "not sent (dry run)"
+            raise DryRun("dry run: the request was listed, not sent")
+        for attempt in range(MAX_RETRIES + 1):
+            self.budget.take()
+            started = time.perf_counter()
+            try:
+                with self.slots, self._deadline.request(self.timeout):
+                    response = self._http.send(request, stream=True)
+                    try:
+                        body = read_body(response)
+                    finally:
+                        response.close()
+            except httpx.TransportError as exc:
+                exchange.elapsed = time.perf_counter() - started
+                if isinstance(exc, httpx.TimeoutException) and exchange.elapsed >= self.timeout:
+                    problem = (f"the target did not answer in time (--request-timeout {self.timeout:g} s "
+                               "covers the whole request, body included)")
+                else:
+                    problem = _describe_transport_error(exc)
+                exchange.error = self.redactor.text(f"{problem}: {self.redactor.url(self.base_url)}")
+                self.breaker.failures += 1
+                if self.breaker.failures >= BREAKER_THRESHOLD or isinstance(exc, httpx.ConnectError):
+                    self.breaker.reason = exchange.error
+                    raise TargetUnreachable(exchange.error) from None
+                raise ProbeError(exchange.error) from None
+            exchange.elapsed = time.perf_counter() - started
+            self.breaker.failures = 0
+            wait = _retry_wait(response, self.profile.transient_statuses) if attempt < MAX_RETRIES else None
+            if wait is None:
+                self._record(exchange, response, body)
+                return
+            exchange.waits.append(wait)
+            time.sleep(wait)
+
+    def _record(self, exchange: Exchange, response: httpx.Response, received: ReceivedBody) -> None:
+        exchange.status = response.status_code
+        exchange.response_headers = self.redactor.headers(response.headers.items(), response=True)
+        exchange.response_truncated = truncated = received.truncated
+        body = received.data
+        if received.problem:
+            exchange.encoding_problem = self.redactor.text(received.problem)
+            exchange.json_error = f"the body could not be decoded: {exchange.encoding_problem}"
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            text = body.decode("utf-8", "replace")
+            exchange.json_error = exchange.json_error or f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+        exchange.response_text = self.redactor.text(text)
+        if exchange.json_error is None:
+            if truncated:
+                exchange.json_error = f"the body is larger than {RESPONSE_LIMIT} bytes and was cut"
+            elif nesting_exceeds(text, JSON_DEPTH_LIMIT):
+                # Parsing it would recurse past Python's limit in the parser, the redactor and
+                # the schema validator: the answer is judged as one that is not usable JSON.
+                exchange.json_error = f"the body nests JSON more than {JSON_DEPTH_LIMIT} levels deep"
+            else:
+                try:
+                    parsed = json.loads(text)
+                except ValueError as exc:
+                    exchange.json_error = f"the body is not JSON ({exc})"
+                else:
+                    exchange.json = self._redact_json(parsed)
+                    self._note_created(exchange)
+
+    def _note_created(self, exchange: Exchange) -> None:
+        """Remember what was created, for --cleanup and for the report."""
+        if exchange.status not in self.profile.success_statuses:
+            return
+        try:
+            from conformance.model.profile import resolve_pointer
+
+            workspace_id = resolve_pointer(exchange.json, self.profile.resource_at + "/id")
+        except (KeyError, IndexError, ValueError, TypeError):
+            return
+        if isinstance(workspace_id, (str, int)) and not isinstance(workspace_id, bool):
+            self.created.append(str(workspace_id))
+
+    def _redact_json(self, value):
+        if not self.redactor.secret:
+            return value
+        if isinstance(value, str):
+            return self.redactor.text(value)
+        if isinstance(value, list):
+            return [self._redact_json(v) for v in value]
+        if isinstance(value, dict):
+            return {self.redactor.text(k): self._redact_json(v) for k, v in value.items()}
+        return value
+
+    def __repr__(self) -> str:  # shows up in Hypothesis reproductions: never the secret
+        return f"<Target {self.profile.key} at {self.redactor.url(self.base_url)}>"
+
+
+def encode_multipart(fields: list[tuple[str, str]], files: dict) -> tuple[str, bytes]:
+    """An RFC 7578 multipart/form-data body: text parts in UTF-8, then the file parts
+    (`files` maps a field to (filename, bytes, content type)); returns (Content-Type, body)."""
+    import secrets
+
+    boundary = "conformance-" + secrets.token_hex(12)
+
+    def disposition(name: str, filename: str | None = None) -> str:
+        # Quoting as browsers do (HTML's form-data encoding): CR, LF and '"' percent-escaped.
+        def q(text):
+            return text.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+        extra = "" if filename is None else f'; filename="{q(filename)}"'
+        return f'Content-Disposition: form-data; name="{q(name)}"{extra}'
+
+    out = bytearray()
+    for name, value in fields:
+        out += f"--{boundary}\r\n{disposition(name)}\r\n\r\n".encode("utf-8", "backslashreplace")
+        out += value.encode("utf-8", "backslashreplace") + b"\r\n"
+    for name, (filename, content, media_type) in files.items():
+        head = f"--{boundary}\r\n{disposition(name, filename or 'file')}\r\nContent-Type: {media_type}\r\n\r\n"
+        out += head.encode("utf-8", "backslashreplace") + bytes(content) + b"\r\n"
+    out += f"--{boundary}--\r\n".encode("ascii")
+    return f"multipart/form-data; boundary={boundary}", bytes(out)
+
+
+def _form_fields(payload) -> list[tuple[str, str]]:
+    fields = []
+    for key, value in (payload or {}).items():
+        if value is None:
+            continue
+        fields.append((key, value if isinstance(value, str) else json.dumps(value)))
+    return fields
+
+
+def nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether JSON text opens more than `limit` arrays or objects inside one another
+    (brackets inside strings do not count). Linear, and free for ordinary bodies."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _retry_wait(response: httpx.Response, transient=()) -> float | None:
+    if response.status_code not in RETRY_STATUSES and response.status_code not in transient:
+        return None
+    header = response.headers.get("retry-after", "1")
+    try:
+        wait = float(header)
+    except ValueError:
+        wait = 1.0  # an HTTP-date, or garbage: wait a little and try once more
+    return max(0.0, min(wait, MAX_RETRY_WAIT))
+
+
+def _describe_transport_error(exc: httpx.TransportError) -> str:
+    kind = {
+        httpx.ConnectTimeout: "the connection timed out",
+        httpx.ReadTimeout: "the target did not answer in time",
+        httpx.WriteTimeout: "the request could not be sent in time",
+        httpx.PoolTimeout: "no connection was free in time",
+        httpx.RemoteProtocolError: "the target broke the HTTP exchange (closed the connection mid-response?)",
+    }.get(type(exc))
+    if kind is None:
+        text = str(exc) or type(exc).__name__
+        lowered = text.lower()
+        if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+            kind = f"the TLS handshake failed ({text})"
+        elif "name or service not known" in lowered or "nodename" in lowered or "getaddrinfo" in lowered \
+                or "name resolution" in lowered:
+            kind = f"the host name could not be resolved ({text})"
+        elif "refused" in lowered:
+            kind = "the connection was refused"
+        else:
+            kind = text
+    return kind

@@ -32,6 +32,15 @@ def _checkout_files() -> dict[str, int]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def one_hypothesis_cache():
+    """Every suite run these tests start (most in a fresh temporary directory) shares the
+    checkout's Hypothesis cache: building its Unicode character map afresh costs about 3 s of
+    start-up per run, most of what a small end-to-end test costs."""
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(CHECKOUT / ".hypothesis"))
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def checkout_left_alone():
     """The project's tests write only under temporary directories, never into the checkout."""
     before = _checkout_files()

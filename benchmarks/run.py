@@ -15,11 +15,15 @@ floors the libraries set whatever this suite does: pytest's cost per test (with 
 JUnit reports on) and Hypothesis's cost per generated example of a provider's body strategy.
 Several runs each; medians printed, everything written as JSON with --json.
 
-    python benchmarks/run.py [--repeat 3] [--provider P ...] [--no-selftest] [--json out.json]
+  latency   the same run against a server that waits --latency-ms (default 20) before each
+            answer: wall time against requests x latency + start-up
+
+    python benchmarks/run.py [--repeat 3] [--provider P ...] [--latency-ms 20] [--no-selftest] [--json out.json]
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import os
@@ -39,8 +43,9 @@ CREDENTIAL = "bench-credential-not-a-secret"
 class Recorder:
     """ASGI wrapper: read the whole body, log the request with its arrival time, pass it on."""
 
-    def __init__(self, app, log_path: str):
+    def __init__(self, app, log_path: str, latency: float = 0.0):
         self.app, self.log = app, open(log_path, "a", buffering=1, encoding="utf-8")
+        self.latency = latency  # seconds added before each answer: a network between suite and target
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -52,6 +57,8 @@ class Recorder:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         self.log.write(json.dumps({
             "t": arrived, "method": scope["method"], "path": scope["path"],
             "query": scope["query_string"].decode("latin-1"),
@@ -69,12 +76,12 @@ class Recorder:
         await self.app(scope, replay, send)
 
 
-def serve(key: str, port: int, log_path: str) -> None:
+def serve(key: str, port: int, log_path: str, latency: float = 0.0) -> None:
     import uvicorn
 
     from conformance.reference.serving import provider_app
 
-    uvicorn.run(Recorder(provider_app(key, CREDENTIAL), log_path), host="127.0.0.1", port=port,
+    uvicorn.run(Recorder(provider_app(key, CREDENTIAL), log_path, latency), host="127.0.0.1", port=port,
                 log_level="error", access_log=False, lifespan="off")
 
 
@@ -108,14 +115,14 @@ def _env() -> dict:
     return env
 
 
-def one_run(key: str, workdir: Path) -> dict:
+def one_run(key: str, workdir: Path, latency: float = 0.0) -> dict:
     from conformance.reference import provider_module
     from conformance.reference.serving import base_url
 
     port = _free_port()
     log_path = workdir / f"{key}.requests.jsonl"
     log_path.unlink(missing_ok=True)
-    server = subprocess.Popen([sys.executable, __file__, "--serve", key, str(port), str(log_path)])
+    server = subprocess.Popen([sys.executable, __file__, "--serve", key, str(port), str(log_path), str(latency)])
     try:
         _wait_for(port)
         url = base_url(f"http://127.0.0.1:{port}", key)
@@ -130,7 +137,7 @@ def one_run(key: str, workdir: Path) -> dict:
         if completed.returncode != 0 or not records:
             raise RuntimeError(f"{key}: the run exited {completed.returncode}:\n{completed.stdout[-1500:]}")
         startup = records[0]["t"] - started
-        bare = replay(f"http://127.0.0.1:{port}", records)
+        bare = replay(f"http://127.0.0.1:{port}", records) if not latency else latency
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -233,11 +240,14 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--provider", action="append", choices=BUILTIN)
     parser.add_argument("--no-selftest", action="store_true")
+    parser.add_argument("--no-run-all", action="store_true", help="skip the `conformance run --all` timing")
     parser.add_argument("--json", help="write the results here too")
-    parser.add_argument("--serve", nargs=3, metavar=("PROVIDER", "PORT", "LOG"), help=argparse.SUPPRESS)
+    parser.add_argument("--latency-ms", type=float, default=20.0,
+                        help="the latency run: milliseconds added before each answer (default 20; 0 skips it)")
+    parser.add_argument("--serve", nargs="+", metavar="PROVIDER PORT LOG [LATENCY]", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), args.serve[2])
+        serve(args.serve[0], int(args.serve[1]), args.serve[2], float(args.serve[3]) if len(args.serve) > 3 else 0.0)
         return 0
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "platform": platform.platform()}, "repeat": args.repeat, "providers": {}}
@@ -253,18 +263,33 @@ def main(argv=None) -> int:
         print(f"floors: pytest {pytest_s * 1000:.2f} ms per test (HTML and JUnit reports on); Hypothesis per "
               "valid body drawn: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in hypothesis_s.items()))
         print(f"{'provider':<16}{'wall s':>8}{'start-up s':>12}{'requests':>10}{'suite ms/req':>14}"
-              f"{'bare ms/req':>13}{'overhead':>10}{'floor':>8}{'creates':>9}")
+              f"{'bare ms/req':>13}{'overhead':>10}{'floor':>8}{'over floor':>12}{'creates':>9}")
         for key in keys:
             m = median_of([one_run(key, workdir) for _ in range(args.repeat)])
             m["floor_ratio"] = round(floor_ratio(m, pytest_s, hypothesis_s[key]), 3)
+            m["over_floor"] = round(m["overhead_ratio"] / m["floor_ratio"], 3)  # the goal: at most 1.3
             results["providers"][key] = m
             print(f"{key:<16}{m['wall_s']:>8.2f}{m['startup_s']:>12.2f}{m['requests']:>10.0f}"
                   f"{m['suite_per_request_ms']:>14.2f}{m['bare_per_request_ms']:>13.2f}{m['overhead_ratio']:>9.2f}x"
-                  f"{m['floor_ratio']:>7.2f}x{m['creates']:>9.0f}")
-        every = [timed([sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(workdir / "all")],
-                       workdir) for _ in range(args.repeat)]
-        results["run_all_s"] = round(statistics.median(every), 3)
-        print(f"conformance run --all (5 providers, reference servers included): {results['run_all_s']:.2f} s")
+                  f"{m['floor_ratio']:>7.2f}x{m['over_floor']:>11.2f}x{m['creates']:>9.0f}")
+        if args.latency_ms > 0:
+            latency = args.latency_ms / 1000
+            results["latency"] = {"latency_ms": args.latency_ms, "providers": {}}
+            print(f"with {args.latency_ms:g} ms added before each answer (the bound: requests x latency + start-up):")
+            print(f"{'provider':<16}{'wall s':>8}{'start-up s':>12}{'requests':>10}{'bound s':>9}{'wall/bound':>12}")
+            for key in keys:
+                m = median_of([one_run(key, workdir, latency) for _ in range(args.repeat)])
+                bound = m["requests"] * latency + m["startup_s"]
+                row = {"wall_s": m["wall_s"], "startup_s": m["startup_s"], "requests": m["requests"],
+                       "bound_s": round(bound, 3), "ratio": round(m["wall_s"] / bound, 3)}  # the goal: at most 1.1
+                results["latency"]["providers"][key] = row
+                print(f"{key:<16}{row['wall_s']:>8.2f}{row['startup_s']:>12.2f}{row['requests']:>10.0f}"
+                      f"{row['bound_s']:>9.2f}{row['ratio']:>11.2f}x")
+        if not args.no_run_all:
+            every = [timed([sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(workdir / "all")],
+                           workdir) for _ in range(args.repeat)]
+            results["run_all_s"] = round(statistics.median(every), 3)
+            print(f"conformance run --all (5 providers, reference servers included): {results['run_all_s']:.2f} s")
         if not args.no_selftest:
             results["selftest_s"] = round(timed([sys.executable, "-m", "conformance", "selftest"], workdir), 3)
             print(f"conformance selftest (every variant and fault of every provider): {results['selftest_s']:.2f} s")

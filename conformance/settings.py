@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import urlsplit
 
-
 if TYPE_CHECKING:  # the pytest11 entry module imports this one: nothing heavy at import time
     from conformance.model.profile import Profile
 

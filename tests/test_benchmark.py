@@ -11,8 +11,8 @@ BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 def test_benchmark_measures_a_provider_and_writes_its_json(tmp_path):
     out = tmp_path / "bench.json"
     completed = subprocess.run(
-        [sys.executable, str(BENCHMARK), "--repeat", "1", "--provider", "anthropic", "--no-selftest",
-         "--json", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        [sys.executable, str(BENCHMARK), "--repeat", "1", "--provider", "anthropic", "--no-selftest", "--no-run-all",
+         "--latency-ms", "5", "--json", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     results = json.loads(out.read_text())
     m = results["providers"]["anthropic"]
@@ -23,7 +23,12 @@ def test_benchmark_measures_a_provider_and_writes_its_json(tmp_path):
     assert m["tests"] >= 20 and 0 < m["drawn_requests"] < m["requests"]
     # The floor counts every term low, so the measured run can never come in under it.
     assert 1 < m["floor_ratio"] <= m["overhead_ratio"]
-    assert "run_all_s" in results and "selftest_s" not in results
+    assert m["over_floor"] == round(m["overhead_ratio"] / m["floor_ratio"], 3) and "over floor" in completed.stdout
+    assert "run_all_s" not in results and "selftest_s" not in results
+    # The latency run: a serial run cannot beat the latency it waits for, so its ratio is at least 1.
+    slow = results["latency"]["providers"]["anthropic"]
+    assert results["latency"]["latency_ms"] == 5 and slow["requests"] >= 30
+    assert slow["bound_s"] == round(slow["requests"] * 0.005 + slow["startup_s"], 3) and slow["ratio"] >= 1
     assert "anthropic" in completed.stdout and "floor" in completed.stdout
     # Workspaces the run left on the target: counted from its report, within the default budget.
     assert 0 < m["creates"] <= 25 and "creates" in completed.stdout

@@ -25,8 +25,8 @@ from conformance.model.outcome import (
 from conformance.model.profile import load
 from conformance.probes import runner
 from conformance.probes.cases import Case
-from conformance.probes.creates import none
 from conformance.probes.checks import fail
+from conformance.probes.creates import none
 from conformance.probes.runner import execute, prepare_probes, probe
 from conformance.target.client import Budget, Target
 

@@ -7,6 +7,7 @@ import time
 from types import SimpleNamespace
 
 from conformance.pytest_plugin.progress import ProgressLine
+from conformance.target.client import Budget
 
 from .conftest import run_suite
 
@@ -19,7 +20,9 @@ class _Terminal(io.StringIO):
 def _progress(max_requests, sent, started_ago):
     writer = SimpleNamespace(width_of_current_line=30)
     config = SimpleNamespace(get_terminal_writer=lambda: writer)
-    target = SimpleNamespace(all_exchanges=sent)
+    budget = Budget(max_requests)  # the real counter the client increments per request sent
+    budget.sent = sent
+    target = SimpleNamespace(budget=budget)
     run = SimpleNamespace(settings=SimpleNamespace(max_requests=max_requests), target=lambda: target)
     line = ProgressLine(config, run, stream=_Terminal())
     line.started = time.monotonic() - started_ago

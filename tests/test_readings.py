@@ -2,10 +2,10 @@
 import pytest
 
 from conformance.cli import main
+from conformance.model import formats
 from conformance.model.catalog import derive
 from conformance.model.profile import FORMATS, load
 from conformance.model.quotes import occurs, profile_page_quotes
-from conformance.probes import cases
 from conformance.reference import wacht_backend
 from conformance.reference.common import Behaviour
 
@@ -54,40 +54,40 @@ def test_check_quotes_says_so_when_the_document_cannot_be_read(tmp_path, capsys)
     assert "cannot read the document" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("fmt", sorted(cases.BAD_FORMATS))
+@pytest.mark.parametrize("fmt", sorted(formats.REGISTRY))
 def test_every_bad_spelling_is_malformed_for_the_format_checker(fmt):
-    for good in (cases.GOOD_FORMATS[fmt], "999999999999999999" if fmt == "uint64" else cases.GOOD_FORMATS[fmt]):
-        for label, spelling in cases.BAD_FORMATS[fmt].items():
-            value = cases.spelled(spelling, good)
+    for good in (formats.known(fmt).good, "999999999999999999" if fmt == "uint64" else formats.known(fmt).good):
+        for label, spelling in formats.known(fmt).bad.items():
+            value = formats.spelled(spelling, good)
             assert not FORMATS.conforms(value, fmt), (label, value)
-            assert not cases.is_debatable(fmt, value), (label, value)
+            assert not formats.is_debatable(fmt, value), (label, value)
 
 
 def test_the_numeric_corners_the_issue_names_are_sent_every_run():
-    sent = {cases.spelled(s, "999999999999999999") for s in cases.BAD_FORMATS["uint64"].values()}
+    sent = {formats.spelled(s, "999999999999999999") for s in formats.known("uint64").bad.values()}
     assert {"\uff11\uff12\uff13", "\u0661\u0662\u0663", "\u0ae6", "1_000", " 12 ", "-1",
             "18446744073709551616", ""} <= sent
 
 
 def test_an_upper_case_uuid_is_a_good_spelling_and_plus_or_zero_are_debatable():
-    upper = cases.spelled(cases.GOOD_SPELLINGS["uuid"]["upper-case"], cases.GOOD_FORMATS["uuid"])
-    assert FORMATS.conforms(upper, "uuid") and upper != cases.GOOD_FORMATS["uuid"]
-    assert cases.is_debatable("uint64", "+12") and cases.is_debatable("uint64", "012")
-    assert not cases.is_debatable("uint64", "12") and not cases.is_debatable("uint64", "0")
-    assert cases.SAME_VALUE["uint64"]("+012", "12") and not cases.SAME_VALUE["uint64"]("+12", "120")
+    upper = formats.spelled(formats.known("uuid").good_spellings["upper-case"], formats.known("uuid").good)
+    assert FORMATS.conforms(upper, "uuid") and upper != formats.known("uuid").good
+    assert formats.is_debatable("uint64", "+12") and formats.is_debatable("uint64", "012")
+    assert not formats.is_debatable("uint64", "12") and not formats.is_debatable("uint64", "0")
+    assert formats.known("uint64").same_value("+012", "12") and not formats.known("uint64").same_value("+12", "120")
 
 
 def test_the_wacht_backend_reference_rejects_every_numeric_corner_of_its_own_organization():
     own = wacht_backend.TARGET_PARAMS["organization_id"]
-    for label, spelling in cases.BAD_FORMATS["uint64"].items():
-        assert wacht_backend._uint64_problem(cases.spelled(spelling, own), Behaviour()), label
+    for label, spelling in formats.known("uint64").bad.items():
+        assert wacht_backend._uint64_problem(formats.spelled(spelling, own), Behaviour()), label
 
 
 def test_the_int_parsing_fault_reads_unicode_digits_as_the_organization():
     """The trap the corners are there for: int() and isdigit() take Unicode digits."""
     own = wacht_backend.TARGET_PARAMS["organization_id"]
     fault = Behaviour("organization-id-int-parsed")
-    fullwidth = cases.spelled(cases.BAD_FORMATS["uint64"]["fullwidth-digits"], own)
+    fullwidth = formats.spelled(formats.known("uint64").bad["fullwidth-digits"], own)
     assert wacht_backend._uint64_problem(fullwidth, fault) is None
     assert wacht_backend._organization_key(fullwidth, fault) == own
 

@@ -56,7 +56,7 @@ def test_a_registered_format_is_checked_probed_and_generated(tmp_path, registere
 
     assert FORMATS.conforms("#a0b1c2", "hex-colour") and not FORMATS.conforms("red", "hex-colour")
     assert [(c["format"], c["spelling"]) for c in cases.good_formats(profile)] == [("hex-colour", None)]
-    assert [cases.spelled(c["spelling"], "#a0b1c2") for c in cases.bad_formats(profile)] == ["red", "#12345g"]
+    assert [formats.spelled(c["spelling"], "#a0b1c2") for c in cases.bad_formats(profile)] == ["red", "#12345g"]
     assert ("bad-format", "anthropic.colour.format") in cases.mutations(profile, "colour")
 
     @settings(max_examples=10, database=None)

@@ -27,80 +27,13 @@ ABOVE_MAX_FILLERS = {
 }
 WRONG_TYPE = {"string": 12345, "integer": "1", "number": "1.5", "boolean": "true",
               "array": {"not": "an array"}, "object": ["not", "an", "object"]}
-# Values each format must reject, tried on every run whatever the seed: constants, and
-# spellings of a good value (the target's own, for a param field such as organization_id)
-# that a sloppy parser reads as that value: Python's int() and str.isdigit() take Unicode
-# digits, int() takes "1_000" and " 12 ", uuid.UUID() takes braces and a uuid without dashes.
-_FULLWIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")
-_ARABIC_INDIC = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
-_GUJARATI = str.maketrans("0123456789", "\u0ae6\u0ae7\u0ae8\u0ae9\u0aea\u0aeb\u0aec\u0aed\u0aee\u0aef")
-
-
-def _digits(good: str) -> str:
-    return good if good.isascii() and good.isdigit() else "123"
-
-
-BAD_FORMATS = {
-    "uuid": {
-        "not-a-uuid": "not-a-uuid",
-        "one-digit-short": "3fa85f64-5717-4562-b3fc-2c963f66afa",
-        "x-for-dashes": "3fa85f64x5717x4562xb3fcx2c963f66afa6",
-        "without-dashes": lambda good: good.replace("-", ""),
-        "in-braces": lambda good: "{" + good + "}",
-    },
-    "uint64": {
-        "letters": "abc",
-        "negative": "-1",
-        "two-to-the-64": "18446744073709551616",
-        "decimal": "12.5",
-        "empty": "",
-        "fullwidth-123": "\uff11\uff12\uff13",
-        "arabic-indic-123": "\u0661\u0662\u0663",
-        "gujarati-zero": "\u0ae6",
-        "underscore-1000": "1_000",
-        "spaces-around-12": " 12 ",
-        "fullwidth-digits": lambda good: _digits(good).translate(_FULLWIDTH),
-        "arabic-indic-digits": lambda good: _digits(good).translate(_ARABIC_INDIC),
-        "gujarati-digits": lambda good: _digits(good).translate(_GUJARATI),
-        "underscore": lambda good: _digits(good)[:1] + "_" + _digits(good)[1:],
-        "spaces-around": lambda good: f" {_digits(good)} ",
-        "wraps-to-good": lambda good: str(int(_digits(good)) + 2**64),  # a uint64 parser that wraps
-    },
-    "date-time": {
-        "yesterday": "yesterday",
-        "out-of-range": "2024-13-45T25:61:00Z",
-        "without-offset": "2024-01-15T10:30:00",
-    },
-}
-# The registered formats' fixed good values (conformance/model/formats.py holds each format's facts).
-GOOD_FORMATS = {name: fmt.good for name, fmt in formats.REGISTRY.items()}
-# Other spellings of a good value that mean the same and must be accepted.
-GOOD_SPELLINGS = {"uuid": {"upper-case": str.upper}}
-# Spellings whose acceptance is debatable: rejected, or accepted and stored as the same value.
-DEBATABLE_SPELLINGS = {"uint64": {"plus-sign": lambda good: "+" + _digits(good),
-                                  "leading-zero": lambda good: "0" + _digits(good)}}
-SAME_VALUE = {"uint64": lambda a, b: isinstance(b, str) and b.isascii() and b.isdigit() and int(a.lstrip("+")) == int(b)}
-
-
-def is_debatable(fmt: str | None, value) -> bool:
-    """A spelling DEBATABLE_SPELLINGS reads generously (a generated break must not be one)."""
-    if fmt != "uint64" or not isinstance(value, str):
-        return False
-    digits = value[1:] if value.startswith("+") else value
-    return digits.isascii() and digits.isdigit() and (value.startswith("+") or (len(digits) > 1 and digits[0] == "0"))
+# A format's refused values, accepted spellings and debatable spellings are registered with the
+# format itself (conformance/model/formats.py).
 
 
 def bad_spellings(fmt) -> dict:
-    """The values a format must refuse, each one hand-picked probe on every run: the corners
-    above where the format has them, else the bad examples it was registered with."""
-    known = formats.known(fmt)
-    if fmt in BAD_FORMATS:
-        return BAD_FORMATS[fmt]
-    return {f"bad-{i}": value for i, value in enumerate(known.bad)} if known else {}
-
-
-def spelled(spelling, good: str) -> str:
-    return spelling(good) if callable(spelling) else spelling
+    known_format = formats.known(fmt)
+    return dict(known_format.bad) if known_format else {}
 
 
 @dataclass
@@ -230,7 +163,7 @@ def good_formats(profile):
             requirement = rid(profile, f"{name}.format")
             out.append(Case(f"{name}-{fmt}", requirement, name, {"spelling": None, "format": fmt}))
             out += [Case(f"{name}-{label}", requirement, name, {"spelling": spelling, "format": fmt})
-                    for label, spelling in GOOD_SPELLINGS.get(fmt, {}).items()]
+                    for label, spelling in formats.known(fmt).good_spellings.items()]
     return out
 
 
@@ -248,7 +181,7 @@ def debatable_formats(profile):
     out = []
     for name, schema in request_properties(profile).items():
         fmt = schema.get("format")
-        for label, spelling in DEBATABLE_SPELLINGS.get(fmt, {}).items():
+        for label, spelling in (formats.known(fmt).debatable if formats.known(fmt) else {}).items():
             out.append(Case(f"{name}-{label}", rid(profile, f"{name}.format"), name,
                             {"spelling": spelling, "format": fmt}))
     return out

@@ -17,7 +17,7 @@ from hypothesis_jsonschema import from_schema
 from conformance.model import formats
 from conformance.model.catalog import request_properties
 from conformance.model.profile import FORMATS, Profile
-from conformance.probes.cases import LONE_SURROGATE, NULL_OPTIONAL, is_debatable, mutations
+from conformance.probes.cases import LONE_SURROGATE, NULL_OPTIONAL, mutations
 
 # NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
 # valid body never carries them; every other character is fair game.
@@ -194,7 +194,7 @@ def _broken_value(profile: Profile, field: str, kind: str):
         return text_values(0, 12).filter(lambda v: v not in schema["enum"])
     if kind == "bad-format":  # a debatable spelling ("+12") is judged by its own probe, not here
         return text_values(0, 40).filter(lambda v: not FORMATS.conforms(v, schema["format"])
-                                         and not is_debatable(schema["format"], v))
+                                         and not formats.is_debatable(schema["format"], v))
     if kind == LONE_SURROGATE:
         return st.tuples(text_values(0, 6), st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]),
                          text_values(0, 6)).map("".join)

@@ -71,7 +71,7 @@ def _good_value(target, case) -> str:
 def _spelled(target, case) -> str:
     if case["spelling"] is None:  # the good value itself
         return _good_value(target, case)
-    return cases.spelled(case["spelling"], _good_value(target, case))
+    return formats.spelled(case["spelling"], _good_value(target, case))
 
 
 @probe(cases.good_formats, creates=own)
@@ -109,7 +109,7 @@ def test_debatable_spelling_is_rejected_or_kept(target, case):
         target.observe(case.requirement, f"{value!r} accepted (not returned, so not compared)")
         return
     stored = value_at(resource, pointer)
-    if not cases.SAME_VALUE[case["format"]](value, stored):
+    if not formats.known(case["format"]).same_value(value, stored):
         fail(target, case.requirement, f"`{case.field}` = {value!r} is stored as the same value",
              f"the same {case['format']} as {value!r}", repr(stored), exchange)
     target.observe(case.requirement, f"{value!r} accepted and stored as {stored!r}")

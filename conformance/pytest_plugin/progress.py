@@ -31,7 +31,7 @@ class ProgressLine:
 
     def line(self, nodeid: str) -> str:
         budget = self.run.settings.max_requests
-        sent = self.run.target().all_exchanges
+        sent = self.run.target().budget.sent  # this process's requests
         probe = nodeid.split("::")[-1]
         return f"{probe}: {sent}{f'/{budget}' if budget is not None else ''} requests sent"
 

@@ -354,3 +354,13 @@ def test_a_write_that_cannot_finish_leaves_no_partial_file_behind(tmp_path):
         write_atomically(taken, "text")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
     assert (taken / "keep").read_text() == "x"
+
+
+def test_evidence_of_a_finding_is_the_exchange_it_points_at_and_nothing_else():
+    from conformance.model.outcome import evidence_of
+
+    result = {"exchanges": [{"n": 0}, {"n": 1}]}
+    assert evidence_of(result, {"exchange": 1}) == {"n": 1}
+    assert evidence_of(result, {"exchange": 0}) == {"n": 0}
+    assert evidence_of(result, {"exchange": None}) is None and evidence_of(result, {}) is None
+    assert evidence_of(result, {"exchange": 2}) is None and evidence_of(result, {"exchange": -1}) is None

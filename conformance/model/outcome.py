@@ -131,6 +131,12 @@ class ProbeResult:
         return printable(dict(self.__dict__))
 
 
+def evidence_of(result: dict, finding: dict) -> dict | None:
+    """The exchange a finding points at, in a result's dict form (None when it names none)."""
+    index = finding.get("exchange")
+    return result["exchanges"][index] if index is not None and 0 <= index < len(result["exchanges"]) else None
+
+
 def worst(verdicts) -> str:
     verdicts = list(verdicts)
     return max(verdicts, key=SEVERITY.__getitem__) if verdicts else NOT_RUN

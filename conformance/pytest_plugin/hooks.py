@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN
+from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
 from conformance.probes.runner import execute, prepare_probes
 from conformance.pytest_plugin import run as run_session
 from conformance.settings import Settings, flag_name
@@ -317,16 +317,16 @@ def _user_probe_result(item, report, run) -> dict:
     @pytest.mark.requirement("id", level="MUST", title="..."), else `custom.<test name>`."""
     marker = item.get_closest_marker("requirement")
     rid = marker.args[0] if marker and marker.args else f"{run.profile.key}.custom.{item.name}"
-    status = {"passed": "pass", "failed": FAIL, "skipped": NOT_RUN}[report.outcome]
+    status = {"passed": PASS, "failed": FAIL, "skipped": NOT_RUN}[report.outcome]
     target = run.target()
     message = run.redactor.text(str(report.longrepr)) if report.failed else ""
-    findings = [{"requirement": rid, "title": item.name, "expected": "the test's assertions hold",
-                 "observed": message.strip().splitlines()[-1] if message.strip() else "failed",
-                 "exchange": len(target.transcript) - 1 if target.transcript else None}] if report.failed else []
-    return printable({
-        "nodeid": item.nodeid, "probe": item.name, "case": "", "requirements": [rid], "status": status,
-        "message": message, "findings": findings, "observations": [],
-        "exchanges": [e.to_dict() for e in target.transcript], "duration": report.duration, "unreachable": "",
-        "custom": {"level": (marker.kwargs.get("level", "MUST") if marker else "MUST"),
-                   "title": (marker.kwargs.get("title", item.name) if marker else item.name)},
-    })
+    findings = [Finding(rid, item.name, "the test's assertions hold",
+                        message.strip().splitlines()[-1] if message.strip() else "failed",
+                        len(target.transcript) - 1 if target.transcript else None)] if report.failed else []
+    result = ProbeResult(nodeid=item.nodeid, probe=item.name, case="", requirements=[rid], status=status,
+                         message=message, findings=[f.to_dict() for f in findings],
+                         exchanges=[e.to_dict() for e in target.transcript], duration=report.duration,
+                         outcomes={rid: status})
+    level = marker.kwargs.get("level", "MUST") if marker else "MUST"
+    title = marker.kwargs.get("title", item.name) if marker else item.name
+    return {**result.to_dict(), "custom": printable({"level": level, "title": title})}

@@ -15,7 +15,7 @@ import json
 import pytest
 
 from conformance.model.catalog import MUST, SHOULD, by_id
-from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS
+from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of
 from conformance.pytest_plugin import run as run_session
 from conformance.target.transcript import printable
 
@@ -140,10 +140,7 @@ def extras_for(result: dict) -> str | None:
         return None
     parts = [f"<p><b>{_e(result['status'].upper())}</b>: {_e(result['message'])}</p>"]
     for finding in result["findings"]:
-        exchange = None
-        if finding.get("exchange") is not None and finding["exchange"] < len(result["exchanges"]):
-            exchange = result["exchanges"][finding["exchange"]]
-        parts.append(_finding_html(finding, exchange))
+        parts.append(_finding_html(finding, evidence_of(result, finding)))
     return printable("".join(parts))
 
 

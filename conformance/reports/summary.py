@@ -13,7 +13,7 @@ from pathlib import Path
 
 from conformance import exitcodes
 from conformance.model.catalog import MUST, SHOULD, Requirement, derive
-from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, worst
+from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of, worst
 from conformance.model.profile import Profile
 from conformance.target.transcript import printable
 
@@ -45,9 +45,7 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
         for r in probes:
             for f in r["findings"]:
                 if f["requirement"] == req.id:
-                    exchange = r["exchanges"][f["exchange"]] if f.get("exchange") is not None \
-                        and f["exchange"] < len(r["exchanges"]) else None
-                    findings.append({**f, "probe": r["nodeid"], "evidence": exchange})
+                    findings.append({**f, "probe": r["nodeid"], "evidence": evidence_of(r, f)})
         rows.append({
             **req.to_dict(),
             "status": worst(statuses) if probes else NOT_RUN,

@@ -79,6 +79,6 @@ def test_console_selftest_prints_the_tally_last(tmp_path):
     completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--provider", "anthropic"],
                                capture_output=True, text=True, timeout=300, cwd=tmp_path)
     last = completed.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"selftest: killed (\d+)/\1, misattributed 0, false positives 0, "
+    assert re.fullmatch(r"selftest: killed (\d+)/\1 \(100\.0%\), misattributed 0, false positives 0, "
                         r"requirements never failed 0", last), last
     assert completed.returncode == 0

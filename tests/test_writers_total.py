@@ -342,7 +342,7 @@ module.test_create_with_wrong_credential_is_rejected = test_create_with_wrong_cr
     (BREAK_JUNIT, "the JUnit report", "junit"),
     (BREAK_HTML, "the HTML report (pytest-html)", "html"),
     (BREAK_MATRIX, "the HTML report's summary sections", None),
-    (CRASH_PROBE, "probe test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
+    (CRASH_PROBE, "probe probes/test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
 ], ids=["junit-step", "pytest-html", "html-sections", "probe"])
 def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_written(tmp_path, plugin, where,
                                                                                    unwritten):

@@ -132,3 +132,25 @@ def test_the_openapi_export_is_a_valid_openapi_3_1_document(key):
     broken["paths"][profile.path][profile.method.lower()]["responses"] = "none"
     with pytest.raises(Exception):
         validate(broken)  # the validator really validates
+
+
+def test_the_create_budget_is_a_hard_cap_even_when_the_target_accepts_what_it_must_refuse():
+    """anthropic's name-max-41 fault accepts a 41-character name: the probe expecting a
+    refusal creates a workspace the plan did not count. The budget still holds: once spent,
+    nothing more that could create is sent, and what could not run is not-run, never pass."""
+    from conformance.reference.serving import behaviour_prefix, selftest_app
+
+    key, limit = "anthropic", 6
+    server = ServerThread(selftest_app([key], CREDENTIAL))
+    root = server.start()
+    try:
+        url = root + behaviour_prefix(key, "name-max-41", "default") + load(key).base_path
+        summary = run_suite(load(key), url, CREDENTIAL, dict(provider_module(key).TARGET_PARAMS), seed=3,
+                            max_creates=limit)
+    finally:
+        server.stop()
+    assert summary["workspaces_created"] == limit
+    spent = [p for r in summary["requirements"] for p in r["probes"]
+             if "the workspace budget is spent" in p.get("message", "")]
+    assert spent and all(p["status"] == "not-run" for p in spent)
+    assert {r["id"]: r["status"] for r in summary["requirements"]}["anthropic.name.max-length"] == "fail"

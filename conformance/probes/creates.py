@@ -19,6 +19,10 @@ from conformance.settings import DEFAULT_MAX_CREATES  # noqa: F401 - the default
 
 OWN = "own"  # a create of the case's own: its key is made unique per case
 ELASTIC = "elastic"
+# A create the case makes only if the target accepts what it may refuse or accept (a generated
+# null for an optional field): planned when the budget has room, otherwise not sent, and the
+# case runs without it rather than not at all.
+MAYBE = "maybe:"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Candidate:
     case: str
     requirements: frozenset  # the case's own, and the others it covers (a generated-invalid case)
     keys: frozenset
+    soft: frozenset = frozenset()  # its MAYBE creates
     elastic: int = 0  # for the generated valid bodies: the fewest creates they can run with
 
     @property
@@ -64,13 +69,25 @@ class CreatePlan:
     left_out: set = field(default_factory=set)
     planned: int = 0                           # creates the chosen fixed cases ask for
     elastic: int | None = None                 # creates left for the generated valid bodies
+    maybe: set = field(default_factory=set)    # the MAYBE creates the budget has room for
 
     def admits(self, probe: str, case: str) -> bool:
         return self.limit is None or f"{probe}[{case}]" not in self.left_out
 
+    def room(self, created: int) -> int | None:
+        """Creates left for the generated valid bodies, `created` workspaces into the run: the
+        plan's share, less what the target spent beyond the plan (None: no budget)."""
+        if self.limit is None or self.elastic is None:
+            return None
+        return max(0, min(self.elastic, self.limit - created))
+
+    def admits_maybe(self, probe: str, case: str, label: str) -> bool:
+        """May the case send what creates `own:<label>` only if the target accepts it?"""
+        return self.limit is None or f"{probe}[{case}]:{label}" in self.maybe
+
     def to_dict(self) -> dict:
         return {"max_creates": self.limit, "planned_creates": self.planned, "generated_creates": self.elastic,
-                "cases_left_out": sorted(self.left_out)}
+                "cases_left_out": sorted(self.left_out), "maybe_creates": len(self.maybe)}
 
 
 UNLIMITED = CreatePlan(None)
@@ -87,7 +104,9 @@ def candidates(pairs, profile) -> list[Candidate]:
             out.append(Candidate(function.__name__, case.id, _checks(case), frozenset(), elastic=max(1, minimum)))
             continue
         keys = () if declared is None else declared(profile, case)
-        out.append(Candidate(function.__name__, case.id, _checks(case), frozenset(_key(name, k) for k in keys)))
+        hard = frozenset(_key(name, k) for k in keys if not k.startswith(MAYBE))
+        soft = frozenset(_key(name, k[len(MAYBE):]) for k in keys if k.startswith(MAYBE))
+        out.append(Candidate(function.__name__, case.id, _checks(case), hard, soft))
     return out
 
 
@@ -103,8 +122,8 @@ def _key(case_name: str, key: str) -> str:
 def plan(pairs, profile, limit: int | None) -> CreatePlan:
     """Greedy: first the cases that add requirements not yet checked, most new requirements
     per create first (paying for a shared create counts every case it unlocks); then the
-    remaining cases, cheapest first, while the budget lasts; the generated valid bodies get
-    what is left. Ties keep the workflow order."""
+    remaining cases, cheapest first, while the budget lasts; then the MAYBE creates of the
+    chosen cases; the generated valid bodies get what is left. Ties keep the workflow order."""
     if limit is None:
         return UNLIMITED
     found = candidates(pairs, profile)
@@ -150,7 +169,13 @@ def plan(pairs, profile, limit: int | None) -> CreatePlan:
         if cost(c) <= limit - len(paid) - elastic_min:
             take(c)
             free_cases()
+    maybe = set()
+    for c in chosen:  # then the creates that happen only if the target accepts, while room lasts
+        for key in sorted(c.soft - paid):
+            if len(paid) + elastic_min < limit:
+                paid.add(key)
+                maybe.add(key)
     planned = len(paid)
     left = {c.name for c in found if c not in chosen}
     elastic = limit - planned if elastic_min else None
-    return CreatePlan(limit, {c.name for c in chosen}, left, planned, elastic)
+    return CreatePlan(limit, {c.name for c in chosen}, left, planned, elastic, maybe)

@@ -51,6 +51,7 @@ class GeneratedRun:
                 self.examples = min(self.examples, max(1, max_sent - len(self.explicit)))
         self.sent = 0
         self.accepted_kinds: set[tuple[str, str]] = set()  # (field, kind) breaks the target accepted
+        self.unsent_kinds: set[str] = set()  # breaks the workspace budget has no room for
         self.memo: dict[str, list[Finding] | None] = {}
         self.stopped: ProbeError | None = None
 
@@ -171,8 +172,8 @@ MAY_BE_ACCEPTED = (NULL_OPTIONAL, LONE_SURROGATE)
 def judge_invalid(run: GeneratedRun, drawn) -> None:
     target = run.target
     body, name, kind, requirement = drawn
-    if (name, kind) in run.accepted_kinds:
-        return  # its answer is known: another would only leave one more workspace
+    if (name, kind) in run.accepted_kinds or kind in run.unsent_kinds:
+        return  # its answer is known, or the budget has no room: sent, it could leave a workspace
     body = prepared(target, body, keep=name)
     if kind != LONE_SURROGATE and target.profile.validator("request").is_valid(body):
         return  # the break happened to land on a valid value: nothing to judge

@@ -329,6 +329,14 @@ class Target:
     def create(self, payload=None, *, files=None, auth: str = "valid", headers=None,
                raw: bytes | None = None, content_type: str | None = None,
                encoding: str | None = None, note: str = "") -> Exchange:
+        limit = self.create_plan.limit
+        if limit is not None and len(self.created) >= limit:
+            # A hard cap: a target that accepted what it should have refused spent the budget
+            # sooner than planned; nothing more is sent that could leave a workspace behind.
+            from conformance.model.outcome import CreatesLeftOut
+
+            raise CreatesLeftOut(f"the workspace budget is spent: {len(self.created)} created, "
+                                 f"--conformance-max-creates {limit}")
         encoding = encoding or self.profile.primary_encoding
         request_headers = dict(self.profile.data.get("headers", {}))
         request_headers.update(headers or {})

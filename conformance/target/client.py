@@ -330,9 +330,11 @@ class Target:
                raw: bytes | None = None, content_type: str | None = None,
                encoding: str | None = None, note: str = "") -> Exchange:
         limit = self.create_plan.limit
-        if limit is not None and len(self.created) >= limit:
+        if limit is not None and len(self.created) >= max(limit, 1):
             # A hard cap: a target that accepted what it should have refused spent the budget
             # sooner than planned; nothing more is sent that could leave a workspace behind.
+            # (With 0, only refusals are expected: the first workspace a target makes anyway
+            # stops the sending.)
             from conformance.model.outcome import CreatesLeftOut
 
             raise CreatesLeftOut(f"the workspace budget is spent: {len(self.created)} created, "

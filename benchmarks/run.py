@@ -110,7 +110,10 @@ def _records(log_path: Path) -> list[dict]:
 
 
 def _env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    # As on a user's machine, pytest may cache its assertion-rewritten modules (the suite's, and
+    # those of Hypothesis, whose pytest plugin marks its whole distribution for rewriting): with
+    # PYTHONDONTWRITEBYTECODE set, as on some CI images, each run recompiles them (about 1.5 s).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["CONFORMANCE_CREDENTIAL"] = CREDENTIAL
     return env
 

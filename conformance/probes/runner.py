@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import time
 import traceback
@@ -54,6 +55,23 @@ def probe(cases: Callable, prepare: Callable | None = None, *, creates):
         REGISTRY[function.__name__] = ProbeSpec(function.__name__, function, cases, function.__module__)
         return function
     return decorate
+
+
+def share_hypothesis_cache() -> None:
+    """Hypothesis builds a table of every Unicode character's category before the first
+    generated body (about 3 s) and keeps it under its storage directory, `.hypothesis/` in the
+    working directory by default: a fresh checkout, as in CI, paid it on every run. Unless the
+    user chose a place (HYPOTHESIS_STORAGE_DIRECTORY), a chosen conformance run keeps it in the
+    user's cache directory instead, built once per machine. The suite keeps no example database
+    (`database=None`), so nothing else is stored there."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from pathlib import Path
+
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    set_hypothesis_home_dir(base / "workspace-conformance" / "hypothesis")
 
 
 def prepare_probes(functions, profile) -> None:

@@ -35,10 +35,8 @@ def _acceptable_breaks(profile, case) -> tuple:
 
 @probe(cases.generated_invalid, prepare, creates=_acceptable_breaks)
 def test_generated_bodies_broken_in_one_place_are_rejected(target, case):
-    from conformance.probes.generated_run import GeneratedRun, judge_invalid
+    from conformance.probes.generated_run import MAY_BE_ACCEPTED, GeneratedRun, judge_invalid
     from conformance.probes.strategies import corner_breaks, invalid_bodies
-
-    from conformance.probes.generated_run import MAY_BE_ACCEPTED
 
     probe_name = test_generated_bodies_broken_in_one_place_are_rejected.__name__
     run = GeneratedRun(target, invalid_bodies(target.profile, case.field), judge_invalid,

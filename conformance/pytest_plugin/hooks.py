@@ -15,7 +15,7 @@ import threading
 import pytest
 
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
-from conformance.probes.runner import execute, prepare_probes
+from conformance.probes.runner import execute, prepare_probes, share_hypothesis_cache
 from conformance.pytest_plugin import run as run_session
 from conformance.settings import Settings, flag_name
 from conformance.target.transcript import printable, terminal_safe
@@ -52,6 +52,7 @@ class ConformanceRun:
         config.add_cleanup(gc.unfreeze)
         atexit.unregister(gc.freeze)  # once per process, however many sessions it runs
         atexit.register(gc.freeze)
+        share_hypothesis_cache()
         config.addinivalue_line("markers", "requirement(id, level='MUST', title=''): the requirement a "
                                            "user-written probe checks (reported beside the catalog's)")
         from conformance.pytest_plugin import fixtures

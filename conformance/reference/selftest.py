@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from conformance.model.catalog import derive
 from conformance.model.profile import load
 from conformance.probes.creates import DEFAULT_MAX_CREATES
-from conformance.probes.runner import probe_specs, run_suite
+from conformance.probes.runner import probe_specs, run_suite, share_hypothesis_cache
 from conformance.reference import available, provider_module
 from conformance.reference.serving import ServerThread, behaviour_prefix, selftest_app
 
@@ -79,10 +79,15 @@ def run(keys=None, *, jobs: int | None = None, examples: int | None = None,
     try:
         # spawn, not fork: this process runs the server's event loop in a thread.
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=probe_specs) as pool:
+                                 initializer=_start_worker) as pool:
             return list(pool.map(_one_job, jobs_list, chunksize=4))
     finally:
         server.stop()
+
+
+def _start_worker() -> None:
+    share_hypothesis_cache()
+    probe_specs()
 
 
 def _one_job(job) -> Outcome:

@@ -67,8 +67,11 @@ def test_a_small_budget_leaves_cases_not_run_never_passed():
 def test_the_plan_prefers_cases_that_check_the_most_requirements():
     profile = load("anthropic")
     pairs = _pairs("anthropic")
-    one = creates.plan(pairs, profile, 1)
-    assert one.planned == 1
+    # With 2 the fixed cases would take both, so they are planned within 1: one spare is left
+    # for a target that accepts what it must refuse (the budget is a hard cap).
+    one = creates.plan(pairs, profile, 2)
+    assert one.planned == 1 and one.elastic is None and one.spare == 1
+    assert creates.plan(pairs, profile, 1).planned == 0 and creates.plan(pairs, profile, 1).spare == 1
     chosen = {name.split("[")[0] for name in one.chosen}
     assert "test_resource_field_matches_documented_schema" not in chosen  # needs two creates
     assert {"test_valid_create_answers_documented_status", "test_created_resource_is_sent_as_json"} <= chosen
@@ -154,3 +157,15 @@ def test_the_create_budget_is_a_hard_cap_even_when_the_target_accepts_what_it_mu
              if "the workspace budget is spent" in p.get("message", "")]
     assert spent and all(p["status"] == "not-run" for p in spent)
     assert {r["id"]: r["status"] for r in summary["requirements"]}["anthropic.name.max-length"] == "fail"
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5])
+def test_a_tight_budget_still_runs_every_rejection_probe_against_a_target_that_behaves(limit):
+    """The fixed cases would take the whole budget: they are planned within one less, so the
+    probes that expect a refusal still send after the planned creates."""
+    summary = _suite("d3lay", max_creates=limit)
+    assert summary["workspaces_created"] <= limit
+    probes = summary["probes"]
+    assert not [p["nodeid"] for p in probes if "the workspace budget is spent" in p["message"]]
+    refusals = [p for p in probes if p["probe"] == "test_body_without_required_field_is_rejected"]
+    assert refusals and all(p["status"] == "pass" for p in refusals)

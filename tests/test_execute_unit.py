@@ -282,3 +282,16 @@ def test_a_probe_naming_an_id_outside_the_catalog_is_an_error_not_a_new_requirem
     assert result.outcomes == {OWN: ERROR}
     assert f"{K}.name.echoedd" not in result.requirements
     assert "does not hold: anthropic.name.echoedd" in result.message
+
+
+def test_a_stray_id_beside_a_real_finding_keeps_the_finding(target):
+    from conformance.model.outcome import ConformanceFailure, Finding
+
+    def test_typo_and_breach(target, case):
+        raise ConformanceFailure([Finding(SERVER_ERROR, "no 5xx", "a 4xx", "HTTP 500"),
+                                  Finding(f"{K}.name.echoedd", "a typo", "x", "y")])
+
+    result = execute(test_typo_and_breach, target, CASE)
+    assert result.outcomes == {OWN: ERROR, SERVER_ERROR: FAIL}
+    assert result.status == FAIL and [f["requirement"] for f in result.findings] == [SERVER_ERROR]
+    assert "does not hold: anthropic.name.echoedd" in result.message and "HTTP 500" in result.message

@@ -286,3 +286,32 @@ def test_run_takes_the_suite_options_by_their_short_names(tmp_path, reference_se
     assert completed.returncode == exitcodes.OK, completed.stdout[-2000:] + completed.stderr[-2000:]
     verdicts = json.loads((tmp_path / "out" / "anthropic.json").read_text())
     assert verdicts["target"].startswith(url.split("/v1")[0]) and verdicts["embedded_reference_server"] is False
+
+
+BUDGETED_PROBE = '''
+import pytest
+
+
+@pytest.mark.requirement("anthropic.custom.three-names", level="MUST", title="three names are accepted")
+def test_three_names_are_accepted(target, profile):
+    for name in ("one", "two", "three"):
+        exchange = target.create({"name": f"budget {name}"})
+        assert exchange.status in profile.success_statuses, exchange.curl
+'''
+
+
+def test_a_users_own_probe_stopped_by_the_workspace_budget_is_not_run_not_failed(tmp_path):
+    """The budget stops the third create: the suite stopped the probe, the target broke nothing."""
+    workdir = tmp_path / "mine"
+    workdir.mkdir()
+    (workdir / "test_mine.py").write_text(BUDGETED_PROBE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    completed = subprocess.run([sys.executable, "-m", "pytest", "test_mine.py", "-q", "-p", "no:cacheprovider",
+                                "--conformance-provider", "anthropic", "--conformance-report-dir", "out",
+                                "--conformance-max-creates", "2"],
+                               cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    verdicts = json.loads((workdir / "out" / "anthropic.json").read_text())
+    row = verdicts["requirements"][0]
+    assert row["id"] == "anthropic.custom.three-names" and row["status"] == "not-run", completed.stdout[-2000:]
+    assert verdicts["verdict"] == "INCOMPLETE" and completed.returncode == exitcodes.INCOMPLETE
+    assert verdicts["workspaces_created"] == 2  # the probe's own creates are counted (and could be cleaned up)

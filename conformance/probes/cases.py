@@ -86,15 +86,18 @@ def echo_fields(profile: Profile) -> list[Case]:
 
 
 def required_missing(profile: Profile) -> list[Case]:
-    return [Case(f"{name}-missing", rid(profile, f"{name}.required"), name, {"how": "missing"})
-            for name in profile.request_schema.get("required", [])]
+    # A required name the schema does not describe has no requirement of its own to check.
+    return [Case(f"{name}-missing", requirement, name, {"how": "missing"})
+            for name in profile.request_schema.get("required", [])
+            if (requirement := known(profile, f"{name}.required"))]
 
 
 def required_null(profile: Profile) -> list[Case]:
     if profile.primary_encoding != "json":
         return []  # a form field cannot be null
-    return [Case(f"{name}-null", rid(profile, f"{name}.required"), name, {"how": "null"})
-            for name in profile.request_schema.get("required", [])]
+    return [Case(f"{name}-null", requirement, name, {"how": "null"})
+            for name in profile.request_schema.get("required", [])
+            if (requirement := known(profile, f"{name}.required"))]
 
 
 def wrong_types(profile: Profile) -> list[Case]:

@@ -81,6 +81,12 @@ class CreatePlan:
             return None
         return max(0, min(self.elastic, self.limit - created))
 
+    @property
+    def spare(self) -> int:
+        """Workspaces of the budget no case plans: what a target that accepts against the page
+        may spend before the sending stops."""
+        return 0 if self.limit is None else self.limit - self.planned - (self.elastic or 0)
+
     def admits_maybe(self, probe: str, case: str, label: str) -> bool:
         """May the case send what creates `own:<label>` only if the target accepts it?"""
         return self.limit is None or f"{probe}[{case}]:{label}" in self.maybe
@@ -120,13 +126,26 @@ def _key(case_name: str, key: str) -> str:
 
 
 def plan(pairs, profile, limit: int | None) -> CreatePlan:
+    """The plan for a budget of `limit` workspaces (see _plan). The budget is a hard cap, and
+    the probes that expect a refusal still send after the planned creates: where the chosen
+    fixed cases would take the whole budget (no generated valid bodies left to absorb what a
+    target accepts against the page), they are planned within one less, and that spare one
+    is what such a target spends."""
+    if limit is None:
+        return UNLIMITED
+    found = candidates(pairs, profile)
+    made = _plan(found, limit)
+    if made.elastic is None and made.planned >= limit > 0:
+        spare = _plan(found, limit - 1)
+        made = CreatePlan(limit, spare.chosen, spare.left_out, spare.planned, None, spare.maybe)
+    return made
+
+
+def _plan(found: list[Candidate], limit: int) -> CreatePlan:
     """Greedy: first the cases that add requirements not yet checked, most new requirements
     per create first (paying for a shared create counts every case it unlocks); then the
     remaining cases, cheapest first, while the budget lasts; then the MAYBE creates of the
     chosen cases; the generated valid bodies get what is left. Ties keep the workflow order."""
-    if limit is None:
-        return UNLIMITED
-    found = candidates(pairs, profile)
     paid: set = set()
     chosen: dict[Candidate, None] = {}  # ordered, and a fast membership test
     covered: set = set()

@@ -57,21 +57,24 @@ def probe(cases: Callable, prepare: Callable | None = None, *, creates):
     return decorate
 
 
-def share_hypothesis_cache() -> None:
+def share_hypothesis_cache():
     """Hypothesis builds a table of every Unicode character's category before the first
     generated body (about 3 s) and keeps it under its storage directory, `.hypothesis/` in the
     working directory by default: a fresh checkout, as in CI, paid it on every run. Unless the
     user chose a place (HYPOTHESIS_STORAGE_DIRECTORY), a chosen conformance run keeps it in the
     user's cache directory instead, built once per machine. The suite keeps no example database
-    (`database=None`), so nothing else is stored there."""
+    (`database=None`). The place is Hypothesis's process-wide setting: this returns the undo
+    (None when nothing changed), which the plugin runs at the end of the session."""
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-        return
+        return None
     from pathlib import Path
 
-    from hypothesis.configuration import set_hypothesis_home_dir
+    from hypothesis import configuration
 
+    previous = getattr(configuration, "__hypothesis_home_directory", None)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    set_hypothesis_home_dir(base / "workspace-conformance" / "hypothesis")
+    configuration.set_hypothesis_home_dir(base / "workspace-conformance" / "hypothesis")
+    return lambda: configuration.set_hypothesis_home_dir(previous)
 
 
 def prepare_probes(functions, profile) -> None:
@@ -135,13 +138,19 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         outcomes[finding.requirement] = FAIL
     catalog = by_id(target.profile)
     strays = [rid for rid in outcomes if rid not in catalog]
+    stray_message = ""
     if strays:  # a built-in probe named an id its catalog lacks: a bug of ours, never a new requirement
-        own, findings = ERROR, []
-        outcomes = {rid: ERROR for rid in (case.requirement,) if rid in catalog}
-        message = f"the suite named requirements the {target.profile.key} catalog does not hold: {', '.join(strays)}"
+        findings = [f for f in findings if f.requirement in catalog]  # what the target broke still counts
+        outcomes = {rid: outcome for rid, outcome in outcomes.items() if rid in catalog}
+        if case.requirement in catalog and outcomes.get(case.requirement) != FAIL:
+            outcomes[case.requirement] = ERROR
+        own = ERROR
+        message = stray_message = (f"the suite named requirements the {target.profile.key} catalog does not hold: "
+                                   f"{', '.join(strays)}")
     if findings:
         message = "\n".join(
-            f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in findings)
+            [f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in findings]
+            + ([stray_message] if stray_message else []))
         if own == BLOCKED:
             message += f"\n[{case.requirement}] not checked: blocked by {', '.join(blocked_by)}"
     return ProbeResult(

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
+from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeError, ProbeResult
 from conformance.probes.runner import execute, prepare_probes, share_hypothesis_cache
 from conformance.pytest_plugin import run as run_session
 from conformance.settings import Settings, flag_name
@@ -52,7 +52,9 @@ class ConformanceRun:
         config.add_cleanup(gc.unfreeze)
         atexit.unregister(gc.freeze)  # once per process, however many sessions it runs
         atexit.register(gc.freeze)
-        share_hypothesis_cache()
+        undo = share_hypothesis_cache()
+        if undo is not None:
+            config.add_cleanup(undo)
         config.addinivalue_line("markers", "requirement(id, level='MUST', title=''): the requirement a "
                                            "user-written probe checks (reported beside the catalog's)")
         from conformance.pytest_plugin import fixtures
@@ -157,7 +159,7 @@ class ConformanceRun:
         _redact_report(report, run.redactor)
         result = item.stash.get(RESULT, None)
         if result is None and call.when == "call" and "target" in getattr(item, "fixturenames", ()):
-            result = _user_probe_result(item, report, run)
+            result = _user_probe_result(item, report, run, call)
         if call.when != "call" or result is None:
             return
         report.conformance = result
@@ -313,19 +315,23 @@ def _redact_report(report, redactor) -> None:
     report.sections = [(terminal_safe(title), terminal_safe(redactor.text(text))) for title, text in report.sections]
 
 
-def _user_probe_result(item, report, run) -> dict:
+def _user_probe_result(item, report, run, call) -> dict:
     """A user's own test that used the `target` fixture: its requirement comes from
     @pytest.mark.requirement("id", level="MUST", title="..."), else `custom.<test name>`."""
     marker = item.get_closest_marker("requirement")
     rid = marker.args[0] if marker and marker.args else f"{run.profile.key}.custom.{item.name}"
     status = {"passed": PASS, "failed": FAIL, "skipped": NOT_RUN}[report.outcome]
+    stopped = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(stopped, ProbeError):  # the suite stopped it (budget spent, dry run): no verdict on the target
+        status = stopped.verdict
     target = run.target()
     message = run.redactor.text(str(report.longrepr)) if report.failed else ""
     findings = [Finding(rid, item.name, "the test's assertions hold",
                         message.strip().splitlines()[-1] if message.strip() else "failed",
                         len(target.transcript) - 1 if target.transcript else None)] if report.failed else []
     result = ProbeResult(nodeid=item.nodeid, probe=item.name, case="", requirements=[rid], status=status,
-                         message=message, findings=[f.to_dict() for f in findings],
+                         message=message, findings=[f.to_dict() for f in findings] if status == FAIL else [],
+                         created=target.created[target.created_before:],
                          exchanges=[e.to_dict() for e in target.transcript], duration=report.duration,
                          outcomes={rid: status})
     level = marker.kwargs.get("level", "MUST") if marker else "MUST"

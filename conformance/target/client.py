@@ -250,6 +250,8 @@ class Target:
         self.dry_run = dry_run
         self.slots = slots or Slots(None)
         self.created: list[str] = []  # ids of the workspaces this process created
+        self.created_before = 0
+        self.accepted_creates = 0  # creates answered with a success status, id or not (the budget counts these)
         self.base_url = base_url.rstrip("/")
         self.credential = credential
         self.params = dict(params)
@@ -281,6 +283,7 @@ class Target:
         """Start a fresh transcript for the next probe."""
         self.transcript = []
         self.observations = []
+        self.created_before = len(self.created)  # what this probe creates is created[created_before:]
 
     def observe(self, requirement: str, text: str) -> None:
         """Record what the target chose where its document is silent."""
@@ -330,14 +333,14 @@ class Target:
                raw: bytes | None = None, content_type: str | None = None,
                encoding: str | None = None, note: str = "") -> Exchange:
         limit = self.create_plan.limit
-        if limit is not None and len(self.created) >= max(limit, 1):
+        if limit is not None and self.accepted_creates >= max(limit, 1):
             # A hard cap: a target that accepted what it should have refused spent the budget
             # sooner than planned; nothing more is sent that could leave a workspace behind.
             # (With 0, only refusals are expected: the first workspace a target makes anyway
             # stops the sending.)
             from conformance.model.outcome import CreatesLeftOut
 
-            raise CreatesLeftOut(f"the workspace budget is spent: {len(self.created)} created, "
+            raise CreatesLeftOut(f"the workspace budget is spent: {self.accepted_creates} created, "
                                  f"--conformance-max-creates {limit}")
         encoding = encoding or self.profile.primary_encoding
         request_headers = dict(self.profile.data.get("headers", {}))
@@ -477,6 +480,7 @@ class Target:
         """Remember what was created, for --cleanup and for the report."""
         if exchange.status not in self.profile.success_statuses:
             return
+        self.accepted_creates += 1  # toward the workspace budget, with an id to show or not
         try:
             from conformance.model.profile import resolve_pointer
 

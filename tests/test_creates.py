@@ -11,7 +11,7 @@ from conformance.probes.runner import probe_specs, run_suite
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
 from conformance.reports.summary import one_line
-from conformance.settings import Given, SettingsError, flag_name, from_environment, resolve
+from conformance.settings import DEFAULT_MAX_CREATES, Given, SettingsError, flag_name, from_environment, resolve
 
 CREDENTIAL = "creates-test-credential"
 
@@ -33,8 +33,8 @@ def _pairs(key):
 
 @pytest.mark.parametrize("key", ["anthropic", "d3lay"])
 def test_a_default_run_creates_at_most_the_default_budget_and_every_requirement_passes(key):
-    summary = _suite(key, max_creates=creates.DEFAULT_MAX_CREATES)
-    assert 0 < summary["workspaces_created"] <= creates.DEFAULT_MAX_CREATES
+    summary = _suite(key, max_creates=DEFAULT_MAX_CREATES)
+    assert 0 < summary["workspaces_created"] <= DEFAULT_MAX_CREATES
     assert summary["workspaces_created"] == len(summary["created_workspaces"])
     assert {r["status"] for r in summary["requirements"]} == {"pass"}
     assert summary["create_budget"]["cases_left_out"] == []

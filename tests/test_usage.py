@@ -187,16 +187,21 @@ def test_emoji_name_is_accepted(target, profile):
 '''
 
 
-def test_a_users_own_probe_run_alone_is_judged_on_that_probe(tmp_path):
+def _run_users_probe(tmp_path, source: str, *args: str):
+    """A user's own probe file run alone against the anthropic reference server."""
     workdir = tmp_path / "mine"
     workdir.mkdir()
-    (workdir / "test_mine.py").write_text(USER_PROBE)
+    (workdir / "test_mine.py").write_text(source)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     completed = subprocess.run([sys.executable, "-m", "pytest", "test_mine.py", "-q", "-p", "no:cacheprovider",
-                                "--conformance-provider", "anthropic", "--conformance-report-dir", "out"],
+                                "--conformance-provider", "anthropic", "--conformance-report-dir", "out", *args],
                                cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    return completed, json.loads((workdir / "out" / "anthropic.json").read_text())
+
+
+def test_a_users_own_probe_run_alone_is_judged_on_that_probe(tmp_path):
+    completed, verdicts = _run_users_probe(tmp_path, USER_PROBE)
     assert completed.returncode == exitcodes.OK, completed.stdout[-2000:]
-    verdicts = json.loads((workdir / "out" / "anthropic.json").read_text())
     assert verdicts["verdict"] == "CONFORMANT" and verdicts["complete"] is True
     assert [r["id"] for r in verdicts["requirements"]] == ["anthropic.custom.emoji-name"]
 
@@ -302,15 +307,7 @@ def test_three_names_are_accepted(target, profile):
 
 def test_a_users_own_probe_stopped_by_the_workspace_budget_is_not_run_not_failed(tmp_path):
     """The budget stops the third create: the suite stopped the probe, the target broke nothing."""
-    workdir = tmp_path / "mine"
-    workdir.mkdir()
-    (workdir / "test_mine.py").write_text(BUDGETED_PROBE)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-    completed = subprocess.run([sys.executable, "-m", "pytest", "test_mine.py", "-q", "-p", "no:cacheprovider",
-                                "--conformance-provider", "anthropic", "--conformance-report-dir", "out",
-                                "--conformance-max-creates", "2"],
-                               cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
-    verdicts = json.loads((workdir / "out" / "anthropic.json").read_text())
+    completed, verdicts = _run_users_probe(tmp_path, BUDGETED_PROBE, "--conformance-max-creates", "2")
     row = verdicts["requirements"][0]
     assert row["id"] == "anthropic.custom.three-names" and row["status"] == "not-run", completed.stdout[-2000:]
     assert verdicts["verdict"] == "INCOMPLETE" and completed.returncode == exitcodes.INCOMPLETE

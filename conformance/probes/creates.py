@@ -5,7 +5,7 @@ Against a live endpoint every accepted create leaves a workspace behind (Anthrop
 be archived; organizations have workspace limits). Each probe declares the creates it asks
 for when the target behaves: none for a probe that expects a rejection, a shared create
 (`baseline`, `minimal`, `echo`) for the probes that only read its answer, one of its own
-otherwise, and `ELASTIC` for the generated valid bodies, which take what the budget leaves.
+otherwise, and `Elastic` for the generated valid bodies, which take what the budget leaves.
 The plan is static (the same in every pytest-xdist worker) and chooses, within the budget,
 the cases that check the most requirements first. A case left out is *not-run*, never pass.
 A target that accepts what it must reject creates more than planned: the report counts it.
@@ -15,10 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from conformance.settings import DEFAULT_MAX_CREATES  # noqa: F401 - the default, where the budget is planned
-
 OWN = "own"  # a create of the case's own: its key is made unique per case
-ELASTIC = "elastic"
 # A create the case makes only if the target accepts what it may refuse or accept (a generated
 # null for an optional field): planned when the budget has room, otherwise not sent, and the
 # case runs without it rather than not at all.
@@ -105,8 +102,8 @@ def candidates(pairs, profile) -> list[Candidate]:
     for function, case in pairs:
         declared = getattr(function, "conformance_creates", None)
         name = f"{function.__name__}[{case.id}]"
-        if isinstance(declared, Elastic) or declared == ELASTIC:
-            minimum = declared.minimum(profile) if isinstance(declared, Elastic) else 1
+        if isinstance(declared, Elastic):
+            minimum = declared.minimum(profile)
             out.append(Candidate(function.__name__, case.id, _checks(case), frozenset(), elastic=max(1, minimum)))
             continue
         keys = () if declared is None else declared(profile, case)

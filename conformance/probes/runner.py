@@ -95,7 +95,6 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     its own requirement *blocked* by that one, never passed."""
     target.begin()
     raised, own, message, unreachable, blocked_by, crash_trace = [], PASS, "", "", [], ""
-    created_before = len(target.created)
     started = time.perf_counter()
     try:
         if not target.create_plan.admits(function.__name__, case.id):
@@ -165,7 +164,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         exchanges=[e.to_dict() for e in target.transcript],
         duration=time.perf_counter() - started,
         unreachable=unreachable,
-        created=target.created[created_before:],
+        created=target.created[target.created_before:],
         outcomes=outcomes,
         blocked_by={case.requirement: blocked_by} if own == BLOCKED else {},
         traceback=crash_trace,

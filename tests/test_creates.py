@@ -169,3 +169,111 @@ def test_a_tight_budget_still_runs_every_rejection_probe_against_a_target_that_b
     assert not [p["nodeid"] for p in probes if "the workspace budget is spent" in p["message"]]
     refusals = [p for p in probes if p["probe"] == "test_body_without_required_field_is_rejected"]
     assert refusals and all(p["status"] == "pass" for p in refusals)
+
+
+class _CountingCreates:
+    """ASGI wrapper counting the workspaces the reference app made: creates it answered 2xx."""
+
+    def __init__(self, app):
+        self.app, self.made = app, 0
+
+    async def __call__(self, scope, receive, send):
+        async def counted(message):
+            if message["type"] == "http.response.start" and scope["method"] == "POST" and 200 <= message["status"] < 300:
+                self.made += 1
+            await send(message)
+
+        await self.app(scope, receive, counted if scope["type"] == "http" else send)
+
+
+@pytest.mark.parametrize("key, fault, limit", [("d3lay", None, 10), ("anthropic", "name-max-41", 6)],
+                         ids=["conformant", "accepts-what-it-must-refuse"])
+def test_the_create_budget_holds_for_the_whole_run_under_xdist(tmp_path, key, fault, limit):
+    """Two workers share one count: the target gets at most N workspaces in all, not N each, and
+    the controller's report carries the plan the workers followed."""
+    from conformance.reference.serving import behaviour_prefix, selftest_app
+    from conftest import run_suite as run_as_user
+
+    app = _CountingCreates(selftest_app([key], CREDENTIAL))
+    server = ServerThread(app)
+    root = server.start()
+    try:
+        url = root + behaviour_prefix(key, fault, "default") + load(key).base_path
+        params = [a for name, value in provider_module(key).TARGET_PARAMS.items()
+                  for a in ("--conformance-target-param", f"{name}={value}")]
+        completed, verdicts = run_as_user(tmp_path, "--conformance-provider", key, "--conformance-target-url", url,
+                                          "--conformance-max-creates", str(limit), "-n", "2", *params,
+                                          env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
+    finally:
+        server.stop()
+    assert "INTERNALERROR" not in completed.stdout + completed.stderr
+    assert 0 < app.made <= limit
+    assert verdicts["workspaces_created"] <= app.made
+    assert verdicts["create_budget"]["max_creates"] == limit
+    statuses = {r["id"]: r["status"] for r in verdicts["requirements"]}
+    if fault:
+        assert statuses[f"{key}.name.max-length"] == "fail"
+    else:
+        assert "fail" not in statuses.values()
+
+
+def test_a_shared_create_count_holds_a_place_for_each_create_in_flight(tmp_path):
+    """The run-wide count: a place is held while a create is in flight, given back when it is
+    refused, kept when it made a workspace; once the cap is made, nothing more is let through."""
+    from conformance.model.outcome import CreatesLeftOut
+    from conformance.target.client import CreateCount
+
+    counter = tmp_path / "creates"
+    counter.write_text("")
+    one, other = CreateCount(str(counter), wait=0.05), CreateCount(str(counter), wait=0.05)
+    assert one.reserve(2) and other.reserve(2)
+    with pytest.raises(CreatesLeftOut):  # both places are in flight: a third waits, then gives up
+        one.reserve(2)
+    one.settle(False, True)  # refused: its place comes back
+    assert one.reserve(2)
+    one.settle(True, True)
+    other.settle(True, True)
+    assert one.made() == other.made() == 2 and (one.mine, other.mine) == (1, 1)
+    with pytest.raises(CreatesLeftOut, match="2 created, --conformance-max-creates 2"):
+        other.reserve(2)
+
+
+def test_a_create_answered_with_success_counts_toward_the_budget_whatever_its_body():
+    """A 201 whose body is not JSON still made a workspace: the cap counts it."""
+    import httpx
+
+    from conformance.model.outcome import CreatesLeftOut
+    from conformance.target.client import Budget, Target
+
+    profile = load("orgo")
+    answers = iter([httpx.Response(201, text="<html>made</html>"), httpx.Response(201, json={})])
+    target = Target(profile, "http://target.test", CREDENTIAL, {}, run_id="t", budget=Budget(None),
+                    transport=httpx.MockTransport(lambda request: next(answers)))
+    target.create_plan = creates.CreatePlan(2)
+    target.create({"name": "a"})
+    target.create({"name": "b"})
+    assert target.creates.made() == 2
+    with pytest.raises(CreatesLeftOut):
+        target.create({"name": "c"})
+
+
+def test_a_shared_create_is_made_once_for_every_worker_of_a_run(tmp_path):
+    """Under pytest-xdist the baseline is made by the first worker that needs it; another worker
+    reads that exchange and body instead of leaving a second workspace."""
+    from conformance.target.client import SharedCreates
+
+    made = []
+
+    def make():
+        made.append(1)
+        return {"status": 201, "text": "\ud800 lone"}, {"name": "baseline"}
+
+    first, second = SharedCreates(str(tmp_path)), SharedCreates(str(tmp_path))
+    assert second.known("baseline") is None
+    assert first.get("baseline", make) == ((({"status": 201, "text": "\ud800 lone"}, {"name": "baseline"})), True)
+    assert second.get("baseline", make) == (({"status": 201, "text": "\ud800 lone"}, {"name": "baseline"}), False)
+    assert second.known("baseline")[1] == {"name": "baseline"}
+    assert len(made) == 1
+    with pytest.raises(RuntimeError):  # a create that could not be made is tried again by the next
+        first.get("minimal", lambda: (_ for _ in ()).throw(RuntimeError("refused")))
+    assert second.get("minimal", make)[1] is True and len(made) == 2

@@ -189,6 +189,9 @@ class ConformanceRun:
     def pytest_sessionfinish(self, session, exitstatus):
         """Around the plugins that write reports (junitxml, pytest-html): one of them failing is an
         internal error, not the end of the others; then our own writers, each on its own."""
+        if self.worker is not None and self.run.create_plan is not None:
+            # The controller collects nothing: the plan every worker made (the same) goes back to it.
+            session.config.workeroutput["conformance_create_budget"] = self.run.create_plan.to_dict()
         if self.worker is not None or self.collect_only:
             return (yield)
         try:
@@ -260,6 +263,11 @@ class _XdistHooks:
 
     def pytest_configure_node(self, node):
         node.workerinput.update(self.run.worker_input())
+
+    def pytest_testnodedown(self, node, error):
+        budget = getattr(node, "workeroutput", {}).get("conformance_create_budget")
+        if budget is not None:
+            self.run.create_budget = budget
 
 
 class _Verdict(Exception):

@@ -23,7 +23,7 @@ from conformance.reports.summary import (
     write_json,
 )
 from conformance.settings import Settings
-from conformance.target.client import Budget, Slots, Target
+from conformance.target.client import Budget, CreateCount, SharedCreates, Slots, Target
 from conformance.target.transcript import Redactor, terminal_safe
 
 # More than this share of the answers to requests sent with the run's credential being 401 or
@@ -53,6 +53,8 @@ class Run:
         self._target: Target | None = None
         self.paths: dict[str, Path] = {}
         self.budget_file: str | None = None
+        self.creates_file: str | None = None  # the run-wide count of workspaces made, under xdist
+        self.shares_dir: str | None = None  # the run's shared creates, under xdist
         self.slots_dir: str | None = None
         self.cleanup_report: dict | None = None
         self.internal_errors: list[dict] = []  # our own writers that failed (probe crashes are in results)
@@ -60,6 +62,7 @@ class Run:
         self.selected: set[str] | None = None  # requirements of the selected catalog probes
         self.markdown_problem: str | None = None
         self.create_plan = None
+        self.create_budget: dict | None = None  # the plan's figures (under xdist, as a worker sent them)
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -67,6 +70,8 @@ class Run:
             self.run_id = f"{worker['conformance_run_id']}{worker.get('workerid', 'w')}"
             self.seed = worker["conformance_seed"]
             self.budget_file = worker["conformance_budget_file"]
+            self.creates_file = worker.get("conformance_creates_file")
+            self.shares_dir = worker.get("conformance_shares_dir")
             self.slots_dir = worker["conformance_slots_dir"]
         if self.seed is None:
             self.seed = secrets.randbelow(2**32)
@@ -119,9 +124,17 @@ class Run:
         if self.settings.max_requests is not None and self.budget_file is None:
             fd, self.budget_file = tempfile.mkstemp(prefix="conformance-budget-")
             os.close(fd)
+        if self.settings.max_creates is not None and self.creates_file is None:
+            # The workspace budget is run-wide too: every worker counts its creates in one file.
+            fd, self.creates_file = tempfile.mkstemp(prefix="conformance-creates-")
+            os.close(fd)
         if self.slots_dir is None:
             self.slots_dir = tempfile.mkdtemp(prefix="conformance-slots-")
-        return {"conformance_budget_file": self.budget_file, "conformance_slots_dir": self.slots_dir,"conformance_target_url": self.target_url, "conformance_credential": self.credential,
+        if self.shares_dir is None:
+            self.shares_dir = tempfile.mkdtemp(prefix="conformance-shared-")
+        return {"conformance_budget_file": self.budget_file, "conformance_slots_dir": self.slots_dir,
+                "conformance_creates_file": self.creates_file, "conformance_shares_dir": self.shares_dir,
+                "conformance_target_url": self.target_url, "conformance_credential": self.credential,
                 "conformance_params": self.params, "conformance_run_id": self.run_id,
                 "conformance_seed": self.seed}
 
@@ -131,7 +144,8 @@ class Run:
                                   run_id=self.run_id, budget=Budget(self.settings.max_requests, self.budget_file),
                                   timeout=self.settings.timeout, dry_run=self.settings.dry_run,
                                   slots=Slots(self.settings.max_concurrency, self.slots_dir),
-                                  examples=self.settings.examples, hypothesis_seed=self.seed)
+                                  examples=self.settings.examples, hypothesis_seed=self.seed,
+                                  creates=CreateCount(self.creates_file), shares=SharedCreates(self.shares_dir))
         return self._target
 
     def plan_creates(self, pairs) -> None:
@@ -150,10 +164,12 @@ class Run:
         for unfinished in self.writing.values():
             unfinished.unlink(missing_ok=True)
         if not self.worker:
-            if self.budget_file:
-                Path(self.budget_file).unlink(missing_ok=True)
-            if self.slots_dir:
-                shutil.rmtree(self.slots_dir, ignore_errors=True)
+            for counter in (self.budget_file, self.creates_file):
+                if counter:
+                    Path(counter).unlink(missing_ok=True)
+            for directory in (self.slots_dir, self.shares_dir):
+                if directory:
+                    shutil.rmtree(directory, ignore_errors=True)
 
     # -- ending ---------------------------------------------------------------------
     def meta(self) -> dict:
@@ -184,7 +200,9 @@ class Run:
         self.summary["created_workspaces"] = self.created()
         self.summary["workspaces_created"] = len(self.summary["created_workspaces"])
         if self.create_plan is not None:
-            self.summary["create_budget"] = self.create_plan.to_dict()
+            self.create_budget = self.create_plan.to_dict()
+        if self.create_budget is not None:
+            self.summary["create_budget"] = self.create_budget
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
         if self.settings.dry_run:

@@ -7,8 +7,10 @@ the target is plainly unreachable.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
 import threading
 import time
 import zlib
@@ -63,6 +65,123 @@ class Budget:
                 handle.write(str(spent + 1))
                 handle.truncate()
             return spent
+
+
+class CreateCount:
+    """The workspaces the run's creates made (answers with a success status), counted across
+    pytest-xdist workers when given a counter file, so `--conformance-max-creates N` holds for
+    the whole run, not per worker. Under a cap, a create holds a place while it is in flight:
+    two workers never both send the last one the budget allows."""
+
+    def __init__(self, counter_file: str | None = None, wait: float = 60.0):
+        self.counter_file, self.wait = counter_file, wait
+        self.mine = 0  # made by this process's creates
+
+    def made(self) -> int:
+        """How many the whole run has made so far."""
+        if not self.counter_file:
+            return self.mine
+        with self._shared() as state:
+            return state[0]
+
+    def reserve(self, cap: int) -> bool:
+        """Hold a place for one create, or raise CreatesLeftOut once `cap` workspaces exist.
+        Where the places left are held by creates in flight in other workers, wait for them to
+        be answered (they may be refused) rather than guess."""
+        from conformance.model.outcome import CreatesLeftOut
+
+        deadline = time.monotonic() + self.wait
+        while True:
+            if self.counter_file:
+                with self._shared() as state:
+                    made, flying = state
+                    if made < cap and made + flying < cap:
+                        state[1] += 1
+                        return True
+            else:
+                made, flying = self.mine, 0
+                if made < cap:
+                    return False
+            if made >= cap or time.monotonic() > deadline:
+                raise CreatesLeftOut(f"the workspace budget is spent: {made} created, "
+                                     f"--conformance-max-creates {cap}")
+            time.sleep(0.005)
+
+    def settle(self, made: bool, held: bool) -> None:
+        """A create was answered (`made`: with a success status); give back its place if `held`."""
+        self.mine += made
+        if held:
+            with self._shared() as state:
+                state[0] += made
+                state[1] -= 1
+
+    @contextlib.contextmanager
+    def _shared(self):
+        """[made, in flight] of the run-wide counter file, read and written back under an
+        exclusive lock."""
+        import fcntl
+
+        with open(self.counter_file, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            state = [int(n) for n in handle.read().split()] or [0, 0]
+            before = list(state)
+            yield state
+            if state != before:
+                handle.seek(0)
+                handle.write(f"{state[0]} {state[1]}")
+                handle.truncate()
+
+
+class SharedCreates:
+    """The run's shared creates (the baseline, the minimal body, ...: see Target.shared_create),
+    each made once for the whole run. Under pytest-xdist they are kept in a directory every
+    worker reads: the first worker to need one makes it while holding its lock, the others read
+    its exchange, so a parallel run leaves the same workspaces as a serial one."""
+
+    def __init__(self, directory: str | None = None):
+        self.directory = directory
+        self.here: dict[str, tuple] = {}  # kind -> (exchange, body), as this process knows them
+
+    def known(self, kind: str) -> tuple | None:
+        if kind not in self.here and self.directory:
+            path = self._path(kind)
+            if os.path.exists(path):
+                self.here[kind] = self._read(path)
+        return self.here.get(kind)
+
+    def get(self, kind: str, make) -> tuple[tuple, bool]:
+        """(exchange, body) of `kind`, and whether `make()` was called for it here."""
+        if kind in self.here:
+            return self.here[kind], False
+        if not self.directory:
+            self.here[kind] = make()
+            return self.here[kind], True
+        import fcntl
+        import pickle
+
+        path = self._path(kind)
+        with open(path + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # held by the worker making it, while it sends
+            if os.path.exists(path):
+                self.here[kind] = self._read(path)
+                return self.here[kind], False
+            self.here[kind] = made = make()  # if it raises, the next worker to need it tries
+            with open(path + ".part", "wb") as out:
+                pickle.dump(made, out)
+            os.replace(path + ".part", path)
+            return made, True
+
+    def _path(self, kind: str) -> str:
+        import hashlib
+
+        return os.path.join(self.directory, "shared-" + hashlib.sha256(kind.encode("utf-8", "surrogatepass")).hexdigest()[:24])
+
+    @staticmethod
+    def _read(path: str) -> tuple:
+        import pickle
+
+        with open(path, "rb") as handle:  # written by a worker of this run, in the run's private directory
+            return pickle.load(handle)
 
 
 class Slots:
@@ -243,7 +362,8 @@ class Target:
                  params: dict[str, str], *, run_id: str, budget: Budget,
                  timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
                  dry_run: bool = False, slots: "Slots | None" = None, examples: int = DEFAULT_EXAMPLES,
-                 hypothesis_seed: int = 0):
+                 hypothesis_seed: int = 0, creates: CreateCount | None = None,
+                 shares: SharedCreates | None = None):
         self.profile = profile
         self.examples = examples  # per generated probe
         self.hypothesis_seed = hypothesis_seed
@@ -251,7 +371,7 @@ class Target:
         self.slots = slots or Slots(None)
         self.created: list[str] = []  # ids of the workspaces this process created
         self.created_before = 0
-        self.accepted_creates = 0  # creates answered with a success status, id or not (the budget counts these)
+        self.creates = creates or CreateCount()  # creates answered with a success status, id or not
         self.base_url = base_url.rstrip("/")
         self.credential = credential
         self.params = dict(params)
@@ -262,8 +382,7 @@ class Target:
         self.breaker = Breaker()
         self.transcript: list[Exchange] = []
         self.observations = []
-        self._shared_creates: dict[str, Exchange] = {}
-        self._shared_bodies: dict[str, dict] = {}
+        self.shares = shares or SharedCreates()
         from conformance.probes.creates import UNLIMITED
 
         self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.probes.creates)
@@ -310,38 +429,42 @@ class Target:
         only reads its answer: each workspace left on a live target has a cost."""
         import copy
 
-        cached = self._shared_creates.get(kind)
-        if cached is None:
+        def make() -> tuple[Exchange, dict]:
             body = build()
-            cached = self.create(body, note=f"{kind} create")
-            self._shared_creates[kind] = cached
-            self._shared_bodies[kind] = body
-            return cached
-        shared = copy.copy(cached)
+            return self.create(body, note=f"{kind} create"), body
+
+        (made, _), sent_here = self.shares.get(kind, make)
+        if sent_here:
+            return made
+        shared = copy.copy(made)
         shared.shared = True
         shared.note = f"{kind} create (sent once, shared by the probes that read it)"
         self.transcript.append(shared)
-        return cached
+        return made
 
     def shared_body(self, kind: str) -> dict | None:
         """The body a shared create sent (None before it was sent)."""
-        body = self._shared_bodies.get(kind)
-        return None if body is None else dict(body)
+        found = self.shares.known(kind)
+        return None if found is None else dict(found[1])
 
     # -- sending ------------------------------------------------------------------
     def create(self, payload=None, *, files=None, auth: str = "valid", headers=None,
                raw: bytes | None = None, content_type: str | None = None,
                encoding: str | None = None, note: str = "") -> Exchange:
         limit = self.create_plan.limit
-        if limit is not None and self.accepted_creates >= max(limit, 1):
-            # A hard cap: a target that accepted what it should have refused spent the budget
-            # sooner than planned; nothing more is sent that could leave a workspace behind.
-            # (With 0, only refusals are expected: the first workspace a target makes anyway
-            # stops the sending.)
-            from conformance.model.outcome import CreatesLeftOut
+        # A hard cap: a target that accepted what it should have refused spent the budget sooner
+        # than planned; nothing more is sent that could leave a workspace behind. (With 0, only
+        # refusals are expected: the first workspace a target makes anyway stops the sending.)
+        held = self.creates.reserve(max(limit, 1)) if limit is not None else False
+        exchange = None
+        try:
+            exchange = self._create(payload, files, auth, headers, raw, content_type, encoding, note)
+        finally:
+            made = exchange is not None and exchange.status in self.profile.success_statuses
+            self.creates.settle(made, held)
+        return exchange
 
-            raise CreatesLeftOut(f"the workspace budget is spent: {self.accepted_creates} created, "
-                                 f"--conformance-max-creates {limit}")
+    def _create(self, payload, files, auth, headers, raw, content_type, encoding, note) -> Exchange:
         encoding = encoding or self.profile.primary_encoding
         request_headers = dict(self.profile.data.get("headers", {}))
         request_headers.update(headers or {})
@@ -480,7 +603,6 @@ class Target:
         """Remember what was created, for --cleanup and for the report."""
         if exchange.status not in self.profile.success_statuses:
             return
-        self.accepted_creates += 1  # toward the workspace budget, with an id to show or not
         try:
             from conformance.model.profile import resolve_pointer
 

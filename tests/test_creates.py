@@ -192,7 +192,8 @@ def test_the_create_budget_holds_for_the_whole_run_under_xdist(tmp_path, key, fa
     """Two workers share one count: the target gets at most N workspaces in all, not N each, and
     the controller's report carries the plan the workers followed."""
     from conformance.reference.serving import behaviour_prefix, selftest_app
-    from conftest import run_suite as run_as_user
+
+    from .conftest import run_suite as run_as_user
 
     app = _CountingCreates(selftest_app([key], CREDENTIAL))
     server = ServerThread(app)

@@ -1,5 +1,6 @@
 """The suite proves itself: every fault is killed by a requirement it declares, and every
 conformant variant passes (issue 3's kill matrix), on every run of the project's tests."""
+import json
 import re
 import subprocess
 import sys
@@ -15,8 +16,22 @@ MINIMUM_FAULTS = {"anthropic": 25}
 
 
 @pytest.fixture(scope="module")
-def outcomes():
-    return selftest.run(PROVIDERS)
+def console(tmp_path_factory):
+    """`conformance selftest` as a user runs it, once for the module: its console output, exit
+    status and the outcomes its --json wrote."""
+    where = tmp_path_factory.mktemp("selftest")
+    completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--json", str(where / "outcomes.json")],
+                               capture_output=True, text=True, timeout=900, cwd=where)
+    written = json.loads((where / "outcomes.json").read_text()) if (where / "outcomes.json").exists() else []
+    outcomes = [selftest.Outcome(**{k: tuple(v) if k == "declared" else v for k, v in o.items() if k != "verdict"})
+                for o in written]
+    assert [o["verdict"] for o in written] == [o.verdict for o in outcomes]
+    return completed, outcomes
+
+
+@pytest.fixture(scope="module")
+def outcomes(console):
+    return console[1]
 
 
 def test_every_fault_is_killed_and_no_variant_fails(outcomes):
@@ -75,10 +90,11 @@ def test_generated_only_faults_are_missed_by_the_hand_picked_probes():
         [(o.behaviour, o.failed) for o in outcomes if o.is_fault and o.verdict != "survived"]
 
 
-def test_console_selftest_prints_the_tally_last(tmp_path):
-    completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--provider", "anthropic"],
-                               capture_output=True, text=True, timeout=300, cwd=tmp_path)
+def test_console_selftest_prints_the_tally_last(console):
+    completed, outcomes = console
     last = completed.stdout.strip().splitlines()[-1]
+    assert last == selftest.last_line(outcomes)
     assert re.fullmatch(r"selftest: killed (\d+)/\1 \(100\.0%\), misattributed 0, false positives 0, "
                         r"requirements never failed 0", last), last
     assert completed.returncode == 0
+    assert len(outcomes) == sum(len(provider_module(k).VARIANTS) + len(provider_module(k).FAULTS) for k in PROVIDERS)

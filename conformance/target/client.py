@@ -388,7 +388,7 @@ class Target:
         self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.probes.creates)
         self._deadline = DeadlineBackend()
         self._http = httpx.Client(timeout=timeout, follow_redirects=False,
-                                  transport=transport or deadline_transport(self._deadline),
+                                  transport=transport or deadline_transport(self._deadline, tls=not self.base_url.startswith("http://")),
                                   headers={"user-agent": "workspace-conformance", "accept-encoding": ACCEPT_ENCODING})
 
     @property

@@ -73,11 +73,14 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self.inner.get_extra_info(info)
 
 
-def deadline_transport(backend: DeadlineBackend) -> httpx.HTTPTransport:
+def deadline_transport(backend: DeadlineBackend, tls: bool = True) -> httpx.HTTPTransport:
     """httpx's own transport, its connection pool given the deadline backend. httpx offers no
     parameter for the backend, so the pool's attribute is set; the check below fails loudly,
-    at start-up, should a new httpx or httpcore rename it."""
-    transport = httpx.HTTPTransport()
+    at start-up, should a new httpx or httpcore rename it.
+
+    `tls=False` for a plain-http target, which never opens a TLS connection (redirects are not
+    followed): the trust store is then not loaded, 50 ms of every run's start-up."""
+    transport = httpx.HTTPTransport(verify=tls)
     pool = transport._pool
     if not isinstance(getattr(pool, "_network_backend", None), httpcore.NetworkBackend):
         raise RuntimeError("this httpcore keeps its network backend elsewhere: the request deadline cannot be set")

@@ -18,7 +18,8 @@ Several runs each; medians printed, everything written as JSON with --json.
   latency   the same run against a server that waits --latency-ms (default 20) before each
             answer: wall time against requests x latency + start-up
 
-    python benchmarks/run.py [--repeat 3] [--provider P ...] [--latency-ms 20] [--no-selftest] [--json out.json]
+    python benchmarks/run.py [--repeat 3] [--provider P ...] [--latency-ms 20] [--no-selftest] [--floor-runs 3]
+                             [--json out.json]
 """
 from __future__ import annotations
 
@@ -197,17 +198,18 @@ def timed(command: list[str], workdir: Path, timeout: float = 900) -> float:
     return time.time() - started
 
 
-def pytest_per_test(workdir: Path, tests: int = 400) -> float:
+def pytest_per_test(workdir: Path, tests: int = 400, runs: int = 3) -> float:
     """Seconds pytest itself spends running one test (empty tests, the same reports as a
-    conformance run), collection left out: a conformance run collects before its first request."""
+    conformance run), collection left out: a conformance run collects before its first request.
+    The median of `runs` timings of each command."""
     def running(n: int) -> float:
         folder = workdir / f"floor{n}"
         folder.mkdir(exist_ok=True)
         (folder / "test_empty.py").write_text("".join(f"def test_{i}():\n    pass\n" for i in range(n)))
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_empty.py",
                    "--html", "r.html", "--junitxml", "r.xml"]
-        return (statistics.median(timed(command, folder) for _ in range(3))
-                - statistics.median(timed([*command, "--collect-only"], folder) for _ in range(3)))
+        return (statistics.median(timed(command, folder) for _ in range(runs))
+                - statistics.median(timed([*command, "--collect-only"], folder) for _ in range(runs)))
     return max(0.0, (running(tests + 1) - running(1)) / tests)
 
 
@@ -244,6 +246,8 @@ def main(argv=None) -> int:
     parser.add_argument("--provider", action="append", choices=BUILTIN)
     parser.add_argument("--no-selftest", action="store_true")
     parser.add_argument("--no-run-all", action="store_true", help="skip the `conformance run --all` timing")
+    parser.add_argument("--floor-runs", type=int, default=3,
+                        help="timings of each pytest floor command, of which the median is taken (default 3)")
     parser.add_argument("--json", help="write the results here too")
     parser.add_argument("--latency-ms", type=float, default=20.0,
                         help="the latency run: milliseconds added before each answer (default 20; 0 skips it)")
@@ -257,7 +261,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
         workdir = Path(tmp)
         keys = args.provider or list(BUILTIN)
-        pytest_s = pytest_per_test(workdir)
+        pytest_s = pytest_per_test(workdir, runs=args.floor_runs)
         hypothesis_s = {key: hypothesis_per_example(key) for key in keys}
         results["floors"] = {"pytest_per_test_ms": round(pytest_s * 1000, 3),
                              "hypothesis_per_valid_body_ms": {k: round(v * 1000, 3) for k, v in hypothesis_s.items()}}

@@ -12,7 +12,7 @@ def test_benchmark_measures_a_provider_and_writes_its_json(tmp_path):
     out = tmp_path / "bench.json"
     completed = subprocess.run(
         [sys.executable, str(BENCHMARK), "--repeat", "1", "--provider", "anthropic", "--no-selftest", "--no-run-all",
-         "--latency-ms", "5", "--json", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+         "--latency-ms", "5", "--floor-runs", "1", "--json", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     results = json.loads(out.read_text())
     m = results["providers"]["anthropic"]

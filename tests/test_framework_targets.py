@@ -117,3 +117,17 @@ def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_serve
     json.loads((reports / f"{spec.provider}.json").read_text(encoding="utf-8"))
     ET.parse(reports / f"{spec.provider}.junit.xml")
     assert (reports / f"{spec.provider}.html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("name", ["d3lay-http-server"])
+def test_a_parallel_run_gets_the_same_verdict_and_stays_within_the_workspace_budget(tmp_path, framework_server, name):
+    """Under pytest-xdist the workers share the run's creates and its workspace budget: an
+    implementation we did not write gets the serial verdict and no more workspaces."""
+    spec = TARGETS[name]
+    url = framework_server(spec)
+    completed, verdicts = run_suite(tmp_path, "--conformance-provider", spec.provider, "--conformance-target-url", url,
+                                    *spec.params, "--conformance-max-creates", "12", "-n", "2",
+                                    env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
+    assert verdicts is not None, (completed.stdout + completed.stderr)[-3000:]
+    assert failed_ids(verdicts) == {f"{spec.provider}.{suffix}" for suffix in spec.breaks}
+    assert 0 < verdicts["workspaces_created"] <= 12 and verdicts["create_budget"]["max_creates"] == 12

@@ -368,3 +368,25 @@ def test_curl_lines_send_multipart_values_verbatim(tmp_path, raw_server):
     received = server.requests[0].decode("utf-8", "replace")
     for name, value in values:
         assert f'name="{name}"\r\n\r\n{value}\r\n' in received
+
+
+def test_a_cookie_the_target_sets_is_never_sent_back():
+    """A target that opens a session with Set-Cookie: the next request, a missing-credential
+    probe's above all, carries no cookie the probe did not put there."""
+    import httpx
+
+    from conformance.model.profile import load
+    from conformance.target.client import Budget, Target
+
+    sent = []
+
+    def answer(request):
+        sent.append(request.headers.get("cookie"))
+        return httpx.Response(201, json={"id": "w1"}, headers={"set-cookie": "session=opened; Path=/"})
+
+    target = Target(load("anthropic"), "http://target.test", SECRET, {}, run_id="t", budget=Budget(None),
+                    transport=httpx.MockTransport(answer))
+    target.create({"name": "first"})
+    target.create({"name": "second"}, auth="missing")
+    target.close()
+    assert sent == [None, None]

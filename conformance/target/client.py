@@ -8,6 +8,7 @@ the target is plainly unreachable.
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import itertools
 import json
 import os
@@ -387,7 +388,10 @@ class Target:
 
         self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.probes.creates)
         self._deadline = DeadlineBackend()
-        self._http = httpx.Client(timeout=timeout, follow_redirects=False,
+        # Each request carries exactly what its probe says: a cookie a target sets is never sent
+        # back (a missing-credential probe must not ride on a session an earlier answer opened).
+        no_cookies = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        self._http = httpx.Client(timeout=timeout, follow_redirects=False, cookies=no_cookies,
                                   transport=transport or deadline_transport(self._deadline, tls=not self.base_url.startswith("http://")),
                                   headers={"user-agent": "workspace-conformance", "accept-encoding": ACCEPT_ENCODING})
 

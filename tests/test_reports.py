@@ -136,7 +136,10 @@ def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(brow
         assert f"MUST {must['pass']}/{must['total']} passed" in page.locator("#wc-scores").inner_text()
         # pytest-html's own table, drawn by its script, with our requirement columns.
         page.wait_for_selector("#results-table tbody.results-table-row")
-        assert page.locator("#results-table tbody.results-table-row").count() == len(verdicts["probes"])
+        rows = page.locator("#results-table tbody.results-table-row")
+        shown = [rows.nth(i).get_attribute("id") for i in range(rows.count())]
+        assert sorted(shown) == sorted(p["nodeid"] for p in verdicts["probes"]), (
+            sorted(set(shown) ^ {p["nodeid"] for p in verdicts["probes"]}), [p for p in shown if shown.count(p) > 1])
         assert page.locator("#results-table th", has_text="Requirement").count() == 1
         failed_row = page.locator("#results-table tbody.results-table-row", has_text="name-41-ascii")
         assert FAULT[2] in failed_row.locator("td.col-requirement").inner_text()

@@ -67,6 +67,22 @@ def loopback_app():
         server.stop()
 
 
+class CountingCreates:
+    """ASGI wrapper counting the workspaces an app made, on the target's side: the creates
+    (POST) it answered with a 2xx status."""
+
+    def __init__(self, app):
+        self.app, self.made = app, 0
+
+    async def __call__(self, scope, receive, send):
+        async def counted(message):
+            if message["type"] == "http.response.start" and scope["method"] == "POST" and 200 <= message["status"] < 300:
+                self.made += 1
+            await send(message)
+
+        await self.app(scope, receive, counted if scope["type"] == "http" else send)
+
+
 @pytest.fixture
 def reference_server(loopback_app):
     """Start reference servers in this process: serve(key, fault=None, variant='default') -> base URL."""

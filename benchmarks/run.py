@@ -234,6 +234,13 @@ def hypothesis_per_example(key: str, examples: int = 300) -> float:
     return (time.perf_counter() - started) / len(drawn)
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
 def median_of(runs: list[dict]) -> dict:
     return {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]}
 
@@ -246,7 +253,7 @@ def main(argv=None) -> int:
     parser.add_argument("--provider", action="append", choices=BUILTIN)
     parser.add_argument("--no-selftest", action="store_true")
     parser.add_argument("--no-run-all", action="store_true", help="skip the `conformance run --all` timing")
-    parser.add_argument("--floor-runs", type=int, default=3,
+    parser.add_argument("--floor-runs", type=_at_least_one, default=3,
                         help="timings of each pytest floor command, of which the median is taken (default 3)")
     parser.add_argument("--json", help="write the results here too")
     parser.add_argument("--latency-ms", type=float, default=20.0,

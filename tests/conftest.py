@@ -3,6 +3,6 @@ the project's root conftest.py; the helpers are named here too, so that a test m
 them as `from .conftest import run_suite` whichever way pytest was started."""
 from __future__ import annotations
 
-from conftest import SECRET, failed_ids, run_suite, statuses
+from conftest import SECRET, CountingCreates, failed_ids, run_suite, statuses
 
-__all__ = ["SECRET", "failed_ids", "run_suite", "statuses"]
+__all__ = ["SECRET", "CountingCreates", "failed_ids", "run_suite", "statuses"]

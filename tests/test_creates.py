@@ -171,21 +171,6 @@ def test_a_tight_budget_still_runs_every_rejection_probe_against_a_target_that_b
     assert refusals and all(p["status"] == "pass" for p in refusals)
 
 
-class _CountingCreates:
-    """ASGI wrapper counting the workspaces the reference app made: creates it answered 2xx."""
-
-    def __init__(self, app):
-        self.app, self.made = app, 0
-
-    async def __call__(self, scope, receive, send):
-        async def counted(message):
-            if message["type"] == "http.response.start" and scope["method"] == "POST" and 200 <= message["status"] < 300:
-                self.made += 1
-            await send(message)
-
-        await self.app(scope, receive, counted if scope["type"] == "http" else send)
-
-
 @pytest.mark.parametrize("key, fault, limit", [("d3lay", None, 10), ("anthropic", "name-max-41", 6)],
                          ids=["conformant", "accepts-what-it-must-refuse"])
 def test_the_create_budget_holds_for_the_whole_run_under_xdist(tmp_path, key, fault, limit):
@@ -193,9 +178,10 @@ def test_the_create_budget_holds_for_the_whole_run_under_xdist(tmp_path, key, fa
     the controller's report carries the plan the workers followed."""
     from conformance.reference.serving import behaviour_prefix, selftest_app
 
+    from .conftest import CountingCreates
     from .conftest import run_suite as run_as_user
 
-    app = _CountingCreates(selftest_app([key], CREDENTIAL))
+    app = CountingCreates(selftest_app([key], CREDENTIAL))
     server = ServerThread(app)
     root = server.start()
     try:
@@ -239,15 +225,35 @@ def test_a_shared_create_count_holds_a_place_for_each_create_in_flight(tmp_path)
         other.reserve(2)
 
 
-def test_a_create_answered_with_success_counts_toward_the_budget_whatever_its_body():
-    """A 201 whose body is not JSON still made a workspace: the cap counts it."""
+def test_a_place_held_by_a_process_that_is_gone_is_given_back(tmp_path):
+    """A worker killed mid-request (SIGKILL, out of memory) never settles its place: the count
+    drops the places of processes that no longer exist instead of waiting on them."""
+    import subprocess
+    import sys
+
+    from conformance.target.client import CreateCount
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    counter = tmp_path / "creates"
+    counter.write_text(f"0 {int(gone.stdout)}")
+    count = CreateCount(str(counter), wait=0.05)
+    assert count.reserve(1) is True
+    count.settle(True, True)
+    assert counter.read_text() == "1" and count.made() == 1
+
+
+@pytest.mark.parametrize("key, statuses", [("orgo", (201, 201)), ("anthropic", (202, 200))],
+                         ids=["success-without-json", "undocumented-2xx"])
+def test_every_2xx_create_counts_toward_the_budget_whatever_its_body(key, statuses):
+    """A 201 whose body is not JSON, or a 202 where the page documents 200, still made a
+    workspace: the cap counts it."""
     import httpx
 
     from conformance.model.outcome import CreatesLeftOut
     from conformance.target.client import Budget, Target
 
-    profile = load("orgo")
-    answers = iter([httpx.Response(201, text="<html>made</html>"), httpx.Response(201, json={})])
+    profile = load(key)
+    answers = iter([httpx.Response(statuses[0], text="<html>made</html>"), httpx.Response(statuses[1], json={})])
     target = Target(profile, "http://target.test", CREDENTIAL, {}, run_id="t", budget=Budget(None),
                     transport=httpx.MockTransport(lambda request: next(answers)))
     target.create_plan = creates.CreatePlan(2)
@@ -258,23 +264,49 @@ def test_a_create_answered_with_success_counts_toward_the_budget_whatever_its_bo
         target.create({"name": "c"})
 
 
+_RACER = """
+import json, sys, time
+from conformance.target.client import SharedCreates
+from conformance.target.transcript import Exchange
+
+def make():
+    with open(sys.argv[2], "a") as log:
+        log.write("made\\n")
+    time.sleep(0.3)  # the other worker asks meanwhile
+    exchange = Exchange("POST", "http://t/", {}, '{"name": "baseline"}', status=201, json={"id": "w\\ud800"})
+    return exchange, {"name": "baseline"}
+
+(exchange, body), here = SharedCreates(sys.argv[1]).get("baseline", make)
+print(json.dumps({"here": here, "status": exchange.status, "id": exchange.json["id"], "body": body}))
+"""
+
+
 def test_a_shared_create_is_made_once_for_every_worker_of_a_run(tmp_path):
-    """Under pytest-xdist the baseline is made by the first worker that needs it; another worker
-    reads that exchange and body instead of leaving a second workspace."""
+    """Two workers ask for the baseline at once: one makes it while holding its lock, the other
+    reads that exchange and body (a real Exchange, lone surrogate and all) instead of leaving a
+    second workspace."""
+    import subprocess
+    import sys
+
+    shared, log = tmp_path / "shared", tmp_path / "made.log"
+    shared.mkdir()
+    racers = [subprocess.Popen([sys.executable, "-c", _RACER, str(shared), str(log)], stdout=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    answers = [json.loads(r.communicate(timeout=60)[0]) for r in racers]
+    assert log.read_text() == "made\n"
+    assert sorted(a["here"] for a in answers) == [False, True]
+    assert all(a["status"] == 201 and a["id"] == "w\ud800" and a["body"] == {"name": "baseline"} for a in answers)
+
+
+def test_a_shared_create_that_could_not_be_made_is_tried_again(tmp_path):
     from conformance.target.client import SharedCreates
 
-    made = []
-
-    def make():
-        made.append(1)
-        return {"status": 201, "text": "\ud800 lone"}, {"name": "baseline"}
+    def refused():
+        raise RuntimeError("refused")
 
     first, second = SharedCreates(str(tmp_path)), SharedCreates(str(tmp_path))
-    assert second.known("baseline") is None
-    assert first.get("baseline", make) == ((({"status": 201, "text": "\ud800 lone"}, {"name": "baseline"})), True)
-    assert second.get("baseline", make) == (({"status": 201, "text": "\ud800 lone"}, {"name": "baseline"}), False)
-    assert second.known("baseline")[1] == {"name": "baseline"}
-    assert len(made) == 1
-    with pytest.raises(RuntimeError):  # a create that could not be made is tried again by the next
-        first.get("minimal", lambda: (_ for _ in ()).throw(RuntimeError("refused")))
-    assert second.get("minimal", make)[1] is True and len(made) == 2
+    assert second.known("minimal") is None
+    with pytest.raises(RuntimeError):
+        first.get("minimal", refused)
+    assert second.get("minimal", lambda: ("exchange", {"name": "m"})) == (("exchange", {"name": "m"}), True)
+    assert first.known("minimal") == ("exchange", {"name": "m"})

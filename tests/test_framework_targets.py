@@ -18,7 +18,7 @@ import pytest
 
 from conformance.reference.serving import ServerThread
 
-from .conftest import failed_ids, run_suite
+from .conftest import CountingCreates, failed_ids, run_suite
 
 CREDENTIAL = "framework-target-credential-5d1e"
 WACHT_FRONTEND_ORG = "org_456789123"
@@ -119,15 +119,21 @@ def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_serve
     assert (reports / f"{spec.provider}.html").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("name", ["d3lay-http-server"])
-def test_a_parallel_run_gets_the_same_verdict_and_stays_within_the_workspace_budget(tmp_path, framework_server, name):
+def test_a_parallel_run_gets_the_same_verdict_and_stays_within_the_workspace_budget(tmp_path):
     """Under pytest-xdist the workers share the run's creates and its workspace budget: an
-    implementation we did not write gets the serial verdict and no more workspaces."""
-    spec = TARGETS[name]
-    url = framework_server(spec)
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", spec.provider, "--conformance-target-url", url,
-                                    *spec.params, "--conformance-max-creates", "12", "-n", "2",
-                                    env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
+    implementation we did not write gets the serial verdict and, counted on its side, no more
+    workspaces than the budget."""
+    spec = TARGETS["anthropic-fastapi"]
+    module = importlib.import_module(f"tests.framework_targets.{spec.module}")
+    app = CountingCreates(module.create_app(CREDENTIAL, mode=spec.mode))
+    server = ServerThread(app)
+    try:
+        completed, verdicts = run_suite(tmp_path, "--conformance-provider", spec.provider, "--conformance-target-url",
+                                        server.start(), "--conformance-max-creates", "12", "-n", "2",
+                                        env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
+    finally:
+        server.stop()
     assert verdicts is not None, (completed.stdout + completed.stderr)[-3000:]
     assert failed_ids(verdicts) == {f"{spec.provider}.{suffix}" for suffix in spec.breaks}
-    assert 0 < verdicts["workspaces_created"] <= 12 and verdicts["create_budget"]["max_creates"] == 12
+    assert 0 < app.made <= 12 and verdicts["workspaces_created"] == app.made
+    assert verdicts["create_budget"]["max_creates"] == 12

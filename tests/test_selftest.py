@@ -22,10 +22,13 @@ def console(tmp_path_factory):
     where = tmp_path_factory.mktemp("selftest")
     completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--json", str(where / "outcomes.json")],
                                capture_output=True, text=True, timeout=900, cwd=where)
-    written = json.loads((where / "outcomes.json").read_text()) if (where / "outcomes.json").exists() else []
+    assert (where / "outcomes.json").is_file(), (completed.stdout + completed.stderr)[-3000:]
+    written = json.loads((where / "outcomes.json").read_text())
     outcomes = [selftest.Outcome(**{k: tuple(v) if k == "declared" else v for k, v in o.items() if k != "verdict"})
                 for o in written]
     assert [o["verdict"] for o in written] == [o.verdict for o in outcomes]
+    # A row for every variant and fault of every provider: an empty matrix would pass vacuously.
+    assert len(outcomes) == sum(len(provider_module(k).VARIANTS) + len(provider_module(k).FAULTS) for k in PROVIDERS)
     return completed, outcomes
 
 
@@ -97,4 +100,3 @@ def test_console_selftest_prints_the_tally_last(console):
     assert re.fullmatch(r"selftest: killed (\d+)/\1 \(100\.0%\), misattributed 0, false positives 0, "
                         r"requirements never failed 0", last), last
     assert completed.returncode == 0
-    assert len(outcomes) == sum(len(provider_module(k).VARIANTS) + len(provider_module(k).FAULTS) for k in PROVIDERS)

@@ -69,13 +69,15 @@ class Budget:
 
 
 class CreateCount:
-    """The workspaces the run's creates made (answers with a success status), counted across
+    """The workspaces the run's creates made (answers with a 2xx status), counted across
     pytest-xdist workers when given a counter file, so `--conformance-max-creates N` holds for
-    the whole run, not per worker. Under a cap, a create holds a place while it is in flight:
-    two workers never both send the last one the budget allows."""
+    the whole run, not per worker. Under a cap, a create holds a place while it is in flight
+    (two workers never both send the last one the budget allows); a place is kept under the
+    holder's process id, so one a worker killed mid-request held is given back."""
 
     def __init__(self, counter_file: str | None = None, wait: float = 60.0):
-        self.counter_file, self.wait = counter_file, wait
+        self.counter_file = counter_file
+        self.wait = wait  # the longest one create in flight elsewhere can take (Target sets it)
         self.mine = 0  # made by this process's creates
 
     def made(self) -> int:
@@ -83,7 +85,7 @@ class CreateCount:
         if not self.counter_file:
             return self.mine
         with self._shared() as state:
-            return state[0]
+            return state["made"]
 
     def reserve(self, cap: int) -> bool:
         """Hold a place for one create, or raise CreatesLeftOut once `cap` workspaces exist.
@@ -91,46 +93,60 @@ class CreateCount:
         be answered (they may be refused) rather than guess."""
         from conformance.model.outcome import CreatesLeftOut
 
+        if not self.counter_file:
+            if self.mine >= cap:
+                raise CreatesLeftOut(f"the workspace budget is spent: {self.mine} created, "
+                                     f"--conformance-max-creates {cap}")
+            return False
         deadline = time.monotonic() + self.wait
         while True:
-            if self.counter_file:
-                with self._shared() as state:
-                    made, flying = state
-                    if made < cap and made + flying < cap:
-                        state[1] += 1
-                        return True
-            else:
-                made, flying = self.mine, 0
-                if made < cap:
-                    return False
-            if made >= cap or time.monotonic() > deadline:
-                raise CreatesLeftOut(f"the workspace budget is spent: {made} created, "
+            with self._shared() as state:
+                made, flying = state["made"], len(state["flying"])
+                if made >= cap:
+                    raise CreatesLeftOut(f"the workspace budget is spent: {made} created, "
+                                         f"--conformance-max-creates {cap}")
+                if made + flying < cap:
+                    state["flying"].append(os.getpid())
+                    return True
+            if time.monotonic() > deadline:
+                raise CreatesLeftOut(f"no place in the workspace budget came free in {self.wait:.0f} s: {made} "
+                                     f"created and {flying} creates in flight in other workers, "
                                      f"--conformance-max-creates {cap}")
             time.sleep(0.005)
 
     def settle(self, made: bool, held: bool) -> None:
-        """A create was answered (`made`: with a success status); give back its place if `held`."""
+        """A create was answered (`made`: with a 2xx status); give back its place if `held`."""
         self.mine += made
         if held:
             with self._shared() as state:
-                state[0] += made
-                state[1] -= 1
+                state["made"] += made
+                if os.getpid() in state["flying"]:
+                    state["flying"].remove(os.getpid())
 
     @contextlib.contextmanager
     def _shared(self):
-        """[made, in flight] of the run-wide counter file, read and written back under an
-        exclusive lock."""
+        """The run-wide counter file, "<made> <pid of each create in flight>...", read and
+        written back under an exclusive lock; the places of processes that are gone are dropped."""
         import fcntl
 
         with open(self.counter_file, "r+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
-            state = [int(n) for n in handle.read().split()] or [0, 0]
-            before = list(state)
+            numbers = [int(n) for n in handle.read().split()] or [0]
+            state = {"made": numbers[0], "flying": [pid for pid in numbers[1:] if _alive(pid)]}
             yield state
-            if state != before:
-                handle.seek(0)
-                handle.write(f"{state[0]} {state[1]}")
-                handle.truncate()
+            handle.seek(0)
+            handle.write(" ".join(map(str, [state["made"], *state["flying"]])))
+            handle.truncate()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class SharedCreates:
@@ -372,7 +388,10 @@ class Target:
         self.slots = slots or Slots(None)
         self.created: list[str] = []  # ids of the workspaces this process created
         self.created_before = 0
-        self.creates = creates or CreateCount()  # creates answered with a success status, id or not
+        self.creates = creates or CreateCount()  # creates answered with a 2xx status, id or not
+        # How long one create another worker holds a place for may take: every attempt, the
+        # waits between them and the wait for a request slot.
+        self.creates.wait = timeout * (MAX_RETRIES + 1) + MAX_RETRY_WAIT * MAX_RETRIES + self.slots.wait + 5
         self.base_url = base_url.rstrip("/")
         self.credential = credential
         self.params = dict(params)
@@ -464,7 +483,9 @@ class Target:
         try:
             exchange = self._create(payload, files, auth, headers, raw, content_type, encoding, note)
         finally:
-            made = exchange is not None and exchange.status in self.profile.success_statuses
+            # Any 2xx counts, documented or not: a target answering 202 where its page says 200
+            # still made a workspace (and fails response.success-status for it).
+            made = exchange is not None and exchange.status is not None and 200 <= exchange.status < 300
             self.creates.settle(made, held)
         return exchange
 

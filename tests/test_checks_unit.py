@@ -16,6 +16,7 @@ from conformance.probes.checks import (
     expect_created,
     expect_equal,
     expect_no_server_error,
+    expect_null_rejected_or_absent,
     expect_rejected,
     fail,
     full_id,
@@ -316,3 +317,195 @@ def test_a_status_the_profile_does_not_map_is_not_judged_for_its_error_type():
 def test_a_profile_without_an_error_schema_does_not_judge_error_bodies():
     judged, found = _passive("orgo", _answer(None, 400, None, text="plain"))
     assert judged == {"orgo.robustness.no-server-error", "orgo.response.encoding"} and found == []
+
+
+# -- expect_created: the answers that are not a usable create ---------------------------------
+def test_a_create_answered_with_a_5xx_is_blocked_by_no_server_error_not_failed():
+    from conformance.model.outcome import CheckBlocked
+
+    target = _target("orgo")
+    for status in (500, 503):
+        with pytest.raises(CheckBlocked) as caught:
+            expect_created(target, _answer(target, status, {"detail": "down"}), "orgo.name.echoed", "echoed")
+        assert caught.value.by == ["orgo.robustness.no-server-error"]
+        assert caught.value.observed == f"the target answered HTTP {status}"
+    # 499 is no server error: the create is refused, and the probe's own requirement says so.
+    refused = _answer(target, 499, {})
+    assert _raised(lambda: expect_created(target, refused, "orgo.name.echoed", "accepted")) == \
+        [_finding("orgo.name.echoed", "accepted", "HTTP 200 or 201", "HTTP 499 {}", 2)]
+
+
+def test_a_create_that_got_no_answer_fails_the_probes_requirement_with_the_transport_error():
+    target = _target()
+    lost = _answer(target, None, error="connection reset")
+    assert _raised(lambda: expect_created(target, lost, "anthropic.name.echoed", "a create is accepted")) == \
+        [_finding("anthropic.name.echoed", "a create is accepted", "HTTP 200", "connection reset", 0)]
+
+
+def test_a_create_whose_body_is_not_coded_as_declared_fails_the_encoding_requirement():
+    target = _target("orgo")
+    answer = _answer(target, 201, {"id": "1"})
+    answer.encoding_problem = "Content-Encoding gzip, but the body is not gzip"
+    assert _raised(lambda: expect_created(target, answer, "orgo.name.echoed", "echoed")) == \
+        [_finding("orgo.response.encoding", "the body is coded as its Content-Encoding says",
+                  "a body its Content-Encoding header describes", "Content-Encoding gzip, but the body is not gzip", 0)]
+
+
+def test_each_documented_success_status_returns_the_resource_at_the_top_when_the_profile_says_so():
+    target = _target("orgo")
+    for status in (200, 201):
+        assert expect_created(target, _answer(target, status, {"id": str(status)}), "orgo.name.echoed", "e") == \
+            {"id": str(status)}
+
+
+def test_a_resource_path_through_a_list_or_a_string_fails_the_probes_requirement():
+    target = _target("wacht-backend")
+    for body in ({"data": []}, {"data": "workspace"}, {"data": {"other": 1}}):
+        answer = _answer(target, 200, body)
+        assert [f["requirement"] for f in _raised(lambda answer=answer: expect_created(
+            target, answer, "wacht-backend.name.echoed", "echoed"))] == ["wacht-backend.name.echoed"]
+
+
+# -- expect_null_rejected_or_absent ----------------------------------------------------------
+def test_a_null_optional_field_refused_with_a_documented_status_passes_and_says_which():
+    target = _target("orgo")
+    for status in (400, 422):
+        expect_null_rejected_or_absent(target, _answer(target, status, {}), "orgo.icon_url.type", "icon_url")
+    assert [o.to_dict() for o in target.observations] == [
+        {"requirement": "orgo.icon_url.type", "text": "rejected with HTTP 400"},
+        {"requirement": "orgo.icon_url.type", "text": "rejected with HTTP 422"}]
+    single = _target("wacht-frontend")
+    expect_null_rejected_or_absent(single, _answer(single, 400, {}), "wacht-frontend.description.type",
+                                   "description")
+    assert single.observations == []  # one documented status: nothing to record
+
+
+def test_a_null_optional_field_refused_with_an_undocumented_status_fails():
+    target = _target("orgo")
+    answer = _answer(target, 409, {"detail": "no"})
+    assert _raised(lambda: expect_null_rejected_or_absent(target, answer, "orgo.icon_url.type", "icon_url")) == \
+        [_finding("orgo.icon_url.type", "a null `icon_url` is rejected or taken as absent",
+                  "a rejection with HTTP 400 or 422", 'HTTP 409 {"detail": "no"}', 0)]
+
+
+def test_a_null_optional_field_answered_with_a_5xx_is_blocked_by_no_server_error():
+    from conformance.model.outcome import CheckBlocked
+
+    target = _target("orgo")
+    with pytest.raises(CheckBlocked) as caught:
+        expect_null_rejected_or_absent(target, _answer(target, 500, {}), "orgo.icon_url.type", "icon_url")
+    assert caught.value.by == ["orgo.robustness.no-server-error"]
+
+
+def test_a_null_optional_field_accepted_and_stored_as_null_or_left_out_passes_and_says_how():
+    target = _target("orgo")
+    expect_null_rejected_or_absent(target, _answer(target, 201, {"id": "1", "icon_url": None}),
+                                   "orgo.icon_url.type", "icon_url")
+    expect_null_rejected_or_absent(target, _answer(target, 200, {"id": "2"}), "orgo.status.type", "status")
+    expect_null_rejected_or_absent(target, _answer(target, 201, {"id": "3", "status": "active"}),
+                                   "orgo.status.type", "status")
+    assert [o.to_dict() for o in target.observations] == [
+        {"requirement": "orgo.icon_url.type", "text": "a null `icon_url` is accepted and stored as None"},
+        {"requirement": "orgo.status.type", "text": "a null `status` is accepted and stored as (absent)"},
+        {"requirement": "orgo.status.type", "text": "a null `status` is accepted and stored as 'active'"}]
+
+
+def test_a_null_optional_field_accepted_and_stored_as_a_value_the_schema_refuses_fails():
+    target = _target("orgo")
+    _answer(target, 201, {})
+    stored_null = _answer(target, 201, {"id": "1", "status": None})
+    assert _raised(lambda: expect_null_rejected_or_absent(target, stored_null, "orgo.status.type", "status")) == \
+        [_finding("orgo.status.type", "a null `status` accepted is stored as a valid value",
+                  "a value the resource schema allows", "None: None is not of type 'string'", 1)]
+    stored_other = _answer(target, 201, {"id": "1", "status": "pending"})
+    assert [f["observed"] for f in _raised(lambda: expect_null_rejected_or_absent(
+        target, stored_other, "orgo.status.type", "status"))] == \
+        ["'pending': 'pending' is not one of ['active', 'inactive']"]
+    assert target.observations == []
+
+
+def test_a_null_field_is_judged_where_the_profile_echoes_it_in_the_resource():
+    target = _target("wacht-backend")
+    answer = _answer(target, 200, {"status": 200, "data": {"workspace": {"id": "1", "description": 7}}})
+    assert [f["observed"] for f in _raised(lambda: expect_null_rejected_or_absent(
+        target, answer, "wacht-backend.description.type", "description"))] == ["7: 7 is not of type 'string', 'null'"]
+    inside = _answer(target, 200, {"status": 200, "data": {"workspace": {"id": "1", "description": None}},
+                                   "description": 7})
+    expect_null_rejected_or_absent(target, inside, "wacht-backend.description.type", "description")
+    assert [o.text for o in target.observations] == ["a null `description` is accepted and stored as None"]
+
+
+def test_a_null_field_the_resource_does_not_echo_is_taken_as_absent():
+    target = _target("orgo")
+    expect_null_rejected_or_absent(target, _answer(target, 201, {"id": "1", "extra": 5}), "orgo.icon_url.type",
+                                   "extra")
+    assert [o.text for o in target.observations] == ["a null `extra` is accepted and stored as (absent)"]
+
+
+def test_a_null_field_accepted_without_the_documented_resource_fails_as_a_create():
+    target = _target("wacht-frontend")
+    no_json = _answer(target, 201, None, text="ok")
+    assert [f["requirement"] for f in _raised(lambda: expect_null_rejected_or_absent(
+        target, no_json, "wacht-frontend.description.type", "description"))] == ["wacht-frontend.response.content-type"]
+    no_resource = _answer(target, 201, {"status": 201, "data": None})
+    assert _raised(lambda: expect_null_rejected_or_absent(
+        target, no_resource, "wacht-frontend.description.type", "description")) == \
+        [_finding("wacht-frontend.description.type", "a null `description` is taken as absent",
+                  "the resource at '/data/workspace'", 'HTTP 201 {"status": 201, "data": null}', 1)]
+
+
+# -- the passive check of envelope members on every answer ------------------------------------
+SESSION = "wacht-backend.envelope.session-on-every-answer"
+
+
+def _session_findings(status: int, body: dict):
+    judged, found = _passive("wacht-backend", _answer(None, status, {"status": status, **body}))
+    return judged, [f.to_dict() for f in found if f.requirement == SESSION]
+
+
+def test_a_session_object_on_any_answer_holds_and_is_judged():
+    for status in (200, 400, 401, 404):
+        judged, found = _session_findings(status, {"session": {"id": "s"}})
+        assert SESSION in judged and found == [], status
+
+
+def test_a_null_session_is_allowed_only_where_the_credential_was_refused():
+    for status in (401, 403):
+        assert _session_findings(status, {"session": None})[1] == [], status
+    title = ("every answer, success or error, carries `session` as an object (null only when the credential "
+             "was refused)")
+    for status in (200, 400, 422):
+        judged, found = _session_findings(status, {"session": None})
+        assert SESSION in judged
+        assert found == [_finding(SESSION, title, "an object at /session", f"None in an HTTP {status} answer", 0)]
+
+
+def test_a_session_of_another_type_or_absent_breaks_the_requirement_and_says_what_was_there():
+    assert [f["observed"] for f in _session_findings(401, {"session": "s"})[1]] == ["'s' in an HTTP 401 answer"]
+    assert [f["observed"] for f in _session_findings(200, {"session": []})[1]] == ["[] in an HTTP 200 answer"]
+    assert [f["observed"] for f in _session_findings(403, {})[1]] == ["absent in an HTTP 403 answer"]
+    assert [f["observed"] for f in _session_findings(200, {"session": "(absent)x"})[1]] == \
+        ["'(absent)x' in an HTTP 200 answer"]
+
+
+def test_a_profile_with_an_envelope_but_no_every_answer_rule_judges_none():
+    judged, found = _passive("wacht-frontend", _answer(None, 201, {"status": 201, "data": {}}))
+    assert not any("session" in rid for rid in judged) and found == []
+
+
+def test_the_passive_findings_of_several_answers_each_point_at_their_own_exchange():
+    _, found = _passive("wacht-backend", _answer(None, 200, {"status": 200, "session": {}}),
+                             _answer(None, 200, {"status": 200}), _answer(None, 400, {"status": 400}))
+    assert [(f.requirement, f.exchange) for f in found if f.requirement == SESSION] == [(SESSION, 1), (SESSION, 2)]
+
+
+def test_a_body_not_coded_as_declared_breaks_the_encoding_requirement_on_any_answer():
+    problem = "Content-Encoding gzip, but the body is not gzip"
+    answers = [_answer(None, 200, {"id": "1"}), _answer(None, 400, None, json_error="the body could not be decoded")]
+    for answer in answers:
+        answer.encoding_problem = problem
+    judged, found = _passive("orgo", *answers)
+    assert judged == {"orgo.robustness.no-server-error", "orgo.response.encoding"}
+    assert [f.to_dict() for f in found] == [
+        _finding("orgo.response.encoding", "every body is coded as its Content-Encoding header declares",
+                 "a body its Content-Encoding header describes", problem, index) for index in (0, 1)]

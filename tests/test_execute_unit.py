@@ -295,3 +295,118 @@ def test_a_stray_id_beside_a_real_finding_keeps_the_finding(target):
     assert result.outcomes == {OWN: ERROR, SERVER_ERROR: FAIL}
     assert result.status == FAIL and [f["requirement"] for f in result.findings] == [SERVER_ERROR]
     assert "does not hold: anthropic.name.echoedd" in result.message and "HTTP 500" in result.message
+
+
+# -- what the first measurement under --max-children 1 showed was not yet checked -------------------
+def test_probe_records_what_a_case_creates_and_no_prepare_by_default(monkeypatch):
+    monkeypatch.setattr(runner, "REGISTRY", {})
+
+    def cases(profile):
+        return []
+
+    @probe(cases, creates=none)
+    def test_plain(target, case):
+        return None
+
+    assert test_plain.conformance_creates is none and test_plain.conformance_prepare is None
+
+
+def test_a_case_the_workspace_budget_left_out_is_not_run_and_says_which_budget(target):
+    from conformance.probes.creates import CreatePlan
+
+    sent = []
+    target.create_plan = CreatePlan(3, left_out={"check[echoed]"})
+
+    def check(target, case):
+        sent.append(case.id)
+
+    result = execute(check, target, CASE)
+    assert sent == [] and result.exchanges == []
+    assert (result.status, result.outcomes) == (NOT_RUN, {OWN: NOT_RUN})
+    assert result.message == "left out: its creates do not fit --conformance-max-creates 3"
+    assert execute(check, target, Case("other", OWN)).status == PASS and sent == ["other"]
+
+
+def test_a_failure_of_the_probes_own_requirement_lists_it_first(target):
+    def check(target, case):
+        answer = target.create({"name": "n"})
+        fail(target, case.requirement, "the name is echoed", "'n'", "'m'", answer)
+
+    assert execute(check, target, CASE).requirements == [OWN, ENCODING, SERVER_ERROR]
+
+
+def test_an_exploring_probe_that_found_exactly_the_requirements_it_covers_claims_nothing_on_its_own(target):
+    others = [f"{K}.name.max-length", f"{K}.name.min-length"]
+
+    def explore(target, case):
+        from conformance.model.outcome import ConformanceFailure, Finding
+
+        raise ConformanceFailure([Finding(rid, "t", "e", "o") for rid in others])
+
+    result = execute(explore, target, Case("explore", OWN, params={"covers": others}))
+    assert result.outcomes == {others[0]: FAIL, others[1]: FAIL} and OWN not in result.requirements
+    assert result.blocked_by == {}
+    wider = execute(explore, target, Case("explore", OWN, params={"covers": [*others, f"{K}.name.type"]}))
+    assert OWN not in wider.outcomes
+    narrower = execute(explore, target, Case("explore", OWN, params={"covers": others[:1]}))
+    assert narrower.outcomes[OWN] == BLOCKED and narrower.blocked_by == {OWN: others}
+
+
+def test_a_case_without_params_is_judged_like_one_that_covers_nothing(target):
+    from types import SimpleNamespace
+
+    def finds_another(target, case):
+        from conformance.model.outcome import ConformanceFailure, Finding
+
+        raise ConformanceFailure([Finding(SERVER_ERROR, "t", "e", "o")])
+
+    result = execute(finds_another, target, SimpleNamespace(id="bare", requirement=OWN))
+    assert result.outcomes == {OWN: BLOCKED, SERVER_ERROR: FAIL} and result.blocked_by == {OWN: [SERVER_ERROR]}
+
+
+def test_a_crash_keeps_its_traceback_for_the_bug_report_and_a_held_check_has_none(target, monkeypatch):
+    def check(target, case):
+        raise KeyError(f"created_at {SECRET}")
+
+    result = execute(check, target, CASE)
+    assert result.traceback.startswith("Traceback (most recent call last):")
+    assert "KeyError: 'created_at $CONFORMANCE_CREDENTIAL'" in result.traceback and SECRET not in result.traceback
+    assert execute(lambda target, case: None, target, CASE).traceback == ""
+
+    def judging_crashes(*args):
+        raise RuntimeError(f"bug near {SECRET}")
+
+    monkeypatch.setattr(runner, "passive_findings", judging_crashes)
+    judged = execute(lambda target, case: None, target, CASE)
+    assert "RuntimeError: bug near $CONFORMANCE_CREDENTIAL" in judged.traceback and SECRET not in judged.traceback
+
+
+def test_a_failure_of_the_probes_own_requirement_stays_failed_beside_a_stray_id(target):
+    from conformance.model.outcome import ConformanceFailure, Finding
+
+    def test_breach_and_typo(target, case):
+        raise ConformanceFailure([Finding(OWN, "echoed", "'n'", "'m'"), Finding(f"{K}.name.echoedd", "a typo", "x", "y")])
+
+    result = execute(test_breach_and_typo, target, CASE)
+    assert result.outcomes == {OWN: FAIL} and result.status == FAIL
+
+
+def test_a_case_whose_own_requirement_is_not_in_the_catalog_records_no_outcome_for_it(target):
+    stray = f"{K}.name.echoedd"
+    result = execute(lambda target, case: None, target, Case("typo", stray))
+    assert stray not in result.outcomes and stray not in result.requirements
+    assert result.status == ERROR
+    assert result.message == f"the suite named requirements the {K} catalog does not hold: {stray}"
+
+
+def test_every_stray_id_is_named_once_in_the_message(target):
+    from conformance.model.outcome import ConformanceFailure, Finding
+
+    strays = [f"{K}.name.echoedd", f"{K}.name.typo"]
+
+    def test_typos(target, case):
+        raise ConformanceFailure([Finding(rid, "a typo", "x", "y") for rid in strays])
+
+    result = execute(test_typos, target, CASE)
+    assert result.message == f"the suite named requirements the {K} catalog does not hold: {strays[0]}, {strays[1]}"
+    assert result.outcomes == {OWN: ERROR}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -364,3 +365,167 @@ def test_evidence_of_a_finding_is_the_exchange_it_points_at_and_nothing_else():
     assert evidence_of(result, {"exchange": 0}) == {"n": 0}
     assert evidence_of(result, {"exchange": None}) is None and evidence_of(result, {}) is None
     assert evidence_of(result, {"exchange": 2}) is None and evidence_of(result, {"exchange": -1}) is None
+
+
+# -- internal errors: a bug of ours, never a verdict ----------------------------------------
+def test_internal_error_is_one_sentence_naming_where_and_keeping_the_traceback():
+    from conformance.reports.summary import internal_error
+
+    assert internal_error("the JSON writer", "disk full", "Traceback: ...") == {
+        "where": "the JSON writer", "sentence": "internal error in the JSON writer: disk full",
+        "traceback": "Traceback: ..."}
+
+
+def test_internal_error_cuts_what_happened_after_200_characters():
+    from conformance.reports.summary import internal_error
+
+    assert internal_error("w", "x" * 200, "")["sentence"] == "internal error in w: " + "x" * 200
+    assert internal_error("w", "x" * 201, "")["sentence"] == "internal error in w: " + "x" * 200 + "…"
+
+
+def test_internal_error_is_printable_in_every_field():
+    from conformance.reports.summary import internal_error
+
+    error = internal_error("probe \ud800", "a \udc00 b", "trace \ud801")
+    assert error == {"where": "probe \\ud800", "sentence": "internal error in probe \\ud800: a \\udc00 b",
+                     "traceback": "trace \\ud801"}
+    json.dumps(error).encode("utf-8")  # writable as it is
+
+
+def test_a_crashed_probe_is_an_internal_error_with_its_first_message_line_and_the_exit_status_says_so():
+    rid = f"{K}.name.echoed"
+    crashed = _result("conformance/probes/test_01.py::test_x[1]", {rid: ERROR},
+                      message="the suite could not check this (KeyError: 'id')\nsecond line",
+                      traceback="Traceback (most recent call last):\nKeyError: 'id'")
+    summary = summarize(PROFILE, _passing_except(rid) + [crashed])
+    assert summary["internal_errors"] == [{
+        "where": "probe conformance/probes/test_01.py::test_x[1]",
+        "sentence": "internal error in probe conformance/probes/test_01.py::test_x[1]: "
+                    "the suite could not check this (KeyError: 'id')",
+        "traceback": "Traceback (most recent call last):\nKeyError: 'id'"}]
+    assert (summary["verdict"], summary["exit_status"]) == ("INCOMPLETE", exitcodes.INTERNAL)
+
+
+def test_a_crash_without_a_message_is_said_to_have_crashed():
+    from conformance.reports.summary import probe_crashes
+
+    assert [e["sentence"] for e in probe_crashes([_result("p", {}, status=ERROR, traceback="T")])] == \
+        ["internal error in probe p: crashed"]
+
+
+def test_only_results_with_a_traceback_are_crashes_in_their_order():
+    from conformance.reports.summary import probe_crashes
+
+    results = [_result("a", {}, status=ERROR, message="m a", traceback="Ta"),
+               _result("b", {}, status=ERROR, message="m b", traceback=""),
+               _result("c", {}, status=ERROR, message="m c"),
+               _result("d", {}, status=ERROR, message="m d", traceback="Td")]
+    assert [(e["where"], e["traceback"]) for e in probe_crashes(results)] == [("probe a", "Ta"), ("probe d", "Td")]
+    assert probe_crashes([]) == []
+
+
+def test_a_crash_never_changes_the_verdict_only_the_exit_status():
+    rid = f"{K}.response.success-status"
+    failing = _result("f", {rid: FAIL}, findings=[_finding(rid)], traceback="T")
+    summary = summarize(PROFILE, _passing_except(rid) + [failing])
+    assert (summary["verdict"], summary["exit_status"]) == ("NOT CONFORMANT", exitcodes.INTERNAL)
+    conformant = summarize(PROFILE, _passing_except() + [_result("q", {}, status=PASS, traceback="T")])
+    assert (conformant["verdict"], conformant["exit_status"]) == ("CONFORMANT", exitcodes.INTERNAL)
+
+
+def test_internal_errors_given_to_the_summary_follow_the_probe_crashes():
+    given = [{"where": "the HTML writer", "sentence": "internal error in the HTML writer: x", "traceback": "T"}]
+    crashed = _result("p", {}, status=ERROR, message="boom", traceback="Tp")
+    summary = summarize(PROFILE, _passing_except() + [crashed], internal_errors=given)
+    assert [e["where"] for e in summary["internal_errors"]] == ["probe p", "the HTML writer"]
+    assert summary["exit_status"] == exitcodes.INTERNAL
+    alone = summarize(PROFILE, _passing_except(), internal_errors=given)
+    assert alone["internal_errors"] == given and alone["exit_status"] == exitcodes.INTERNAL
+    assert summarize(PROFILE, _passing_except(), internal_errors=[])["exit_status"] == exitcodes.OK
+
+
+# -- a run of some probes ------------------------------------------------------------------
+def test_a_selected_run_is_judged_on_the_requirements_selected_or_touched_only():
+    touched, selected = f"{K}.name.max-length", f"{K}.name.required"
+    results = [_result("p", {touched: PASS})]
+    summary = summarize(PROFILE, results, selected={selected})
+    assert [r["id"] for r in summary["requirements"]] == [r.id for r in CATALOG if r.id in (touched, selected)]
+    assert summary["summary"]["MUST"]["total"] == 2 and summary["summary"]["SHOULD"]["total"] == 0
+    assert summary["summary"]["MUST"][NOT_RUN] == 1 and summary["summary"]["MUST"][PASS] == 1
+    assert summary["complete"] is False and summary["verdict"] == "INCOMPLETE"
+    everything = summarize(PROFILE, results, selected={touched})
+    assert [r["id"] for r in everything["requirements"]] == [touched]
+    assert (everything["verdict"], everything["complete"]) == ("CONFORMANT", True)
+    nothing = summarize(PROFILE, results, selected=set())
+    assert [r["id"] for r in nothing["requirements"]] == [touched]
+
+
+def test_without_a_selection_every_catalog_requirement_is_judged():
+    summary = summarize(PROFILE, [_result("p", {f"{K}.name.max-length": PASS})])
+    assert [r["id"] for r in summary["requirements"]] == [r.id for r in CATALOG]
+    assert summary["verdict"] == "INCOMPLETE"
+
+
+def test_the_summarys_meta_and_problem_are_printable():
+    summary = summarize(PROFILE, _passing_except(), meta={"target": "http://t/\ud800"},
+                        unreachable="refused at \udc00")
+    assert summary["target"] == "http://t/\\ud800" and summary["problem"] == "refused at \\udc00"
+    assert "target" not in summarize(PROFILE, _passing_except())
+
+
+def test_fail_on_is_recorded_and_applied():
+    rid = f"{K}.response.created-at-recent"  # a SHOULD
+    results = _passing_except(rid) + [_result("p", {rid: FAIL}, findings=[_finding(rid)])]
+    by_should = summarize(PROFILE, results, fail_on="should")
+    assert (by_should["fail_on"], by_should["verdict"]) == ("should", "NOT CONFORMANT")
+    assert summarize(PROFILE, results)["verdict"] == "CONFORMANT"
+
+
+# -- the one-line verdict: the gate's note and the workspaces ------------------------------------
+def test_one_line_carries_the_gates_note_after_the_verdict():
+    summary = {"provider": "orgo", "verdict": "NOT CONFORMANT", "gate": {"note": "gate passed: 1 expected failure"},
+               "summary": {"MUST": _counts({PASS: 8, FAIL: 1}), "SHOULD": _counts({PASS: 2})}}
+    assert one_line(summary) == ("orgo: NOT CONFORMANT (gate passed: 1 expected failure): MUST 8/9 passed, "
+                                 "SHOULD 2/2 passed, 1 failed")
+    assert one_line({**summary, "gate": None}).startswith("orgo: NOT CONFORMANT: MUST 8/9")
+
+
+def test_one_line_ends_with_the_workspaces_created_when_the_run_counted_them():
+    summary = {"provider": "orgo", "verdict": "CONFORMANT", "workspaces_created": 4,
+               "summary": {"MUST": _counts({PASS: 9}), "SHOULD": _counts({PASS: 2})}}
+    assert one_line(summary) == "orgo: CONFORMANT: MUST 9/9 passed, SHOULD 2/2 passed; 4 workspaces created"
+    assert one_line({**summary, "workspaces_created": 0}).endswith("; 0 workspaces created")
+
+
+# -- files beside a report ---------------------------------------------------------------------
+def test_a_file_beside_a_report_is_hidden_new_and_carries_the_suffix_asked_for(tmp_path):
+    from conformance.reports.summary import file_beside
+
+    path = tmp_path / "reports" / "anthropic.json"
+    fd, name = file_beside(path)
+    os.close(fd)
+    assert Path(name).parent == path.parent
+    assert re.fullmatch(r"\.anthropic\.json\.[a-z0-9_]{8}", Path(name).name), name
+    fd, other = file_beside(path, ".html")
+    os.close(fd)
+    assert other != name and re.fullmatch(r"\.anthropic\.json\.[a-z0-9_]{8}\.html", Path(other).name), other
+
+
+def test_a_file_beside_a_report_gets_the_permissions_the_umask_gives(tmp_path):
+    from conformance.reports.summary import _umask, file_beside
+
+    fd, name = file_beside(tmp_path / "r.json")
+    os.close(fd)
+    current = os.umask(0o022)
+    os.umask(current)
+    assert _umask() == current
+    assert os.stat(name).st_mode & 0o777 == 0o666 & ~current
+
+
+def test_write_json_hands_the_whole_text_to_the_redactor_last(tmp_path):
+    from conformance.target.transcript import Redactor
+
+    path = tmp_path / "r.json"
+    write_json(path, {"observed": "sk-write-SECRET", "nested": ["x sk-write-SECRET y"]}, Redactor("sk-write-SECRET"))
+    assert json.loads(path.read_text("utf-8")) == {"observed": "$CONFORMANCE_CREDENTIAL",
+                                                   "nested": ["x $CONFORMANCE_CREDENTIAL y"]}

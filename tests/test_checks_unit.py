@@ -509,3 +509,23 @@ def test_a_body_not_coded_as_declared_breaks_the_encoding_requirement_on_any_ans
     assert [f.to_dict() for f in found] == [
         _finding("orgo.response.encoding", "every body is coded as its Content-Encoding header declares",
                  "a body its Content-Encoding header describes", problem, index) for index in (0, 1)]
+
+
+def test_a_null_field_is_judged_even_where_the_resource_schema_lists_no_properties(monkeypatch):
+    """A user's profile may give the resource schema without `properties`: the null is then
+    taken as stored, with no schema to hold it to, rather than the check crashing."""
+    target = _target("orgo")
+    monkeypatch.delitem(target.profile.resource_schema, "properties")
+    expect_null_rejected_or_absent(target, _answer(target, 201, {"id": "1", "icon_url": None}), "orgo.icon_url.type",
+                                   "icon_url")
+    assert [o.text for o in target.observations] == ["a null `icon_url` is accepted and stored as None"]
+
+
+def test_every_rule_for_every_answer_is_judged_not_only_the_first(monkeypatch):
+    """A profile may put several envelope members in every answer: each is judged, the ones
+    after a member that holds too."""
+    profile = load("wacht-backend")
+    second = {**profile.envelope["on_every_answer"][0], "title": "a second member on every answer", "pointer": "/trace"}
+    monkeypatch.setitem(profile.envelope, "on_every_answer", [*profile.envelope["on_every_answer"], second])
+    judged, found = _passive("wacht-backend", _answer(None, 200, {"status": 200, "session": {}}))
+    assert [(f.requirement, f.title) for f in found if f.requirement == SESSION] == [(SESSION, second["title"])]

@@ -212,17 +212,17 @@ def test_a_shared_create_count_holds_a_place_for_each_create_in_flight(tmp_path)
 
     counter = tmp_path / "creates"
     counter.write_text("")
-    one, other = CreateCount(str(counter), wait=0.05), CreateCount(str(counter), wait=0.05)
-    assert one.reserve(2) and other.reserve(2)
-    with pytest.raises(CreatesLeftOut):  # both places are in flight: a third waits, then gives up
-        one.reserve(2)
+    one, other = CreateCount(str(counter)), CreateCount(str(counter))
+    assert one.reserve(2, 0.05) and other.reserve(2, 0.05)
+    with pytest.raises(CreatesLeftOut, match="0 created and 2 creates in flight"):  # a third waits, then gives up
+        one.reserve(2, 0.05)
     one.settle(False, True)  # refused: its place comes back
-    assert one.reserve(2)
+    assert one.reserve(2, 0.05)
     one.settle(True, True)
     other.settle(True, True)
     assert one.made() == other.made() == 2 and (one.mine, other.mine) == (1, 1)
     with pytest.raises(CreatesLeftOut, match="2 created, --conformance-max-creates 2"):
-        other.reserve(2)
+        other.reserve(2, 0.05)
 
 
 def test_a_place_held_by_a_process_that_is_gone_is_given_back(tmp_path):
@@ -236,8 +236,8 @@ def test_a_place_held_by_a_process_that_is_gone_is_given_back(tmp_path):
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     counter = tmp_path / "creates"
     counter.write_text(f"0 {int(gone.stdout)}")
-    count = CreateCount(str(counter), wait=0.05)
-    assert count.reserve(1) is True
+    count = CreateCount(str(counter))
+    assert count.reserve(1, 0.05) is True
     count.settle(True, True)
     assert counter.read_text() == "1" and count.made() == 1
 
@@ -259,7 +259,7 @@ def test_every_2xx_create_counts_toward_the_budget_whatever_its_body(key, status
     target.create_plan = creates.CreatePlan(2)
     target.create({"name": "a"})
     target.create({"name": "b"})
-    assert target.creates.made() == 2
+    assert target.create_count.made() == 2
     with pytest.raises(CreatesLeftOut):
         target.create({"name": "c"})
 

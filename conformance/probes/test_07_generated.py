@@ -59,7 +59,7 @@ def test_generated_valid_bodies_are_accepted_and_echoed(target, case):
 
     # Last of the run, it takes what the budget has left: the plan's share, less any workspace a
     # target made by accepting what it should have refused (the budget is a hard cap).
-    room = target.create_plan.room(target.creates.made())
+    room = target.create_plan.room(target.create_count.made())
     if room is not None and room < _corner_count(target.profile):
         # Fewer than its corner bodies would pass the requirement on less than it claims.
         from conformance.model.outcome import CreatesLeftOut

@@ -62,7 +62,7 @@ class Run:
         self.selected: set[str] | None = None  # requirements of the selected catalog probes
         self.markdown_problem: str | None = None
         self.create_plan = None
-        self.create_budget: dict | None = None  # the plan's figures (under xdist, as a worker sent them)
+        self.create_budget: dict | None = None  # under xdist, the plan's figures as a worker sent them
         if worker:  # an xdist worker: the controller decided all of this
             self.target_url = worker["conformance_target_url"]
             self.credential = worker["conformance_credential"]
@@ -145,7 +145,7 @@ class Run:
                                   timeout=self.settings.timeout, dry_run=self.settings.dry_run,
                                   slots=Slots(self.settings.max_concurrency, self.slots_dir),
                                   examples=self.settings.examples, hypothesis_seed=self.seed,
-                                  creates=CreateCount(self.creates_file), shares=SharedCreates(self.shares_dir))
+                                  create_count=CreateCount(self.creates_file), shares=SharedCreates(self.shares_dir))
         return self._target
 
     def plan_creates(self, pairs) -> None:
@@ -199,10 +199,9 @@ class Run:
         self._gate(unreachable, interrupted)
         self.summary["created_workspaces"] = self.created()
         self.summary["workspaces_created"] = len(self.summary["created_workspaces"])
-        if self.create_plan is not None:
-            self.create_budget = self.create_plan.to_dict()
-        if self.create_budget is not None:
-            self.summary["create_budget"] = self.create_budget
+        budget = self.create_plan.to_dict() if self.create_plan is not None else self.create_budget
+        if budget is not None:
+            self.summary["create_budget"] = budget
         if self.cleanup_report is not None:
             self.summary["cleanup"] = self.cleanup_report
         if self.settings.dry_run:

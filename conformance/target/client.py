@@ -54,18 +54,31 @@ class Budget:
             self.sent += 1
 
     def _take_shared(self) -> int:
-        """Read-and-increment the run-wide count under an exclusive file lock; returns the
-        count before this request, or the limit when it is already reached."""
-        import fcntl
-
-        with open(self.counter_file, "r+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            spent = int(handle.read() or 0)
+        """Read-and-increment the run-wide count; returns the count before this request, or
+        the limit when it is already reached."""
+        with locked_numbers(self.counter_file) as numbers:
+            spent = numbers[0] if numbers else 0
             if spent < self.limit:
-                handle.seek(0)
-                handle.write(str(spent + 1))
-                handle.truncate()
+                numbers[:] = [spent + 1]
             return spent
+
+
+@contextlib.contextmanager
+def locked_numbers(path: str):
+    """The whole numbers a run-wide counter file holds (the workers of one pytest-xdist run
+    share it), as a list to change in place: read under an exclusive lock, written back when
+    changed, before the lock is let go."""
+    import fcntl
+
+    with open(path, "r+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        before = [int(n) for n in handle.read().split()]
+        numbers = list(before)
+        yield numbers
+        if numbers != before:
+            handle.seek(0)
+            handle.write(" ".join(map(str, numbers)))
+            handle.truncate()
 
 
 class CreateCount:
@@ -73,24 +86,24 @@ class CreateCount:
     pytest-xdist workers when given a counter file, so `--conformance-max-creates N` holds for
     the whole run, not per worker. Under a cap, a create holds a place while it is in flight
     (two workers never both send the last one the budget allows); a place is kept under the
-    holder's process id, so one a worker killed mid-request held is given back."""
+    holder's process id, so one a worker killed mid-request held is given back. The file holds
+    "<made> <pid of each create in flight>..."."""
 
-    def __init__(self, counter_file: str | None = None, wait: float = 60.0):
+    def __init__(self, counter_file: str | None = None):
         self.counter_file = counter_file
-        self.wait = wait  # the longest one create in flight elsewhere can take (Target sets it)
         self.mine = 0  # made by this process's creates
 
     def made(self) -> int:
         """How many the whole run has made so far."""
         if not self.counter_file:
             return self.mine
-        with self._shared() as state:
-            return state["made"]
+        with locked_numbers(self.counter_file) as numbers:
+            return numbers[0] if numbers else 0
 
-    def reserve(self, cap: int) -> bool:
+    def reserve(self, cap: int, wait: float) -> bool:
         """Hold a place for one create, or raise CreatesLeftOut once `cap` workspaces exist.
-        Where the places left are held by creates in flight in other workers, wait for them to
-        be answered (they may be refused) rather than guess."""
+        Where the places left are held by creates in flight in other workers, wait up to `wait`
+        seconds for them to be answered (they may be refused) rather than guess."""
         from conformance.model.outcome import CreatesLeftOut
 
         if not self.counter_file:
@@ -98,19 +111,19 @@ class CreateCount:
                 raise CreatesLeftOut(f"the workspace budget is spent: {self.mine} created, "
                                      f"--conformance-max-creates {cap}")
             return False
-        deadline = time.monotonic() + self.wait
+        deadline = time.monotonic() + wait
         while True:
-            with self._shared() as state:
-                made, flying = state["made"], len(state["flying"])
+            with locked_numbers(self.counter_file) as numbers:
+                made, flying = _made_and_flying(numbers)
                 if made >= cap:
                     raise CreatesLeftOut(f"the workspace budget is spent: {made} created, "
                                          f"--conformance-max-creates {cap}")
-                if made + flying < cap:
-                    state["flying"].append(os.getpid())
+                if made + len(flying) < cap:
+                    numbers[:] = [made, *flying, os.getpid()]
                     return True
             if time.monotonic() > deadline:
-                raise CreatesLeftOut(f"no place in the workspace budget came free in {self.wait:.0f} s: {made} "
-                                     f"created and {flying} creates in flight in other workers, "
+                raise CreatesLeftOut(f"no place in the workspace budget came free in {wait:.0f} s: {made} "
+                                     f"created and {len(flying)} creates in flight in other workers, "
                                      f"--conformance-max-creates {cap}")
             time.sleep(0.005)
 
@@ -118,33 +131,24 @@ class CreateCount:
         """A create was answered (`made`: with a 2xx status); give back its place if `held`."""
         self.mine += made
         if held:
-            with self._shared() as state:
-                state["made"] += made
-                if os.getpid() in state["flying"]:
-                    state["flying"].remove(os.getpid())
+            with locked_numbers(self.counter_file) as numbers:
+                count, flying = _made_and_flying(numbers)
+                if os.getpid() in flying:
+                    flying.remove(os.getpid())
+                numbers[:] = [count + made, *flying]
 
-    @contextlib.contextmanager
-    def _shared(self):
-        """The run-wide counter file, "<made> <pid of each create in flight>...", read and
-        written back under an exclusive lock; the places of processes that are gone are dropped."""
-        import fcntl
 
-        with open(self.counter_file, "r+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            numbers = [int(n) for n in handle.read().split()] or [0]
-            state = {"made": numbers[0], "flying": [pid for pid in numbers[1:] if _alive(pid)]}
-            yield state
-            handle.seek(0)
-            handle.write(" ".join(map(str, [state["made"], *state["flying"]])))
-            handle.truncate()
+def _made_and_flying(numbers: list[int]) -> tuple[int, list[int]]:
+    """The count made, and the places in flight of processes that still exist."""
+    return (numbers[0] if numbers else 0), [pid for pid in numbers[1:] if _alive(pid)]
 
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # no signal sent: only whether the process exists
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # it exists, as another user's
         return True
     return True
 
@@ -379,7 +383,7 @@ class Target:
                  params: dict[str, str], *, run_id: str, budget: Budget,
                  timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
                  dry_run: bool = False, slots: "Slots | None" = None, examples: int = DEFAULT_EXAMPLES,
-                 hypothesis_seed: int = 0, creates: CreateCount | None = None,
+                 hypothesis_seed: int = 0, create_count: CreateCount | None = None,
                  shares: SharedCreates | None = None):
         self.profile = profile
         self.examples = examples  # per generated probe
@@ -388,10 +392,7 @@ class Target:
         self.slots = slots or Slots(None)
         self.created: list[str] = []  # ids of the workspaces this process created
         self.created_before = 0
-        self.creates = creates or CreateCount()  # creates answered with a 2xx status, id or not
-        # How long one create another worker holds a place for may take: every attempt, the
-        # waits between them and the wait for a request slot.
-        self.creates.wait = timeout * (MAX_RETRIES + 1) + MAX_RETRY_WAIT * MAX_RETRIES + self.slots.wait + 5
+        self.create_count = create_count or CreateCount()  # creates answered with a 2xx status, id or not
         self.base_url = base_url.rstrip("/")
         self.credential = credential
         self.params = dict(params)
@@ -478,7 +479,7 @@ class Target:
         # A hard cap: a target that accepted what it should have refused spent the budget sooner
         # than planned; nothing more is sent that could leave a workspace behind. (With 0, only
         # refusals are expected: the first workspace a target makes anyway stops the sending.)
-        held = self.creates.reserve(max(limit, 1)) if limit is not None else False
+        held = self.create_count.reserve(max(limit, 1), self._longest_create()) if limit is not None else False
         exchange = None
         try:
             exchange = self._create(payload, files, auth, headers, raw, content_type, encoding, note)
@@ -486,8 +487,13 @@ class Target:
             # Any 2xx counts, documented or not: a target answering 202 where its page says 200
             # still made a workspace (and fails response.success-status for it).
             made = exchange is not None and exchange.status is not None and 200 <= exchange.status < 300
-            self.creates.settle(made, held)
+            self.create_count.settle(made, held)
         return exchange
+
+    def _longest_create(self) -> float:
+        """How long a create another worker holds a place for may take: every attempt, the
+        waits between them and the wait for a request slot."""
+        return self.timeout * (MAX_RETRIES + 1) + MAX_RETRY_WAIT * MAX_RETRIES + self.slots.wait + 5
 
     def _create(self, payload, files, auth, headers, raw, content_type, encoding, note) -> Exchange:
         encoding = encoding or self.profile.primary_encoding

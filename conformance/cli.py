@@ -72,7 +72,8 @@ def main(argv=None) -> int:
     req.add_argument("provider", help=f"{', '.join(BUILTIN)}, or a profile directory")
     req.add_argument("--json", action="store_true")
     req.add_argument("--check-quotes", metavar="FILE", help="verify every page quote occurs in this saved copy of "
-                     "the document (or in the profile's document file inside this directory); exit 1 if any is missing")
+                     "the document (or in the profile's document file inside this directory), and every "
+                     "provider-notes quote in the provider notes shipped with the profiles; exit 1 if any is missing")
 
     exp = sub.add_parser("expectations", help="print an expectations file excusing a report's current failures")
     exp.add_argument("--from", dest="reports", action="append", required=True, metavar="REPORT",
@@ -140,10 +141,14 @@ def _requirements(args) -> int:
     print(f"{profile.title}: {len(reqs)} requirements from {profile.document['file']}")
     print(f"({profile.document['revision']})")
     for r in reqs:
-        print(f"\n{r.id}  [{r.level}]\n    {r.title}\n    source ({r.source['kind']}): {r.source['document']}")
+        tier = f", {r.tier} values" if r.tier else ""
+        print(f"\n{r.id}  [{r.level}] rule {r.rule}{tier}\n    {r.title}\n    source ({r.source['kind']}): {r.source['document']}")
         if r.source.get("url") and r.source["url"] != r.source["document"]:
             print(f"    at: {r.source['url']}")
-        if r.source.get("quote"):
+        if r.source.get("quote") and r.source["kind"] == "provider-notes":
+            # Our own summary of another page of the provider's: not that page's words.
+            print(f"    notes (our summary, not the provider's words): \u201c{r.source['quote']}\u201d")
+        elif r.source.get("quote"):
             print(f"    quote: \u201c{r.source['quote']}\u201d")
         if r.source.get("reading"):
             print(f"    reading: {r.source['reading']}")
@@ -175,7 +180,9 @@ def _expectations(args) -> int:
 
 
 def _check_quotes(profile, reqs, given: str) -> int:
-    from conformance.model.quotes import document_path, missing_profile_quotes, missing_quotes, profile_page_quotes
+    from conformance.model.profile import notes_path
+    from conformance.model.quotes import (document_path, missing_notes_quotes, missing_profile_quotes, missing_quotes,
+                                          profile_notes_quotes, profile_page_quotes)
 
     path = document_path(given, profile.document["file"])
     try:
@@ -193,7 +200,24 @@ def _check_quotes(profile, reqs, given: str) -> int:
         print(f"not in {path.name}: {where}: \u201c{quote}\u201d")
     print(f"{profile.key}: {checked - len(missing)} of {checked} requirement quotes and "
           f"{len(others) - len(missing_others)} of {len(others)} profile quotes found in {path}")
-    return exitcodes.NOT_CONFORMANT if missing or missing_others else exitcodes.OK
+    # Provider-notes quotes are our own words, checked against the notes shipped with the
+    # profiles (always: they are part of the package), never against the provider's page.
+    notes = profile_notes_quotes(profile, reqs)
+    missing_notes = []
+    if notes:
+        where_notes = notes_path(profile)
+        try:
+            notes_text = where_notes.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"conformance: cannot read the provider notes {str(where_notes)!r}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return exitcodes.USAGE
+        missing_notes = missing_notes_quotes(profile, notes_text, reqs)
+        for where, quote, why in missing_notes:
+            print(f"{why}: {where}: \u201c{quote}\u201d")
+        print(f"{profile.key}: {len(notes) - len(missing_notes)} of {len(notes)} provider-notes quotes found "
+              f"in {where_notes}")
+    return exitcodes.NOT_CONFORMANT if missing or missing_others or missing_notes else exitcodes.OK
 
 
 def _serve(args) -> int:

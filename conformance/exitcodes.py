@@ -6,7 +6,7 @@ INTERNAL = 3        # pytest's own code, and ours for a bug of the suite (a prob
 USAGE = 4           # pytest's own: a wrong option
 NO_TESTS = 5        # pytest's own: nothing collected
 UNREACHABLE = 6     # the target could not be reached (refused, DNS, TLS, timeout)
-INCOMPLETE = 7      # no requirement failed, but some could not be checked (errors, budget spent)
+INCOMPLETE = 7      # no requirement failed, but some could not be checked (errors, budget spent, waits spent)
 
 # One phrase per status, for the Markdown summary a CI page shows.
 MEANING = {

@@ -36,26 +36,45 @@ OPTIONS = [
     ("--conformance-max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
      "requests in flight at once, across pytest-xdist workers (default 4)"),
     ("--conformance-max-creates", "conformance_max_creates", "CONFORMANCE_MAX_CREATES",
-     "workspaces the run may ask the target to create (default 25; 0: rejection probes only); "
+     "workspaces the run may ask the target to create (default 32; 0: rejection probes only); "
      "the cases that check the most requirements are chosen first, the rest are not run"),
     ("--conformance-dry-run", "conformance_dry_run", "CONFORMANCE_DRY_RUN",
      "list every request the run would begin with, send none, write no report"),
     ("--conformance-cleanup", "conformance_cleanup", "CONFORMANCE_CLEANUP",
      "remove the workspaces the run created, where the provider documents how"),
     ("--conformance-hypothesis-seed", "conformance_hypothesis_seed", "CONFORMANCE_HYPOTHESIS_SEED",
-     "seed of the generated payloads, to replay a run (Hypothesis's own --hypothesis-seed works too)"),
+     "seed of the generated payloads (default: fixed per suite version and provider, so a target gets the "
+     "same requests and outcomes every run); 'random' explores with a fresh seed, printed in every report"),
     ("--conformance-expectations", "conformance_expectations", "CONFORMANCE_EXPECTATIONS",
      "TOML file of known deviations (requirement id: outcome, reason, until): the gate passes on them"),
     ("--conformance-baseline", "conformance_baseline", "CONFORMANCE_BASELINE",
      "an earlier <provider>.json (or its directory): report newly failing, newly passing and changed outcomes"),
     ("--conformance-markdown", "conformance_markdown", "CONFORMANCE_MARKDOWN",
      "append a Markdown summary of the run to this file (GITHUB_STEP_SUMMARY gets one when set)"),
+    ("--conformance-max-wait", "conformance_max_wait", "CONFORMANCE_MAX_WAIT",
+     "seconds the whole run may spend honouring Retry-After and retry waits (default 30); once spent, "
+     "nothing more is sent and the run is INCOMPLETE"),
 ]
 SWITCHES = {"conformance_dry_run", "conformance_cleanup"}  # on the command line they take no value
 REPEATABLE = {"conformance_target_params"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 DEFAULT_EXAMPLES = 20
-DEFAULT_MAX_CREATES = 25  # workspaces a run may ask the target to create (conformance.probes.creates)
+DEFAULT_MAX_CREATES = 32  # workspaces a run may ask the target to create (conformance.probes.creates)
+DEFAULT_MAX_WAIT = 30.0  # seconds a run may wait on a rate-limiting target, in all (run-wide under xdist)
+
+
+def default_seed(provider_key: str) -> int:
+    """The seed a run uses unless told otherwise: fixed per suite version and provider, so the
+    same target gets the same generated payloads, and the same outcomes, on every run."""
+    import zlib
+
+    from conformance import __version__
+
+    return zlib.crc32(f"workspace-conformance {__version__} {provider_key}".encode())
+
+
+def _random_seed(given: "Given | None") -> bool:
+    return given is not None and str(given.value).strip().lower() == "random"
 
 
 class SettingsError(ValueError):
@@ -96,13 +115,15 @@ class Settings:
     max_concurrency: int = 4
     dry_run: bool = False
     cleanup: bool = False
-    seed: int | None = None
+    seed: int | None = None  # None: the fixed default (default_seed), unless seed_random
+    seed_random: bool = False
     sources: dict[str, str] = field(default_factory=dict)  # dest -> where its value came from
     expectations: dict | None = None  # requirement id -> Expectation, this provider's only
     expectations_file: str | None = None
     baseline: dict | None = None
     markdown: list[str] = field(default_factory=list)  # files the Markdown summary is appended to
     max_creates: int = DEFAULT_MAX_CREATES
+    max_wait: float = DEFAULT_MAX_WAIT
 
     @property
     def embedded(self) -> bool:
@@ -118,6 +139,18 @@ def _whole_number(given: Given | None, default, minimum: int):
         raise SettingsError(f"{given.where} takes a whole number, not {given.value!r}") from None
     if value < minimum:
         raise SettingsError(f"{given.where} must be at least {minimum}, not {value}")
+    return value
+
+
+def _seconds(given: Given | None, default: float, maximum: float) -> float:
+    if given is None:
+        return default
+    try:
+        value = float(str(given.value).strip())
+    except ValueError:
+        raise SettingsError(f"{given.where} takes a number of seconds, not {given.value!r}") from None
+    if not 0 <= value <= maximum:  # also refuses nan
+        raise SettingsError(f"{given.where} must be at least 0 and at most {maximum:g} seconds, not {given.value}")
     return value
 
 
@@ -176,6 +209,11 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
         if not sep or not key.strip():
             raise SettingsError(f"{params_given.where} takes KEY=VALUE, not {item!r}")
         parsed[key.strip()] = value
+    named_by = profile.auth.get("name_param")
+    if named_by in parsed and not _is_token(parsed[named_by]):
+        what = "cookie" if profile.auth["in"] == "cookie" else "header"
+        raise SettingsError(f"{params_given.where}: {named_by}={parsed[named_by]!r} is not a {what} name "
+                            "(letters, digits and !#$%&'*+-.^_`|~ only)")
     timeout_given = given["conformance_request_timeout"]
     timeout = 10.0
     if timeout_given is not None:
@@ -187,7 +225,8 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
             raise SettingsError(f"{timeout_given.where} must be more than 0 and at most 600 seconds, not {timeout_given.value}")
     credential = given["conformance_credential"]
     report_dir = given["conformance_report_dir"]
-    credential_problem = unsendable_credential(str(credential.value) if credential else None, profile.auth,
+    auth = {**profile.auth, "name": parsed.get(named_by) or profile.auth["name"]} if named_by else profile.auth
+    credential_problem = unsendable_credential(str(credential.value) if credential else None, auth,
                                                credential.where if credential else "")
     if credential_problem:
         raise SettingsError(credential_problem)
@@ -204,9 +243,12 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
         max_concurrency=_whole_number(given["conformance_max_concurrency"], 4, 1),
         dry_run=_switch(given["conformance_dry_run"]),
         cleanup=_switch(given["conformance_cleanup"]),
-        seed=_whole_number(given["conformance_hypothesis_seed"], None, 0),
+        seed=None if _random_seed(given["conformance_hypothesis_seed"])
+        else _whole_number(given["conformance_hypothesis_seed"], None, 0),
+        seed_random=_random_seed(given["conformance_hypothesis_seed"]),
         sources={dest: g.where for dest, g in given.items() if g is not None},
         max_creates=_whole_number(given["conformance_max_creates"], DEFAULT_MAX_CREATES, 0),
+        max_wait=_seconds(given["conformance_max_wait"], DEFAULT_MAX_WAIT, 3600),
     )
     if settings.cleanup and "cleanup" not in profile.data:
         raise SettingsError(f"{given['conformance_cleanup'].where}: the {profile.key} page documents "
@@ -219,6 +261,14 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
             raise SettingsError(f"{profile.key} needs {flag_name('conformance_target_params')} "
                                 f"{missing[0]}=<{spec['description']}>")
     return settings
+
+
+# RFC 9110 token: what a header's name and a cookie's name are made of.
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _is_token(text: str) -> bool:
+    return bool(text) and set(text) <= _TOKEN
 
 
 # RFC 6265 cookie-octet: visible ASCII except the quote, comma, semicolon and backslash.

@@ -339,3 +339,87 @@ def recording(handler):
         server.requests.append(request)
         handler(server, conn, request)
     return record
+
+
+# -- round three: targets that fail, flake, rate-limit or die (issue 22) ------------------------
+class Answering:
+    """ASGI wrapper around an app (a reference server): each request is first shown to
+    `decide(wrapper, method, body)`, which returns (status, JSON body bytes, extra headers) to
+    answer instead of the app, or None to let the app answer. `posts` counts the creates seen."""
+
+    def __init__(self, app, decide):
+        self.app, self.decide, self.posts = app, decide, 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if scope["method"] == "POST":
+            self.posts += 1
+        answer = self.decide(self, scope["method"], body)
+        if answer is not None:
+            status, payload, extra = answer
+            headers = [(b"content-type", b"application/json")] + [(k.encode(), v.encode()) for k, v in extra.items()]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        given = False
+
+        async def replay():
+            nonlocal given
+            if given:
+                return {"type": "http.disconnect"}
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+API_ERROR = b'{"type": "error", "error": {"type": "api_error", "message": "Internal server error"}}'
+
+
+def without_name(body: bytes) -> bool:
+    import json
+
+    try:
+        sent = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(sent, dict) and "name" not in sent
+
+
+def dies_on(upstream: str, fatal: bytes):
+    """A proxy to `upstream` that, on receiving a request containing `fatal` (a wrong credential),
+    stops listening and hangs up without answering, as a process that exits on it does."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(upstream)
+
+    def handler(server, conn, request):
+        if fatal in request:
+            server.stop_event.set()
+            server.sock.close()  # nothing listens any more: connection refused from now on
+            return  # the connection is closed unanswered
+        head, _, body = request.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ", 2)
+        headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+        headers = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection")}
+        upstream_conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        try:
+            upstream_conn.request(method, path, body=body or None, headers=headers)
+            answer = upstream_conn.getresponse()
+            status, reason, answer_headers, answer_body = answer.status, answer.reason, answer.getheaders(), answer.read()
+        finally:
+            upstream_conn.close()
+        kept = "".join(f"{k}: {v}\r\n" for k, v in answer_headers
+                       if k.lower() not in ("content-length", "transfer-encoding", "connection"))
+        conn.sendall(f"HTTP/1.1 {status} {reason}\r\n{kept}Content-Length: {len(answer_body)}\r\n"
+                     "Connection: close\r\n\r\n".encode("latin-1") + answer_body)
+    return handler

@@ -410,3 +410,79 @@ def test_every_stray_id_is_named_once_in_the_message(target):
     result = execute(test_typos, target, CASE)
     assert result.message == f"the suite named requirements the {K} catalog does not hold: {strays[0]}, {strays[1]}"
     assert result.outcomes == {OWN: ERROR}
+
+
+# -- issue 22: a 5xx met by a generated probe, a target gone, a run that stopped waiting --------
+def test_a_generated_body_answered_500_is_a_finding_of_no_server_error_not_a_crash(target):
+    from hypothesis import strategies as st
+
+    from conformance.probes.checks import expect_created
+    from conformance.probes.generated_run import GeneratedRun
+
+    def judge(run, body):  # as judge_valid does: a 5xx blocks the check (CheckBlocked)
+        expect_created(run.target, run.send(body), case.requirement, "a valid body is accepted")
+
+    def check(target, case):
+        GeneratedRun(target, st.just({"name": "status 500"}), judge, "valid bodies").run()
+
+    case = Case("valid", f"{K}.request.valid-accepted")
+
+    result = execute(check, target, case)
+    assert result.traceback == "" and result.status == FAIL
+    assert result.outcomes[SERVER_ERROR] == FAIL
+    assert result.outcomes[f"{K}.request.valid-accepted"] == BLOCKED
+    finding = next(f for f in result.findings if f["requirement"] == SERVER_ERROR)
+    assert finding["observed"].startswith("HTTP 500") and result.exchanges[finding["exchange"]]["response"]["status"] == 500
+
+
+def test_a_target_gone_after_a_request_is_an_error_with_its_own_reason(target):
+    from conformance.model.outcome import TargetWentAway
+
+    def check(target, case):
+        raise TargetWentAway("the target went away after POST http://target.test/v1/organizations/workspaces")
+
+    result = execute(check, target, CASE)
+    assert result.status == ERROR
+    assert result.unreachable == result.message == "the target went away after POST http://target.test/v1/organizations/workspaces"
+
+
+@pytest.mark.parametrize("first, outcome", [(True, ERROR), (False, NOT_RUN)])
+def test_a_run_that_stopped_waiting_says_why_in_the_result(target, first, outcome):
+    from conformance.model.outcome import WaitSpent
+
+    def check(target, case):
+        raise WaitSpent("the target kept answering 429 (Retry-After 9); the run stopped after waiting 30 s in all", first)
+
+    result = execute(check, target, CASE)
+    assert (result.status, result.unreachable) == (outcome, "")
+    assert result.stopped == "the target kept answering 429 (Retry-After 9); the run stopped after waiting 30 s in all"
+
+
+def test_the_wait_budget_stops_the_sending_once_a_wait_does_not_fit(tmp_path):
+    from conformance.model.outcome import WaitSpent
+    from conformance.target.client import WaitBudget
+
+    shared = tmp_path / "waits"
+    shared.write_text("")
+    one, other = WaitBudget(3, str(shared)), WaitBudget(3, str(shared))  # two xdist workers
+    assert one.take(2) == (True, 2.0)
+    assert other.take(2) == (False, 2.0)  # run-wide: 2 + 2 > 3
+    with pytest.raises(WaitSpent) as spent:
+        one.check()  # nothing more is sent, in any worker
+    assert spent.value.verdict == NOT_RUN
+    alone = WaitBudget(0)
+    assert alone.take(0.5) == (False, 0)
+
+
+def test_transient_server_errors_are_counted_over_every_probes_exchanges(target):
+    def check(target, case):
+        target.create({"name": "id a"})
+
+    results = [execute(check, target, CASE, f"p{i}").to_dict() for i in range(3)]
+    assert [r["status"] for r in runner.run_wide_results(PROFILE, results)] == [PASS]
+    results[1]["exchanges"][0]["retried_statuses"] = [500, 529]
+    results[2]["exchanges"][0]["retried_statuses"] = [500]
+    [judged] = runner.run_wide_results(PROFILE, results)
+    assert judged["status"] == FAIL and judged["requirements"] == [f"{K}.robustness.transient-server-errors"]
+    assert judged["findings"][0]["observed"] == "answered 500 to 2 and 529 to 1 of 3 requests; each succeeded on retry"
+    assert runner.run_wide_results(load("orgo"), results) == []  # orgo documents no passing status

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import shutil
+import subprocess
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -21,11 +25,16 @@ from conformance.reference.serving import ServerThread
 from .conftest import CountingCreates, failed_ids, run_suite
 
 CREDENTIAL = "framework-target-credential-5d1e"
+NODE_TARGETS = Path(__file__).parent / "framework_targets" / "node"
 WACHT_FRONTEND_ORG = "org_456789123"
+# An organization the page-alone wacht-frontend targets do not let the caller in: each of them
+# refuses every organization but the caller's own. None of them models roles, so
+# unpermitted_organization_id cannot be given and that requirement is not-run.
+WACHT_FRONTEND_FOREIGN = "org_999000111"
 WACHT_BACKEND_ORG = "123456789012345678"
 
 # What FastAPI's default handler breaks, for a page that documents 400 for a bad body.
-DEFAULT_HANDLER_BREAKS_400 = ("required", "type", "min-length", "max-length")
+DEFAULT_HANDLER_BREAKS_400 = ("required", "type", "min-length", "max-length", "edge-length")
 
 
 @dataclass(frozen=True)
@@ -35,10 +44,14 @@ class FrameworkTarget:
     mode: str | None = None            # None: the plain http.server target
     organization: str | None = None    # the wacht targets' member organization
     breaks: frozenset = field(default_factory=frozenset)  # requirement suffixes it fails
+    not_run: frozenset = field(default_factory=frozenset)  # MUST suffixes it cannot be checked on: INCOMPLETE
+    foreign: str | None = None         # an organization the caller is not a member of
+    node: bool = False                 # tests/framework_targets/node/<provider>.js, Node.js + Express
 
     @property
     def params(self) -> list[str]:
-        return ["--conformance-target-param", f"organization_id={self.organization}"] if self.organization else []
+        out = ["--conformance-target-param", f"organization_id={self.organization}"] if self.organization else []
+        return out + (["--conformance-target-param", f"foreign_organization_id={self.foreign}"] if self.foreign else [])
 
 
 def _default_handler_breaks(fields_: dict[str, tuple[str, ...]], *extra: str) -> frozenset:
@@ -67,7 +80,25 @@ TARGETS = {
                           "robustness.no-server-error"})),  # the echoed lone surrogate: 500
     "d3lay-http-server": FrameworkTarget("d3lay", "d3lay_plain", breaks=frozenset({"request.unusual-text-accepted"})),
     "wacht-frontend-fastapi": FrameworkTarget("wacht-frontend", "wacht_frontend_fastapi", "conformant",
-                                              WACHT_FRONTEND_ORG, frozenset({"request.unusual-text-accepted"})),
+                                              WACHT_FRONTEND_ORG, frozenset({"request.unusual-text-accepted"}),
+                                              frozenset({"organization_id.permission"}), WACHT_FRONTEND_FOREIGN),
+    # Pydantic's uuid.UUID type takes the braced, dashless and upper-case spellings and stores the
+    # canonical one: the edge tier, so CONFORMANT with no finding at all.
+    "d3lay-fastapi": FrameworkTarget("d3lay", "d3lay_fastapi", "conformant"),
+    "d3lay-fastapi-default-handler": FrameworkTarget(
+        "d3lay", "d3lay_fastapi", "default",
+        # 422 is one of the statuses d3lay's silent page allows; echoing a lone surrogate is a 500.
+        breaks=frozenset({"robustness.no-server-error"})),
+    # Node.js + Express (tests/framework_targets/node/NOTES.md): strings are counted in UTF-16
+    # units, so 40 astral characters are refused: a SHOULD, named for it.
+    "anthropic-express": FrameworkTarget("anthropic", "anthropic", node=True, breaks=frozenset({"name.edge-length"})),
+    "orgo-express": FrameworkTarget("orgo", "orgo", node=True),
+    "d3lay-express": FrameworkTarget("d3lay", "d3lay", node=True),
+    "wacht-frontend-express": FrameworkTarget("wacht-frontend", "wacht-frontend", organization=WACHT_FRONTEND_ORG,
+                                              node=True, not_run=frozenset({"organization_id.permission"}),
+                                              foreign=WACHT_FRONTEND_FOREIGN),
+    "wacht-backend-express": FrameworkTarget("wacht-backend", "wacht-backend", organization=WACHT_BACKEND_ORG,
+                                             node=True),
     "wacht-backend-fastapi": FrameworkTarget("wacht-backend", "wacht_backend_fastapi", "conformant",
                                              WACHT_BACKEND_ORG, frozenset({"request.unusual-text-accepted"})),
 }
@@ -78,6 +109,8 @@ def framework_server():
     stops = []
 
     def serve(spec: FrameworkTarget) -> str:
+        if spec.node:
+            return _start_node(spec, stops) + ("/api" if spec.provider == "orgo" else "")
         module = importlib.import_module(f"tests.framework_targets.{spec.module}")
         if spec.mode is None:
             server = module.make_server(0, CREDENTIAL)
@@ -97,9 +130,35 @@ def framework_server():
         stop()
 
 
+def _start_node(spec: FrameworkTarget, stops: list) -> str:
+    """`node <provider>.js --port 0 ...` on loopback; its first line names the port."""
+    args = ["node", str(NODE_TARGETS / f"{spec.module}.js"), "--port", "0", "--credential", CREDENTIAL]
+    if spec.organization:
+        args += ["--organization", spec.organization]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "NODE_ENV": "production"})
+    stops.append(lambda: (process.terminate(), process.wait(timeout=10)))
+    line = process.stdout.readline()
+    assert line.startswith("listening on "), f"the Express target did not start: {line!r}"
+    return f"http://127.0.0.1:{int(line.split()[-1])}"
+
+
+def _node_missing(spec: FrameworkTarget) -> str | None:
+    if not spec.node:
+        return None
+    if shutil.which("node") is None:
+        return "node is not installed: the Node.js + Express targets cannot run"
+    if not (NODE_TARGETS / "node_modules" / "express").is_dir():
+        return f"express is not installed: run `npm ci --prefix {NODE_TARGETS}` (.ci/run does)"
+    return None
+
+
 @pytest.mark.parametrize("name", TARGETS)
 def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_server, name):
     spec = TARGETS[name]
+    missing = _node_missing(spec)
+    if missing:
+        pytest.skip(missing)
     url = framework_server(spec)
     completed, verdicts = run_suite(tmp_path, "--conformance-provider", spec.provider, "--conformance-target-url", url, *spec.params,
                                     env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
@@ -109,8 +168,12 @@ def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_serve
     expected = {f"{spec.provider}.{suffix}" for suffix in spec.breaks}
     assert failed_ids(verdicts) == expected, output[-4000:]
     levels = {r["id"]: r["level"] for r in verdicts["requirements"]}
+    not_run = {r["id"] for r in verdicts["requirements"] if r["status"] == "not-run" and r["level"] == "MUST"}
+    assert not_run == {f"{spec.provider}.{suffix}" for suffix in spec.not_run}, output[-3000:]
     if any(levels[rid] == "MUST" for rid in expected):
         assert (completed.returncode, verdicts["verdict"]) == (1, "NOT CONFORMANT"), output[-3000:]
+    elif not_run:  # a MUST that needs a target param the target cannot give: never CONFORMANT
+        assert (completed.returncode, verdicts["verdict"]) == (7, "INCOMPLETE"), output[-3000:]
     else:  # only SHOULDs broken (or nothing): the gate, at its default MUST, passes
         assert (completed.returncode, verdicts["verdict"]) == (0, "CONFORMANT"), output[-3000:]
     reports = tmp_path / "run" / "reports"

@@ -55,46 +55,66 @@ def test_check_quotes_says_so_when_the_document_cannot_be_read(tmp_path, capsys)
 
 
 @pytest.mark.parametrize("fmt", sorted(formats.REGISTRY))
-def test_every_bad_spelling_is_malformed_for_the_format_checker(fmt):
+def test_every_bad_spelling_is_malformed_and_no_edge_spelling(fmt):
     for good in (formats.known(fmt).good, "999999999999999999" if fmt == "uint64" else formats.known(fmt).good):
         for label, spelling in formats.known(fmt).bad.items():
             value = formats.spelled(spelling, good)
             assert not FORMATS.conforms(value, fmt), (label, value)
-            assert not formats.is_debatable(fmt, value), (label, value)
+            assert not formats.is_edge(fmt, value), (label, value)
 
 
-def test_the_numeric_corners_the_issue_names_are_sent_every_run():
-    sent = {formats.spelled(s, "999999999999999999") for s in formats.known("uint64").bad.values()}
-    assert {"\uff11\uff12\uff13", "\u0661\u0662\u0663", "\u0ae6", "1_000", " 12 ", "-1",
-            "18446744073709551616", ""} <= sent
+@pytest.mark.parametrize("fmt", sorted(formats.REGISTRY))
+def test_every_edge_spelling_means_the_good_value(fmt):
+    known = formats.known(fmt)
+    for label, spelling in known.edge.items():
+        value = formats.spelled(spelling, known.good)
+        assert value != known.good and formats.is_edge(fmt, value), label
+        assert known.same_value(value, known.good), label
+    assert not formats.is_edge(fmt, known.good)
 
 
-def test_an_upper_case_uuid_is_a_good_spelling_and_plus_or_zero_are_debatable():
-    upper = formats.spelled(formats.known("uuid").good_spellings["upper-case"], formats.known("uuid").good)
-    assert FORMATS.conforms(upper, "uuid") and upper != formats.known("uuid").good
-    assert formats.is_debatable("uint64", "+12") and formats.is_debatable("uint64", "012")
-    assert not formats.is_debatable("uint64", "12") and not formats.is_debatable("uint64", "0")
+def test_the_spellings_the_issue_names_are_edge_not_invalid():
+    """A dashless or braced uuid (Pydantic, PostgreSQL, .NET and Go accept them) and a uint64
+    with spaces around it are other spellings: refused or kept, never a MUST failure."""
+    good = formats.known("uuid").good
+    for value in (good.replace("-", ""), "{" + good + "}", good.upper()):
+        assert formats.is_edge("uuid", value)
+        assert value not in {formats.spelled(s, good) for s in formats.known("uuid").bad.values()}
+    assert formats.is_edge("uint64", " 12 ") and formats.is_edge("uint64", "+12") and formats.is_edge("uint64", "012")
+    assert formats.is_edge("uint64", "\uff11\uff12") and not formats.is_edge("uint64", "12")
+    assert not formats.is_edge("uint64", "0") and not formats.is_edge("uint64", "-1")
     assert formats.known("uint64").same_value("+012", "12") and not formats.known("uint64").same_value("+12", "120")
+    assert formats.known("uuid").same_value("{" + good.upper() + "}", good)
+    assert not formats.known("uuid").same_value(good, "3fa85f64-5717-4562-b3fc-000000000000")
 
 
-def test_the_wacht_backend_reference_rejects_every_numeric_corner_of_its_own_organization():
+def test_values_that_are_no_value_of_the_format_are_still_refused():
+    sent = {formats.spelled(s, "999999999999999999") for s in formats.known("uint64").bad.values()}
+    assert {"abc", "-1", "18446744073709551616", "", "12.5"} <= sent
+    assert "not-a-uuid" in formats.known("uuid").bad.values()
+
+
+def test_the_wacht_backend_reference_rejects_every_bad_and_non_ascii_spelling():
     own = wacht_backend.TARGET_PARAMS["organization_id"]
-    for label, spelling in formats.known("uint64").bad.items():
+    known = formats.known("uint64")
+    edge = {label: spelling for label, spelling in known.edge.items() if label not in ("plus-sign", "leading-zero")}
+    for label, spelling in {**known.bad, **edge}.items():
         assert wacht_backend._uint64_problem(formats.spelled(spelling, own), Behaviour()), label
 
 
 def test_the_int_parsing_fault_reads_unicode_digits_as_the_organization():
-    """The trap the corners are there for: int() and isdigit() take Unicode digits."""
+    """The lenient reading the edge tier allows: int() and isdigit() take Unicode digits."""
     own = wacht_backend.TARGET_PARAMS["organization_id"]
     fault = Behaviour("organization-id-int-parsed")
-    fullwidth = formats.spelled(formats.known("uint64").bad["fullwidth-digits"], own)
+    fullwidth = formats.spelled(formats.known("uint64").edge["fullwidth-digits"], own)
     assert wacht_backend._uint64_problem(fullwidth, fault) is None
     assert wacht_backend._organization_key(fullwidth, fault) == own
 
 
-def test_wacht_frontend_accepts_400_for_a_made_up_foreign_organization():
+def test_a_made_up_foreign_organization_proves_nothing():
+    """Without foreign_organization_id the membership rule has no fallback statuses to pass on."""
     rule = load("wacht-frontend").rules["organization_id_foreign"]
-    assert 400 in rule["fallback_statuses"] and 400 not in load("wacht-frontend").rejection(rule["id"])["statuses"]
+    assert "fallback_statuses" not in rule and "fallback" not in rule
 
 
 def test_a_variant_may_break_only_the_shoulds_it_declares():
@@ -114,3 +134,36 @@ def test_variants_declare_only_should_breaks():
         for variant in provider_module(key).VARIANTS.values():
             for suffix in variant.should_breaks:
                 assert levels[f"{key}.{suffix}"] == "SHOULD", (key, variant.name, suffix)
+
+
+def test_check_quotes_looks_for_provider_notes_quotes_in_the_shipped_notes_not_the_page(tmp_path, capsys):
+    """The page made of the page quotes alone passes: the notes' words are not looked for in it,
+    and the notes shipped with the profiles are found without the seeds directory."""
+    profile = load("anthropic")
+    (tmp_path / profile.document["file"]).write_text(_page_made_of_the_quotes("anthropic"), encoding="utf-8")
+    assert main(["requirements", "anthropic", "--check-quotes", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "provider-notes quotes found in" in out and "provider-notes.md" in out and "not in" not in out
+
+
+def test_check_quotes_lists_a_provider_notes_quote_the_notes_do_not_hold(tmp_path, capsys):
+    import json
+    import shutil
+
+    copy = tmp_path / "anthropic-copy"
+    shutil.copytree(load("anthropic").directory, copy)
+    data = json.loads((copy / "profile.json").read_text(encoding="utf-8"))
+    data["error_type"]["source"]["quote"] = "418 teapot_error"
+    (copy / "profile.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "page.txt").write_text(_page_made_of_the_quotes("anthropic"), encoding="utf-8")
+    assert main(["requirements", str(copy), "--check-quotes", str(tmp_path / "page.txt")]) == 1
+    out = capsys.readouterr().out
+    assert "not in provider-notes.md#anthropic-errors: profile.json#/error_type/source: \u201c418 teapot_error\u201d" in out
+
+
+def test_the_catalog_shows_a_provider_notes_quote_as_the_notes_words_not_the_page(capsys):
+    assert main(["requirements", "anthropic"]) == 0
+    out = capsys.readouterr().out
+    assert "source (provider-notes): provider notes shipped with the profiles (provider-notes.md#anthropic-errors)" in out
+    assert "notes (our summary, not the provider's words): \u201c400 invalid_request_error\u201d" in out
+    assert "quote: \u201c400 invalid_request_error\u201d" not in out and "platform.claude.com/docs/en/api/errors" not in out

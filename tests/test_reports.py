@@ -238,3 +238,25 @@ def test_every_provider_document_is_named_in_the_summary(key):
     assert profile.title in page
     url = profile.document.get("url") or ""
     assert (f"<a href='{url}'>" in page) == url.startswith("https://")
+
+
+def test_a_provider_notes_source_reads_as_our_notes_in_every_report(faulty_report):
+    """Anthropic's error statuses come from the provider notes shipped with the profiles: the
+    JSON says so (and its schema allows no address for them), the HTML shows the notes' words
+    as ours, never as a quote of Anthropic's page."""
+    from conformance.model.profile import load
+    from conformance.reports.html_page import matrix_html, source_html
+    from conformance.reports.summary import summarize
+
+    _, verdicts = faulty_report
+    notes = [r["source"] for r in verdicts["requirements"] if r["source"]["kind"] == "provider-notes"]
+    assert notes and all("url" not in s and "provider-notes.md#" in s["document"] for s in notes)
+    source_schema = _validator().evolve(schema={"$defs": _validator().schema["$defs"], "$ref": "#/$defs/source"})
+    assert source_schema.is_valid(notes[0])
+    assert not source_schema.is_valid({**notes[0], "url": "https://platform.claude.com/docs/en/api/errors"})
+    html_source = source_html(notes[0])
+    assert "our summary, not the provider's words" in html_source and "<a href" not in html_source
+    assert "wc-quote" not in html_source
+    page = matrix_html(summarize(load("anthropic"), []))
+    assert "provider notes shipped with the profiles (provider-notes.md#anthropic-errors)" in page
+    assert "platform.claude.com/docs/en/api/errors" not in page

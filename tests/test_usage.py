@@ -18,6 +18,12 @@ from .conftest import SECRET, run_suite
     (["--conformance-provider", "anthropic", "--conformance-max-requests", "zero"], "--conformance-max-requests takes a whole number"),
     (["--conformance-provider", "anthropic", "--conformance-target-url", "ftp://example"], "--conformance-target-url must be an http"),
     (["--conformance-provider", "anthropic", "--conformance-target-param", "novalue"], "--conformance-target-param takes KEY=VALUE"),
+    (["--conformance-provider", "anthropic", "--conformance-max-wait", "soon"],
+     "--conformance-max-wait takes a number of seconds, not 'soon'"),
+    (["--conformance-provider", "anthropic", "--conformance-max-wait", "-1"],
+     "--conformance-max-wait must be at least 0 and at most 3600 seconds, not -1"),
+    (["--conformance-provider", "wacht-frontend", "--conformance-target-param", "session_cookie=my session"],
+     "--conformance-target-param: session_cookie='my session' is not a cookie name"),
 ])
 def test_wrong_option_is_one_sentence_and_exit_4(tmp_path, args, sentence):
     completed, _ = run_suite(tmp_path, *args)
@@ -120,6 +126,12 @@ def test_an_environment_value_is_named_as_the_variable(tmp_path):
     assert "the CONFORMANCE_MAX_REQUESTS environment variable takes a whole number, not 'zero'" in completed.stderr
 
 
+def test_a_max_wait_from_the_environment_is_named_as_the_variable(tmp_path):
+    completed, _ = run_suite(tmp_path, env={"CONFORMANCE_PROVIDER": "anthropic", "CONFORMANCE_MAX_WAIT": "a while"})
+    assert completed.returncode == exitcodes.USAGE
+    assert "the CONFORMANCE_MAX_WAIT environment variable takes a number of seconds, not 'a while'" in completed.stderr
+
+
 def test_an_ini_value_is_named_as_the_ini_key(tmp_path):
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "pytest.ini").write_text("[pytest]\nconformance_provider = anthropic\nconformance_fail_on = sometimes\n")
@@ -216,7 +228,7 @@ def test_a_missing_credential_is_said_up_front_and_refusals_make_the_run_incompl
     assert completed.stdout.index(warning) < completed.stdout.index("[")  # before the first probe's result
     assert verdicts["verdict"] == "INCOMPLETE"
     assert verdicts["problem"].startswith("the target refused the credential:")
-    assert "no credential was given" in verdicts["problem"]
+    assert "no credential was given; the header X-Api-Key carries none" in verdicts["problem"]
 
 
 def test_a_wrong_credential_is_reported_as_refused_not_as_not_conformant(tmp_path, reference_server):
@@ -225,8 +237,14 @@ def test_a_wrong_credential_is_reported_as_refused_not_as_not_conformant(tmp_pat
                                     env={"CONFORMANCE_CREDENTIAL": "sk-not-the-one-the-server-knows"})
     assert completed.returncode == exitcodes.INCOMPLETE
     assert "no credential given" not in completed.stdout
-    assert verdicts["problem"].startswith("the target refused the credential:")
-    assert "check CONFORMANCE_CREDENTIAL" in verdicts["problem"]
+    assert verdicts["problem"] == ("the target refused the credential: every request carrying the credential "
+                                   "(header X-Api-Key) was refused with 401: check the credential "
+                                   "(CONFORMANCE_CREDENTIAL) and where it goes")
+    # A refusal of a missing or wrong credential proves nothing when the right one is refused too.
+    outcome = {r["id"]: r["status"] for r in verdicts["requirements"]}
+    assert outcome["anthropic.auth.missing-credential"] == "blocked"
+    assert outcome["anthropic.auth.wrong-credential"] == "blocked"
+    assert "pass" not in {p["outcomes"].get("anthropic.auth.wrong-credential") for p in verdicts["probes"]}
 
 
 # -- the console script -----------------------------------------------------------------------
@@ -245,6 +263,8 @@ def _cli(tmp_path, *args, env=None, timeout=300):
     (["run", "--provider", "nope"], "conformance: unknown provider 'nope'"),
     (["run"], "conformance: choose --provider NAME or --all"),
     (["run", "--all", "--fail-on", "sometimes"], "conformance: --fail-on takes must or should, not 'sometimes'"),
+    (["run", "--provider", "anthropic", "--max-wait", "nan"],
+     "conformance: --max-wait must be at least 0 and at most 3600 seconds, not nan"),
     (["selftest", "--provider", "nope"], "conformance: argument --provider: invalid choice: 'nope'"),
     (["requirements", "nope"], "conformance: unknown provider 'nope'"),
     (["bogus"], "conformance: argument command: invalid choice: 'bogus'"),

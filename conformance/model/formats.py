@@ -1,9 +1,11 @@
 """String formats: one registry, so that a format a schema names is known everywhere at once.
 
 A format registers, in one call, how a value is checked (the jsonschema format checker the
-validators use), a value it accepts and values it refuses (the hand-picked probes), a fresh
-value for a baseline body, and, where hypothesis-jsonschema has none, the Hypothesis strategy
-that draws valid values. A format no one registered is still checked when jsonschema knows it
+validators use), its canonical spelling (the ordinary tier of conformance.model.tolerance: what
+a MUST sends), values that are no value of the format at all (which must be refused), its other
+spellings (the edge tier: refused, or kept as the same value, a SHOULD), a fresh value for a
+baseline body, and, where hypothesis-jsonschema has none, the Hypothesis strategy that draws
+valid values. A format no one registered is still checked when jsonschema knows it
 (`email`, `ipv4`, ...), but gets no hand-picked probes: its requirement then rests on the
 generated probes alone.
 """
@@ -31,16 +33,16 @@ def spelled(spelling, good: str) -> str:
 @dataclass(frozen=True)
 class StringFormat:
     name: str
-    good: str  # a valid value, fixed (case ids and reports stay stable across runs)
-    bad: dict  # label -> spelling the format refuses: each is one hand-picked probe on every run
-    fresh: Callable[[], str]  # a valid value for a baseline body (unique where that matters)
-    strategy: Callable | None  # () -> a Hypothesis strategy; None: hypothesis-jsonschema's own
-    good_spellings: dict = field(default_factory=dict)  # label -> other spellings that must be accepted
-    # Spellings whose acceptance is debatable ("+12" for a uint64): refused, or accepted and
-    # stored as the same value, which `same_value(sent, stored)` judges; `reads_debatable`
-    # tells one apart, so that a generated break is never one of them.
-    debatable: dict = field(default_factory=dict)
-    reads_debatable: Callable[[str], bool] | None = None
+    good: str  # the canonical spelling of a valid value, fixed (case ids and reports stay stable)
+    bad: dict  # label -> a value that is no value of the format: each one hand-picked probe, MUST refuse
+    fresh: Callable[[], str]  # a valid canonical value for a baseline body (unique where that matters)
+    strategy: Callable | None  # () -> a Hypothesis strategy of canonical values; None: hypothesis-jsonschema's
+    # The edge tier: other spellings of a valid value (an upper-case or dashless uuid, "+12" for
+    # a uint64). A server may refuse them or accept them; accepted, it should keep the same
+    # value, which `same_value(sent, stored)` judges (a SHOULD). `reads_edge` tells one apart, so
+    # that a generated break is never one of them.
+    edge: dict = field(default_factory=dict)
+    reads_edge: Callable[[str], bool] | None = None
     same_value: Callable[[str, object], bool] | None = None
 
 
@@ -49,12 +51,12 @@ REGISTRY: dict[str, StringFormat] = {}
 
 def register(name: str, *, good: str, bad, fresh: Callable[[], str] | None = None,
              check: Callable[[str], bool] | None = None, strategy: Callable | None = None,
-             good_spellings: dict | None = None, debatable: dict | None = None,
-             reads_debatable: Callable[[str], bool] | None = None,
+             edge: dict | None = None, reads_edge: Callable[[str], bool] | None = None,
              same_value: Callable[[str, object], bool] | None = None) -> StringFormat:
     """Make `name` known to the validators, the hand-picked probes, the baseline bodies and the
     generated probes. `bad` (or a list of values) and the spellings map a label (the case id)
-    to a value or to a function of the good value. `check` is needed only where jsonschema does not know the
+    to a value or to a function of the good value; every edge spelling must read as an edge
+    spelling (`reads_edge`), so the generator never sends one as a break. `check` is needed only where jsonschema does not know the
     format; `strategy` (built lazily: Hypothesis is imported only when generating) only where
     hypothesis-jsonschema does not."""
     if check is not None:
@@ -63,14 +65,17 @@ def register(name: str, *, good: str, bad, fresh: Callable[[], str] | None = Non
         CHECKER.checks(name, raises=())(conforms)
     if not isinstance(bad, dict):  # a plain list: labelled by position
         bad = {f"bad-{i}": value for i, value in enumerate(bad)}
-    fmt = StringFormat(name, good, dict(bad), fresh or (lambda: good), strategy, dict(good_spellings or {}),
-                       dict(debatable or {}), reads_debatable, same_value)
+    fmt = StringFormat(name, good, dict(bad), fresh or (lambda: good), strategy, dict(edge or {}), reads_edge,
+                       same_value)
     for label, spelling in fmt.bad.items():
-        if CHECKER.conforms(spelled(spelling, good), name):
-            raise ValueError(f"format {name!r}: the bad example {label!r} passes its own check")
-    for label, spelling in [("good", good), *fmt.good_spellings.items()]:
-        if not CHECKER.conforms(spelled(spelling, good), name):
-            raise ValueError(f"format {name!r}: the good example {label!r} fails its own check")
+        value = spelled(spelling, good)
+        if CHECKER.conforms(value, name) or (reads_edge and reads_edge(value)):
+            raise ValueError(f"format {name!r}: the bad example {label!r} is a valid value or an edge spelling")
+    if not CHECKER.conforms(good, name):
+        raise ValueError(f"format {name!r}: the good example fails its own check")
+    for label, spelling in fmt.edge.items():
+        if not (reads_edge and reads_edge(spelled(spelling, good))):
+            raise ValueError(f"format {name!r}: the edge spelling {label!r} does not read as one")
     REGISTRY[name] = fmt
     return fmt
 
@@ -79,10 +84,10 @@ def known(name) -> StringFormat | None:
     return REGISTRY.get(name) if isinstance(name, str) else None
 
 
-def is_debatable(name: str | None, value) -> bool:
-    """A spelling the format's `reads_debatable` reads generously (never a generated break)."""
+def is_edge(name: str | None, value) -> bool:
+    """Another spelling of a valid value of the format (never a generated break)."""
     fmt = known(name)
-    return bool(fmt and fmt.reads_debatable and isinstance(value, str) and fmt.reads_debatable(value))
+    return bool(fmt and fmt.reads_edge and isinstance(value, str) and fmt.reads_edge(value))
 
 
 def custom_strategies() -> dict:
@@ -103,10 +108,10 @@ def _uint64_strategy():
     return st.integers(min_value=0, max_value=UINT64_MAX).map(str)
 
 
-# Values each format must reject, tried on every run whatever the seed: constants, and
-# spellings of a good value that a sloppy parser reads as that value: Python's int() and
-# str.isdigit() take Unicode digits, int() takes "1_000" and " 12 ", uuid.UUID() takes braces
-# and a uuid without dashes.
+# Values each format must refuse, tried on every run whatever the seed, and the other spellings
+# of a good value a lenient parser reads as that value (the edge tier): Python's int() and
+# str.isdigit() take Unicode digits, int() takes "1_000" and " 12 ", uuid.UUID() takes braces,
+# upper case and a uuid without dashes, as do Pydantic, PostgreSQL, .NET and Go's uuid.
 _FULLWIDTH = str.maketrans("0123456789", "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")
 _ARABIC_INDIC = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
 _GUJARATI = str.maketrans("0123456789", "\u0ae6\u0ae7\u0ae8\u0ae9\u0aea\u0aeb\u0aec\u0aed\u0aee\u0aef")
@@ -116,18 +121,43 @@ def _digits(good: str) -> str:
     return good if good.isascii() and good.isdigit() else "123"
 
 
-def _uint64_debatable(value: str) -> bool:
-    digits = value[1:] if value.startswith("+") else value
-    return digits.isascii() and digits.isdigit() and (value.startswith("+") or (len(digits) > 1 and digits[0] == "0"))
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _uuid_edge(value: str) -> bool:
+    """Parsed as a uuid by a lenient reader, but not the canonical lower-case dashed spelling."""
+    parsed = _as_uuid(value)
+    return parsed is not None and value != str(parsed)
+
+
+def _uint64_number(value: str) -> int | None:
+    """The number a lenient reader (Python's int()) takes `value` for: spaces, a sign, zeros,
+    underscores and any script's decimal digits."""
+    try:
+        number = int(value)
+    except (ValueError, TypeError):
+        return None
+    return number if 0 <= number <= UINT64_MAX else None
+
+
+def _uint64_edge(value: str) -> bool:
+    return _uint64_number(value) is not None and not (value.isascii() and value.isdigit()
+                                                      and (value == "0" or value[0] != "0"))
 
 
 register("uuid", good="3fa85f64-5717-4562-b3fc-2c963f66afa6",
          bad={"not-a-uuid": "not-a-uuid",
               "one-digit-short": "3fa85f64-5717-4562-b3fc-2c963f66afa",
-              "x-for-dashes": "3fa85f64x5717x4562xb3fcx2c963f66afa6",
-              "without-dashes": lambda good: good.replace("-", ""),
-              "in-braces": lambda good: "{" + good + "}"},
-         good_spellings={"upper-case": str.upper},
+              "x-for-dashes": "3fa85f64x5717x4562xb3fcx2c963f66afa6"},
+         edge={"upper-case": str.upper,
+               "without-dashes": lambda good: good.replace("-", ""),
+               "in-braces": lambda good: "{" + good + "}"},
+         reads_edge=_uuid_edge,
+         same_value=lambda sent, stored: _as_uuid(stored) is not None and _as_uuid(stored) == _as_uuid(sent),
          fresh=lambda: str(uuid.uuid4()), strategy=_uuid_strategy)
 # wacht-backend documents organization_id as string<uint64>: decimal digits, no sign.
 register("uint64", good="18446744073709551615",
@@ -136,23 +166,19 @@ register("uint64", good="18446744073709551615",
               "two-to-the-64": "18446744073709551616",
               "decimal": "12.5",
               "empty": "",
-              "fullwidth-123": "\uff11\uff12\uff13",
-              "arabic-indic-123": "\u0661\u0662\u0663",
-              "gujarati-zero": "\u0ae6",
-              "underscore-1000": "1_000",
-              "spaces-around-12": " 12 ",
-              "fullwidth-digits": lambda good: _digits(good).translate(_FULLWIDTH),
-              "arabic-indic-digits": lambda good: _digits(good).translate(_ARABIC_INDIC),
-              "gujarati-digits": lambda good: _digits(good).translate(_GUJARATI),
-              "underscore": lambda good: _digits(good)[:1] + "_" + _digits(good)[1:],
-              "spaces-around": lambda good: f" {_digits(good)} ",
               "wraps-to-good": lambda good: str(int(_digits(good)) + 2**64)},  # a uint64 parser that wraps
-         debatable={"plus-sign": lambda good: "+" + _digits(good),
-                    "leading-zero": lambda good: "0" + _digits(good)},
-         reads_debatable=_uint64_debatable,
-         same_value=lambda a, b: isinstance(b, str) and b.isascii() and b.isdigit() and int(a.lstrip("+")) == int(b),
+         edge={"fullwidth-digits": lambda good: _digits(good).translate(_FULLWIDTH),
+               "arabic-indic-digits": lambda good: _digits(good).translate(_ARABIC_INDIC),
+               "gujarati-digits": lambda good: _digits(good).translate(_GUJARATI),
+               "underscore": lambda good: _digits(good)[:1] + "_" + _digits(good)[1:],
+               "spaces-around": lambda good: f" {_digits(good)} ",
+               "plus-sign": lambda good: "+" + _digits(good),
+               "leading-zero": lambda good: "0" + _digits(good)},
+         reads_edge=_uint64_edge,
+         same_value=lambda sent, stored: isinstance(stored, str) and stored.isascii() and stored.isdigit()
+         and _uint64_number(sent) == int(stored),
          fresh=lambda: "1", check=lambda v: v.isascii() and v.isdigit() and int(v) <= UINT64_MAX,
          strategy=_uint64_strategy)
 register("date-time", good="2024-01-15T10:30:00Z",
          bad={"yesterday": "yesterday", "out-of-range": "2024-13-45T25:61:00Z", "without-offset": "2024-01-15T10:30:00"},
-         fresh=lambda: datetime.now(timezone.utc).isoformat())
+         fresh=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))

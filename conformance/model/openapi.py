@@ -19,7 +19,12 @@ COMPONENT = {"request": "CreateWorkspaceRequest", "resource": "Workspace", "enve
 
 
 def _text(source) -> str:
-    """A page quote as text: a plain string, or an outside fact's quote with its reading."""
+    """A page quote as text: a plain string, or an outside fact's quote with its reading. A
+    provider-notes quote says it is our summary, not the provider's words."""
+    if isinstance(source, dict) and source.get("kind") == "provider-notes":
+        parts = [source.get("quote", ""), source.get("reading", "")]
+        return (" ".join(filter(None, parts))
+                + f" (our summary, not the provider's words: {source.get('document') or 'provider notes'})")
     if isinstance(source, dict):
         parts = [source.get("quote", ""), source.get("reading", "")]
         where = source.get("document") or source.get("url")

@@ -91,6 +91,22 @@ class TargetUnreachable(ProbeError):
     """The target could not be reached at all; the run stops probing."""
 
 
+class TargetWentAway(TargetUnreachable):
+    """The target answered earlier requests, then stopped answering: the request that took it
+    down failed robustness.no-server-error where it was sent; the rest of the run is not checked."""
+
+
+class WaitSpent(ProbeError):
+    """The run-wide time for honouring Retry-After (--conformance-max-wait) is spent: nothing more
+    is sent, and the run is INCOMPLETE. The request that met the last wait could not be checked."""
+
+    def __init__(self, sentence: str, first: bool = True):
+        self.sentence = sentence
+        self.first = first  # False: a later probe, which sent nothing (not run)
+        self.verdict = ERROR if first else NOT_RUN
+        super().__init__(sentence)
+
+
 @dataclass
 class Observation:
     """What the suite saw where a document is silent (recorded, never judged)."""
@@ -117,6 +133,7 @@ class ProbeResult:
     exchanges: list[dict] = field(default_factory=list)
     duration: float = 0.0
     unreachable: str = ""  # set when the target could not be reached at all
+    stopped: str = ""  # set when the run stopped sending (the wait for a rate-limiting target is spent)
     created: list[str] = field(default_factory=list)  # ids of workspaces this probe created
     # requirement id -> this probe's outcome for it (pass only where a check ran and held)
     outcomes: dict[str, str] = field(default_factory=dict)

@@ -18,10 +18,25 @@ class ProfileError(ValueError):
 
 
 # Where a requirement comes from: the provider's page itself (its quote must occur in the
-# saved page: `conformance requirements P --check-quotes`), another page of the provider's
-# documentation cited by URL (an outside fact), a published standard, or a principle of this
-# suite (stated in the README, with no quote of anyone else's).
-SOURCE_KINDS = ("page", "provider-doc", "standard", "suite")  # and "user": a user's own probe
+# saved page: `conformance requirements P --check-quotes`), the provider notes shipped with the
+# profiles (schemas/provider-notes.md: our own summary of a fact from another page of the
+# provider's, its quote the notes' words, checked against that file, never the provider's page),
+# a published standard, or a principle of this suite (stated in the README, with no quote of
+# anyone else's). "provider-doc" (another page of the provider's documentation, cited by URL and
+# quoted verbatim) is still read from a user's own profile; no bundled profile uses it.
+SOURCE_KINDS = ("page", "provider-notes", "provider-doc", "standard", "suite")  # and "user": a user's own probe
+
+# What each kind of source is, in the words every report uses.
+SOURCE_KIND_NAMES = {
+    "page": "the provider's page",
+    "provider-notes": "provider notes shipped with the profiles (our summary, not the provider's words)",
+    "provider-doc": "another page of the provider's documentation (outside fact)",
+    "standard": "a standard",
+    "suite": "a principle of this suite",
+    "user": "a user's probe",
+}
+
+PROVIDER_NOTES = "provider-notes.md"  # beside the profile folders; a user's profile folder may hold its own
 
 
 @dataclass
@@ -134,6 +149,12 @@ class Profile:
             return {"statuses": ["4XX"], "source": "any 4xx"}
         return table["validation"]
 
+    @property
+    def reading_rules(self) -> dict[str, str]:
+        """Requirement id -> the reading rule it rests on, where the schema alone does not say
+        (conformance.model.catalog.READING_RULES)."""
+        return self.data.get("reading_rules", {})
+
     def level(self, requirement_id: str, default: str = "MUST") -> str:
         return self.data.get("levels", {}).get(requirement_id, default)
 
@@ -153,20 +174,34 @@ class Profile:
         """A requirement's source, in the one shape every report shows (see SOURCE_KINDS).
 
         A plain string is a verbatim quote of the provider's page; an object says which other
-        kind of source it is, with its own `document` (a URL, a standard) and, apart from the
-        quote, an optional `reading` in the suite's own words.
+        kind of source it is, with its own `document` (a standard; for provider notes, the
+        notes' section and the page it summarises, e.g. "provider notes shipped with the
+        profiles (provider-notes.md#anthropic-errors), summarising Anthropic's Errors page")
+        and, apart from the quote, an optional `reading` in the suite's own words.
         """
         if isinstance(spec, str):
             spec = {"quote": spec}
         kind = spec.get("kind", "page")
         if kind not in SOURCE_KINDS:
             raise ProfileError(f"profile {self.key!r}: unknown source kind {kind!r}")
+        if kind == "provider-notes" and (spec.get("url") or f"{PROVIDER_NOTES}#" not in spec.get("document", "")):
+            # The notes are our words: they name the page they summarise, but no address is
+            # claimed as the origin of a quote that was never on that page.
+            raise ProfileError(f"profile {self.key!r}: a provider-notes source names its section "
+                               f"({PROVIDER_NOTES}#...) in `document` and no `url`: {spec!r}")
         out = {"kind": kind, "document": spec.get("document") or (self.document["file"] if kind == "page" else ""),
                "quote": spec.get("quote", "")}
         for key in ("url", "reading"):
             if spec.get(key):
                 out[key] = spec[key]
         return out
+
+
+def notes_path(profile: Profile | None = None) -> Path:
+    """The provider notes a profile's `provider-notes` sources cite: its own folder's copy if a
+    user's profile ships one, else the notes shipped with the bundled profiles."""
+    own = Path(profile.directory) / PROVIDER_NOTES if profile is not None else None
+    return own if own is not None and own.is_file() else builtin_directory() / PROVIDER_NOTES
 
 
 def _validators(profile: Profile) -> dict:
@@ -245,6 +280,24 @@ def value_at(document, pointer: str, missing=ABSENT):
         return resolve_pointer(document, pointer)
     except (KeyError, IndexError, ValueError, TypeError):
         return missing
+
+
+def values_at(document, pointer: str) -> list:
+    """The values at a JSON Pointer whose `*` tokens stand for every item of an array (or
+    member of an object); a path that does not exist gives none."""
+    nodes = [document]
+    for token in pointer.lstrip("/").split("/") if pointer not in ("", "/") else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        found = []
+        for node in nodes:
+            if token == "*" and isinstance(node, (list, dict)):
+                found += list(node.values()) if isinstance(node, dict) else list(node)
+            elif isinstance(node, dict) and token in node:
+                found.append(node[token])
+            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+                found.append(node[int(token)])
+        nodes = found
+    return nodes
 
 
 def resolve_pointer(document, pointer: str):

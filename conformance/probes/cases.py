@@ -8,23 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as _field
 
-from conformance.model import formats
-from conformance.model.catalog import known, request_properties, rid
+from conformance.model import formats, tolerance
+from conformance.model.catalog import edge_text_fields, known, request_properties, rid
+from conformance.model.catalog import example_formats as example_formats_of
 from conformance.model.profile import Profile
 
-# Fillers that catch the usual ways of miscounting a string's length.
-AT_MAX_FILLERS = {
-    "ascii": "x",
-    "e-acute": "\u00e9",        # 2 UTF-8 bytes: catches counting bytes
-    "astral-emoji": "\U0001F600",  # 4 bytes, 2 UTF-16 units: catches UTF-16 counting
-    "sharp-s": "\u00df",        # case-folds to "ss": catches folding before counting
-}
-ABOVE_MAX_FILLERS = {
-    "ascii": "x",
-    "astral-emoji": "\U0001F600",
-    "combining-acute": "e\u0301",  # 2 code points, 1 grapheme: catches grapheme/NFC counting
-    "surrounding-spaces": " ",       # catches trimming before counting
-}
+# The length limits are judged at the boundary with ordinary text (a MUST); the fillers that
+# catch the usual ways of miscounting a string's length are the edge tier (a SHOULD each).
 WRONG_TYPE = {"string": 12345, "integer": "1", "number": "1.5", "boolean": "true",
               "array": {"not": "an array"}, "object": ["not", "an", "object"]}
 # A format's refused values, accepted spellings and debatable spellings are registered with the
@@ -112,6 +102,7 @@ def wrong_types(profile: Profile) -> list[Case]:
 
 
 def _length_cases(profile, keyword, facet, fillers, delta):
+    """`fillers`: label -> (filler, what a target that gets it wrong does)."""
     out = []
     for name, schema in request_properties(profile).items():
         if keyword not in schema:
@@ -119,26 +110,38 @@ def _length_cases(profile, keyword, facet, fillers, delta):
         length = schema[keyword] + delta
         if length < 0:
             continue
-        for label, filler in fillers.items():
+        for label, (filler, finding) in fillers.items():
             out.append(Case(f"{name}-{length}-{label}", rid(profile, f"{name}.{facet}"), name,
-                            {"length": length, "filler": filler, "label": label}))
+                            {"length": length, "filler": filler, "label": label, "finding": finding,
+                             "schema": schema}))
     return out
 
 
+_ORDINARY = {"ascii": (tolerance.ORDINARY_FILLER, "")}
+
+
 def at_min_length(profile):
-    return _length_cases(profile, "minLength", "min-length", {"ascii": "x"}, 0)
+    return _length_cases(profile, "minLength", "min-length", _ORDINARY, 0)
 
 
 def below_min_length(profile):
-    return _length_cases(profile, "minLength", "min-length", {"ascii": "x"}, -1)
+    return _length_cases(profile, "minLength", "min-length", _ORDINARY, -1)
 
 
 def at_max_length(profile):
-    return _length_cases(profile, "maxLength", "max-length", AT_MAX_FILLERS, 0)
+    return _length_cases(profile, "maxLength", "max-length", _ORDINARY, 0)
 
 
 def above_max_length(profile):
-    return _length_cases(profile, "maxLength", "max-length", ABOVE_MAX_FILLERS, 1)
+    return _length_cases(profile, "maxLength", "max-length", _ORDINARY, 1)
+
+
+def edge_at_max_length(profile):
+    return _length_cases(profile, "maxLength", "edge-length", tolerance.EDGE_FILLERS_AT_MAX, 0)
+
+
+def edge_above_max_length(profile):
+    return _length_cases(profile, "maxLength", "edge-length", tolerance.EDGE_FILLERS_ABOVE_MAX, 1)
 
 
 def enum_values(profile):
@@ -158,15 +161,12 @@ def undocumented_enum_values(profile):
 
 
 def good_formats(profile):
-    """A well-formed value per format field, and its other spellings that mean the same."""
+    """A well-formed value per format field, in the format's canonical spelling."""
     out = []
     for name, schema in request_properties(profile).items():
         fmt = schema.get("format")
         if formats.known(fmt):
-            requirement = rid(profile, f"{name}.format")
-            out.append(Case(f"{name}-{fmt}", requirement, name, {"spelling": None, "format": fmt}))
-            out += [Case(f"{name}-{label}", requirement, name, {"spelling": spelling, "format": fmt})
-                    for label, spelling in formats.known(fmt).good_spellings.items()]
+            out.append(Case(f"{name}-{fmt}", rid(profile, f"{name}.format"), name, {"spelling": None, "format": fmt}))
     return out
 
 
@@ -180,23 +180,22 @@ def bad_formats(profile):
     return out
 
 
-def debatable_formats(profile):
+def edge_formats(profile):
+    """Other spellings of a good value (the edge tier): refused, or kept as the same value."""
     out = []
     for name, schema in request_properties(profile).items():
         fmt = schema.get("format")
-        for label, spelling in (formats.known(fmt).debatable if formats.known(fmt) else {}).items():
-            out.append(Case(f"{name}-{label}", rid(profile, f"{name}.format"), name,
-                            {"spelling": spelling, "format": fmt}))
+        requirement = known(profile, f"{name}.format-edge")
+        if requirement:
+            out += [Case(f"{name}-{label}", requirement, name, {"spelling": spelling, "format": fmt})
+                    for label, spelling in formats.known(fmt).edge.items()]
     return out
 
 
-# Text the schema allows but a careful server may refuse: accepting it is a SHOULD, and a
-# refusal the profile documents for the field (orgo's "400 — Name is empty") is no failure.
-UNUSUAL_TEXT = {"whitespace-only": " \u3000 ", "control-character": "a\u0007b",
-                "direction-marks": "\u200fabc\u200e"}
-
-
 def unusual_text(profile: Profile) -> list[Case]:
+    """Text beyond the ordinary tier in every free-text field: whitespace only, control
+    characters, direction marks, and the edge text of the tolerance model; in an identifier-like
+    field, printable ASCII outside a slug too."""
     from conformance.model.catalog import unusual_text_fields
 
     requirement = known(profile, "request.unusual-text-accepted")
@@ -205,11 +204,42 @@ def unusual_text(profile: Profile) -> list[Case]:
     out = []
     for name in unusual_text_fields(profile):
         schema = request_properties(profile)[name]
-        for label, value in UNUSUAL_TEXT.items():
-            if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
-                refusal = profile.data.get("unusual_text", {}).get(name, {}).get(label)
-                out.append(Case(f"{name}-{label}", requirement, name, {"value": value, "label": label, "refusal": refusal}))
+        values = dict(tolerance.UNUSUAL_TEXT)
+        values.update(tolerance.EDGE_TEXT)
+        if tolerance.text_class(schema) == "identifier":
+            values["outside-a-slug"] = tolerance.NON_SLUG_IDENTIFIER
+        for label, value in values.items():
+            refusal = profile.data.get("unusual_text", {}).get(name, {}).get(label)
+            out.append(Case(f"{name}-{label}", requirement, name,
+                            {"value": value, "label": label, "refusal": refusal, "schema": schema}))
     return out
+
+
+def edge_echo_fields(profile: Profile) -> list[Case]:
+    """One case per edge-tried echoed text field and kind of edge text."""
+    out = []
+    for name in edge_text_fields(profile):
+        requirement = rid(profile, f"{name}.edge-echoed")
+        for label in tolerance.EDGE_TEXT:
+            out.append(Case(f"{name}-{label}", requirement, name, {"pointer": profile.echo[name], "label": label,
+                                                                    "schema": request_properties(profile)[name]}))
+    return out
+
+
+def example_formats(kind: str):
+    """The example-only formats of the resource or the envelope: one case, a SHOULD."""
+    def source(profile: Profile) -> list[Case]:
+        prefix = "response" if kind == "resource" else "envelope"
+        requirement = known(profile, f"{prefix}.example-formats")
+        schema = profile.resource_schema if kind == "resource" else profile.schemas.get("envelope", {})
+        if not requirement:
+            return []
+        found = example_formats_of(schema)
+        blocked_by = sorted({known(profile, f"{prefix}.{p.strip('/').split('/')[0]}") or
+                             rid(profile, "response.success-status") for p in found})
+        return [Case("formats", requirement, params={"formats": found, "blocked_by": blocked_by})]
+    source.__name__ = f"example_formats({kind})"
+    return source
 
 
 def null_optional(profile: Profile) -> list[Case]:

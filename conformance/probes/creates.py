@@ -130,15 +130,18 @@ def plan(pairs, profile, limit: int | None) -> CreatePlan:
     is what such a target spends."""
     if limit is None:
         return UNLIMITED
+    from conformance.model.catalog import by_id
+
     found = candidates(pairs, profile)
-    made = _plan(found, limit)
+    weight = {r.id: (1000 if r.level == "MUST" else 1) for r in by_id(profile).values()}
+    made = _plan(found, limit, weight)
     if made.elastic is None and made.planned >= limit > 0:
-        spare = _plan(found, limit - 1)
+        spare = _plan(found, limit - 1, weight)
         made = CreatePlan(limit, spare.chosen, spare.left_out, spare.planned, None, spare.maybe)
     return made
 
 
-def _plan(found: list[Candidate], limit: int) -> CreatePlan:
+def _plan(found: list[Candidate], limit: int, weight: dict | None = None) -> CreatePlan:
     """Greedy: first the cases that add requirements not yet checked, most new requirements
     per create first (paying for a shared create counts every case it unlocks); then the
     remaining cases, cheapest first, while the budget lasts; then the MAYBE creates of the
@@ -173,7 +176,7 @@ def _plan(found: list[Candidate], limit: int) -> CreatePlan:
                 continue
             unlocked = {r for o in found if o not in chosen and not o.elastic and o.keys <= paid | c.keys
                         for r in o.requirements} | (c.requirements if c.elastic else set())
-            gain = len(unlocked - covered)
+            gain = sum(weight.get(r, 1) for r in unlocked - covered)
             score = gain / spend if spend else float("inf")
             if gain and score > best_score:
                 best, best_score = c, score

@@ -12,9 +12,10 @@ import json
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
 
 from conformance.model.catalog import request_properties, rid
-from conformance.model.outcome import NOT_RUN, ConformanceFailure, Finding, ProbeError
+from conformance.model.outcome import NOT_RUN, CheckBlocked, ConformanceFailure, Finding, ProbeError
 from conformance.model.profile import ABSENT, value_at
 from conformance.probes.checks import (
+    describe,
     expect_created,
     expect_equal,
     expect_no_server_error,
@@ -54,6 +55,7 @@ class GeneratedRun:
         self.unsent_kinds: set[str] = set()  # breaks the workspace budget has no room for
         self.memo: dict[str, list[Finding] | None] = {}
         self.stopped: ProbeError | None = None
+        self.last = None  # the exchange of the body being judged
 
     def run(self) -> None:
         if self.examples <= 0:
@@ -72,18 +74,31 @@ class GeneratedRun:
             print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink),
         )(seed(self.target.hypothesis_seed)(given(self.strategy)(generated)))
 
+        from hypothesis.errors import Flaky
+
         try:
             generated()
         except _Counterexample as found:
             raise ConformanceFailure([self._explained(f) for f in found.findings]) from None
+        except Flaky:
+            # The answers are memoised, so a replay reads what the target said the first time;
+            # should Hypothesis still find them inconsistent, what the target broke stands.
+            found = next((f for f in self.memo.values() if f), None)
+            if found is None:
+                raise ProbeError(f"Hypothesis found the answers to {self.label} inconsistent when it replayed "
+                                 f"them (after {self.sent} generated requests)") from None
+            raise ConformanceFailure([self._explained(f, shrunk=False) for f in found]) from None
         if self.stopped is not None:
-            raise type(self.stopped)(f"{self.stopped} (after {self.sent} generated requests)")
+            stopped = self.stopped  # raised as it is (its kind and fields say why), with the count
+            stopped.args = (f"{stopped} (after {self.sent} generated requests)",)
+            raise stopped
         if not self.sent:
             raise ProbeError(f"no {self.label} could be sent: every one drawn was set aside")
 
     def send(self, body):
         self.sent += 1
-        return self.target.create(body, note=f"generated: {self.label}")
+        self.last = self.target.create(body, note=f"generated: {self.label}")
+        return self.last
 
     def _judged(self, drawn):
         key = json.dumps(drawn, sort_keys=True, default=repr)  # ASCII escapes keep surrogates apart
@@ -91,19 +106,34 @@ class GeneratedRun:
             return self.memo[key]
         if self.stopped is not None or self.sent >= self.allowance:
             return None
+        self.last = None
         try:
             self.judge(self, drawn)
             outcome = None
         except ConformanceFailure as failure:
             outcome = failure.findings
+        except CheckBlocked as blocked:
+            # The answer could not be judged on the probe's requirement because it broke another
+            # (a 5xx): a counterexample of that one, shrunk like any other.
+            outcome = [self._blocked_finding(blocked)]
         except ProbeError as problem:  # budget spent, dry run, target gone: stop sending
             self.stopped = problem
             return None
         self.memo[key] = outcome
         return outcome
 
-    def _explained(self, finding: Finding) -> Finding:
-        finding.title = f"{finding.title} (Hypothesis, smallest failing body)"
+    def _blocked_finding(self, blocked: CheckBlocked) -> Finding:
+        from conformance.probes.checks import index_of
+
+        exchange = self.last
+        server_error = exchange is not None and exchange.status is not None and exchange.status >= 500
+        title = "no request is answered with a 5xx" if server_error else f"{self.label} can be judged"
+        return Finding(blocked.by[0], title, "a 2xx or 4xx answer",
+                       describe(exchange) if exchange is not None else blocked.observed,
+                       None if exchange is None else index_of(self.target, exchange))
+
+    def _explained(self, finding: Finding, shrunk: bool = True) -> Finding:
+        finding.title = f"{finding.title} (Hypothesis, {'smallest failing body' if shrunk else 'a failing body'})"
         finding.observed += f"; replay with --conformance-hypothesis-seed {self.target.hypothesis_seed} --conformance-examples {self.examples}"
         return finding
 

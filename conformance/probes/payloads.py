@@ -1,7 +1,7 @@
 """Valid request bodies built from the request schema, with per-run unique names."""
 from __future__ import annotations
 
-from conformance.model import formats
+from conformance.model import formats, tolerance
 from conformance.model.catalog import request_properties
 
 
@@ -49,7 +49,8 @@ def baseline(target, *, full: bool = True, omit=(), **overrides) -> dict:
 
 
 def tricky_value(target, field: str, schema: dict):
-    """A valid value that a sloppy server would alter: spaces, case, non-Latin text."""
+    """An ordinary value that a sloppy server would still alter: mixed case and punctuation
+    (edge text, which a careful server may trim or normalise, is `edge_value`'s)."""
     profile = target.profile
     if profile.param_value(target.params, field) is not None:
         return profile.param_value(target.params, field)
@@ -59,12 +60,43 @@ def tricky_value(target, field: str, schema: dict):
         # Only name-like fields get the tricky text: a field such as domain_name may be
         # validated more strictly than the page says, and that is the target's right.
         return valid_value(target, field, schema)
+    return tolerance.ordinary_mixed(target.names.tag(), schema.get("maxLength"), schema)
+
+
+def edge_value(target, field: str, label: str) -> str:
+    """The edge text `label` of the tolerance model, carrying the run's tag, within the field's
+    maximum length (the tag is shortened, never the edge part)."""
+    schema = request_properties(target.profile)[field]
+    template = tolerance.EDGE_TEXT.get(label) or tolerance.UNUSUAL_TEXT.get(label) or tolerance.NON_SLUG_IDENTIFIER
     tag = target.names.tag()
-    text = f"  {tag} MiXeD \u00dcn\u00ef \U0001d4b3 \u05e9\u05dc\u05d5\u05dd  "
     limit = schema.get("maxLength")
-    if limit is not None and len(text) > limit:
-        text = f" {tag} \u00dc "[:limit]
-    return text
+    if "{tag}" in template and limit is not None and len(template.format(tag=tag)) > limit:
+        room = max(1, limit - len(template.format(tag="")))
+        tag = tag[-room:]
+    return template.format(tag=tag)
+
+
+def unusual_value(target, field: str, label: str) -> str:
+    """The unusual or edge text `label` for `field`: edge text carries the run's tag; the short
+    unusual kinds (whitespace only, a control character) are made unique without changing
+    what kind of text they are."""
+    template = tolerance.EDGE_TEXT.get(label) or tolerance.UNUSUAL_TEXT.get(label) or tolerance.NON_SLUG_IDENTIFIER
+    if "{tag}" in template:
+        return edge_value(target, field, label)
+    if field in target.profile.tagged_fields:
+        schema = request_properties(target.profile)[field]
+        return target.names.keep_class(template, schema.get("maxLength"))
+    return template
+
+
+def unusual_create(target, label: str):
+    """One create with the unusual or edge text `label` in every field that takes it, shared by
+    request.unusual-text-accepted and the edge-echo probes: one workspace per kind of text."""
+    from conformance.probes.cases import unusual_text
+
+    return target.shared_create(f"unusual:{label}", lambda: baseline(target, **{
+        case.field: unusual_value(target, case.field, label) for case in unusual_text(target.profile)
+        if case["label"] == label}))
 
 
 def echo_create(target):

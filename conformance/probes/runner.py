@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from conformance import __version__
-from conformance.model.catalog import by_id
+from conformance.model.catalog import by_id, known
 from conformance.model.outcome import (
     BLOCKED,
     ERROR,
@@ -19,9 +19,12 @@ from conformance.model.outcome import (
     CheckBlocked,
     ConformanceFailure,
     CreatesLeftOut,
+    Finding,
     ProbeError,
     ProbeResult,
     TargetUnreachable,
+    TargetWentAway,
+    WaitSpent,
 )
 from conformance.model.profile import Profile
 from conformance.probes.checks import passive_findings
@@ -94,7 +97,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     A failure raised on another requirement first (the create it needed was refused) leaves
     its own requirement *blocked* by that one, never passed."""
     target.begin()
-    raised, own, message, unreachable, blocked_by, crash_trace = [], PASS, "", "", [], ""
+    raised, own, message, unreachable, blocked_by, crash_trace, stopped = [], PASS, "", "", [], "", ""
     started = time.perf_counter()
     try:
         if not target.create_plan.admits(function.__name__, case.id):
@@ -113,9 +116,14 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
             own, blocked_by = BLOCKED, others
     except CheckBlocked as blocked:
         own, blocked_by, message = BLOCKED, blocked.by, f"[{case.requirement}] {blocked}"
+    except TargetWentAway as problem:  # the request it went away after failed where it was sent
+        own = ERROR
+        message = unreachable = target.redactor.text(str(problem))
     except TargetUnreachable as problem:
         own = ERROR
         message = unreachable = target.redactor.text(f"could not reach the target: {problem}")
+    except WaitSpent as problem:  # the run stops sending: INCOMPLETE, with the sentence saying why
+        own, message, stopped = problem.verdict, target.redactor.text(str(problem)), target.redactor.text(problem.sentence)
     except ProbeError as problem:
         own, message = problem.verdict, str(problem)
     except Exception as crash:  # a bug of ours, or a target answer we did not foresee
@@ -164,11 +172,47 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         exchanges=[e.to_dict() for e in target.transcript],
         duration=time.perf_counter() - started,
         unreachable=unreachable,
+        stopped=stopped,
         created=target.created[target.created_before:],
         outcomes=outcomes,
         blocked_by={case.requirement: blocked_by} if own == BLOCKED else {},
         traceback=crash_trace,
     )
+
+RUN_WIDE_NODEID = "conformance/probes/test_06_robustness.py::transient server errors, judged over the whole run"
+
+
+def run_wide_results(profile: Profile, results: list[dict]) -> list[dict]:
+    """Judgements no single probe can make, over every probe's exchanges (of every pytest-xdist
+    worker: the controller holds them all): a passing 5xx the retries hid, where the provider
+    documents retrying (`transient` in its profile)."""
+    requirement = known(profile, "robustness.transient-server-errors")
+    sent = [e for r in results for e in r["exchanges"]
+            if "(sent once" not in e["note"] and (e["response"] is not None or e["error"])]
+    answered = [e for e in sent if e["response"] is not None]
+    if requirement is None or not answered:
+        return []  # nothing answered, nothing checked: the requirement is not run
+    hidden = [e for e in answered if e["response"]["status"] < 500
+              and any(status >= 500 for status in e.get("retried_statuses", ()))]
+    findings, message = [], ""
+    if hidden:
+        counts: dict[int, int] = {}
+        for e in hidden:
+            for status in sorted({s for s in e["retried_statuses"] if s >= 500}):
+                counts[status] = counts.get(status, 0) + 1
+        said = " and ".join(f"{status} to {n}" for status, n in sorted(counts.items()))
+        finding = Finding(requirement, "a create is not answered with a passing 5xx that succeeds on retry",
+                          "an answer at the first sending",
+                          f"answered {said} of {len(sent)} requests; each succeeded on retry", 0)
+        findings = [finding.to_dict()]
+        message = f"[{requirement}] {finding.title}: expected {finding.expected}; observed {finding.observed}"
+    return [ProbeResult(
+        nodeid=RUN_WIDE_NODEID, probe="transient_server_errors", case="run", requirements=[requirement],
+        status=FAIL if hidden else PASS, message=message, findings=findings,
+        exchanges=[{**e, "note": f"{e['note']} (sent once, by its probe; shown again here)".lstrip()} for e in hidden[:1]],
+        outcomes={requirement: FAIL if hidden else PASS},
+    ).to_dict()]
+
 
 def probe_specs() -> list[ProbeSpec]:
     """Every registered probe, in workflow order (the test_NN modules, then definition order)."""
@@ -198,6 +242,7 @@ def run_suite(profile: Profile, base_url: str, credential: str | None, params: d
             results.append(execute(spec.function, target, case, nodeid).to_dict())
     finally:
         target.close()
+    results += run_wide_results(profile, results)
     unreachable = next((r["unreachable"] for r in results if r.get("unreachable")), None)
     meta = {"target": target.redactor.url(base_url), "suite_version": __version__,
             "duration_s": round(time.time() - started, 3), "requests_sent": target.budget.sent,

@@ -1,11 +1,14 @@
 """Hypothesis strategies from a provider's request schema: valid bodies, and bodies broken in
 exactly one place, each labelled with the requirement id the break violates.
 
-Formats come from hypothesis-jsonschema; free text is ours, because "any string of 1 to 40
-characters" is where sloppy servers break and plain `st.text()` rarely reaches the corners:
-whitespace only, digits only (in any script), control characters, combining marks,
-right-to-left text, astral characters. The mutations are ours too, because a schema cannot say
-"this one keyword, and only it, is broken".
+Valid bodies carry ordinary values only (conformance.model.tolerance): printable ASCII text
+without surrounding space, a slug in an identifier-like field, the canonical spelling of each
+format, documented enum values; their explicit bodies send every printable ASCII character
+through every free-text field. Edge text is the hand-picked SHOULD probes' business. A break
+that a MUST judges is plainly invalid (too long in ASCII, no value of the format at all);
+where the break itself cannot be told from an edge value (text of any kind that is no uuid),
+the text is drawn from every corner of Unicode. The mutations are ours, because a schema
+cannot say "this one keyword, and only it, is broken".
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import string
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from conformance.model import formats
+from conformance.model import formats, tolerance
 from conformance.model.catalog import request_properties
 from conformance.model.profile import FORMATS, Profile
 from conformance.probes.cases import LONE_SURROGATE, NULL_OPTIONAL, mutations
@@ -74,14 +77,30 @@ def text_values(min_size: int = 0, max_size: int | None = None, *, unusual: bool
     return drawn if unusual else drawn.filter(lambda s: not (s and s.isspace()))
 
 
+# Where the page gives no maximum, ordinary text stays this short: a limit the page does not
+# state is the target's choice (a slug of 1-64, a varchar), and the run's tag needs room too.
+ORDINARY_UNBOUNDED = 40
+# Room kept for the run's tag that `prepared` appends to a tagged field (Namer.keep_class).
+TAG_ROOM = 16
+
+
+def ordinary_text(schema: dict, min_size: int = 1, max_size: int | None = None):
+    """Ordinary text for `schema`: printable ASCII (a slug for an identifier-like field), no
+    leading or trailing space, at least one character (an empty optional string is edge)."""
+    top = max_size if max_size is not None else schema.get("maxLength", ORDINARY_UNBOUNDED)
+    low = max(1, min_size)
+    alphabet = st.sampled_from(tolerance.alphabet(schema))
+    return st.text(alphabet, min_size=low, max_size=max(low, top)).map(lambda v: v.strip(" ")).filter(
+        lambda v: low <= len(v))
+
+
 def _field_strategy(schema: dict, required: bool):
     if schema.get("x-generate") == "example":  # free text a target may check more strictly (a URL)
         return st.just(schema["examples"][0])
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
     if _free_text(schema):
-        # An empty required string is a reading call the pages do not make: not generated.
-        return text_values(schema.get("minLength", 1 if required else 0), schema.get("maxLength"), unusual=False)
+        return ordinary_text(schema, schema.get("minLength", 1), min(schema.get("maxLength", 24), 24))
     return from_schema(_strip_annotations(schema), custom_formats=formats.custom_strategies())
 
 
@@ -115,12 +134,6 @@ def _valid(profile: Profile):
                                  optional={n: v for n, v in strategies.items() if n not in required})
 
 
-# The corners every free-text field is tried at before Hypothesis explores: a server that
-# refuses any of these breaks the page's "string", and a random draw may take long to find them.
-CORNERS = {"digits-only": "\u0663" + "42", "right-to-left": "\u05e9\u05dc\u05d5\u05dd", "astral": "\U0001d4b3",
-           "combining-mark": "e\u0301"}
-
-
 def _free_text(schema: dict) -> bool:
     return (schema.get("type") == "string" and not schema.get("x-file") and "enum" not in schema
             and "format" not in schema and "pattern" not in schema and schema.get("x-generate") != "example")
@@ -144,21 +157,23 @@ def _plain_body(profile: Profile) -> dict:
 
 
 def corner_bodies(profile: Profile) -> list[dict]:
-    """Explicit valid bodies: every documented field present, every free-text field at the
-    same corner (one body per corner, not per field and corner: each valid body is a
-    workspace left on the target)."""
+    """Explicit valid bodies, sent every run whatever the seed: every documented field present,
+    and together they send every ordinary character (every printable ASCII character; a slug's
+    in an identifier) through every free-text field, none with surrounding space. One body
+    carries a chunk of each field at once: each valid body is a workspace left on the target."""
     plain = _plain_body(profile)
-    out = []
-    for value in CORNERS.values():
-        body = dict(plain)
-        for name, schema in request_properties(profile).items():
-            if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
-                continue
-            if schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
-                body[name] = value
-        if body != plain:
-            out.append(body)
-    return out
+    sweeps = {}
+    for name, schema in request_properties(profile).items():
+        if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
+            continue
+        room = schema.get("maxLength", ORDINARY_UNBOUNDED) - (TAG_ROOM if name in profile.tagged_fields else 0)
+        room = max(room, schema.get("minLength", 1))
+        chunks = [c for c in tolerance.ascii_sweep(room, schema) if len(c) >= schema.get("minLength", 1)]
+        if chunks:
+            sweeps[name] = chunks
+    count = max((len(chunks) for chunks in sweeps.values()), default=0)
+    return [{**plain, **{name: chunks[i] for name, chunks in sweeps.items() if i < len(chunks)}}
+            for i in range(count)]
 
 
 # The wrong types a lenient parser turns into text ("True", "[]"): tried on every string field
@@ -185,16 +200,19 @@ def _broken_value(profile: Profile, field: str, kind: str):
         return st.none()
     if kind == "wrong-type":
         return _WRONG_TYPES[schema["type"]]
-    if kind == "too-long":
+    if kind == "too-long":  # ordinary text: a limit at the boundary is a MUST on ordinary values only
         top = schema["maxLength"]
-        return text_values(top + 1, top + 8)
+        return ordinary_text(schema, top + 1, top + 8)
     if kind == "too-short":
-        return st.text(_ANY, max_size=schema["minLength"] - 1)
-    if kind == "off-enum":
-        return text_values(0, 12).filter(lambda v: v not in schema["enum"])
-    if kind == "bad-format":  # a debatable spelling ("+12") is judged by its own probe, not here
+        return st.text(st.sampled_from(tolerance.alphabet(schema).replace(" ", "")), max_size=schema["minLength"] - 1)
+    if kind == "off-enum":  # printable ASCII that is no documented value (a trimmed one is edge)
+        return ordinary_text(schema, 1, 12).filter(lambda v: v not in schema["enum"])
+    if kind == "bad-format":
+        # No value of the format at all: another spelling of a valid one ("+12", a dashless
+        # uuid) is the edge tier's probe, and so is an empty optional string (read as absent).
+        optional = field not in profile.request_schema.get("required", [])
         return text_values(0, 40).filter(lambda v: not FORMATS.conforms(v, schema["format"])
-                                         and not formats.is_debatable(schema["format"], v))
+                                         and not formats.is_edge(schema["format"], v) and not (optional and v == ""))
     if kind == LONE_SURROGATE:
         return st.tuples(text_values(0, 6), st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]),
                          text_values(0, 6)).map("".join)

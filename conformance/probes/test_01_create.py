@@ -6,13 +6,15 @@ defaults, a fresh id per create, and a creation time that is now.
 """
 from datetime import datetime, timedelta, timezone
 
-from conformance.model.catalog import rid
+from conformance.model.catalog import contract_rule, rid, shape_of
+from conformance.model.formats import CHECKER as FORMATS
 from conformance.model.outcome import CheckBlocked
-from conformance.model.profile import value_at
+from conformance.model.profile import value_at, values_at
+from conformance.model.tolerance import edge_finding
 from conformance.probes import cases
 from conformance.probes.checks import describe, expect_created, expect_equal, fail, parse_timestamp, status_allowed
 from conformance.probes.creates import shares
-from conformance.probes.payloads import baseline, echo_create, tricky_value
+from conformance.probes.payloads import baseline, echo_create, tricky_value, unusual_create
 from conformance.probes.runner import probe
 from conformance.target.client import accepted
 
@@ -23,6 +25,19 @@ RECENT = timedelta(minutes=5)  # generous: a live target's clock may drift from 
 def test_valid_create_answers_documented_status(target, case):
     expect_created(target, target.baseline(), case.requirement, "a valid create succeeds")
     target.observe(case.requirement, f"answered HTTP {target.baseline().status}")
+
+
+@probe(cases.single("response.documented-status"), creates=shares("baseline"))
+def test_valid_create_answers_the_status_the_example_shows(target, case):
+    """Where the page shows the exact code only inside an example body, a 2xx is the MUST
+    (response.success-status) and the example's code this SHOULD."""
+    exchange = target.baseline()
+    expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    exact = target.profile.data["success"]["exact"]
+    if not status_allowed(exchange.status, exact):
+        fail(target, case.requirement, "a valid create answers the status the example shows",
+             f"HTTP {' or '.join(map(str, exact))}",
+             f"HTTP {exchange.status}", exchange)
 
 
 @probe(cases.single("response.content-type"), creates=shares("baseline"))
@@ -55,9 +70,39 @@ def _judge_field(target, case, exchange, resource):
         target.observe(case.requirement, f"`{name}` is left out when {exchange.note.split(' create')[0]}")
         return
     validator = target.profile.validator("resource")
-    errors = list(validator.evolve(schema=schema).iter_errors(resource[name]))
+    shape = shape_of(schema, contract_rule(target.profile.resource_schema))
+    errors = list(validator.evolve(schema=shape).iter_errors(resource[name]))
     if errors:
-        fail(target, case.requirement, why, _schema_text(schema), f"{resource[name]!r}: {errors[0].message}", exchange)
+        fail(target, case.requirement, why, _schema_text(shape), f"{resource[name]!r}: {errors[0].message}", exchange)
+
+
+@probe(cases.example_formats("resource"), creates=shares("baseline"))
+def test_field_has_the_format_the_example_shows(target, case):
+    """An example-only object's formats (a date-time where the example shows one): a SHOULD,
+    judged where the field is present with its JSON type (absence is the field's own finding)."""
+    exchange = target.baseline()
+    resource = expect_created(target, exchange, rid(target.profile, "response.success-status"), "a valid create succeeds")
+    _judge_formats(target, case, exchange, resource)
+
+
+@probe(cases.example_formats("envelope"), creates=shares("baseline"))
+def test_envelope_field_has_the_format_the_example_shows(target, case):
+    exchange = _successful_envelope(target)
+    _judge_formats(target, case, exchange, exchange.json)
+
+
+def _judge_formats(target, case, exchange, document):
+    checked = 0
+    for pointer, fmt in case["formats"].items():
+        for value in values_at(document, pointer):
+            if not isinstance(value, str):
+                continue  # not text: the field's shape requirement says so
+            checked += 1
+            if not FORMATS.conforms(value, fmt):
+                fail(target, case.requirement, f"`{pointer.strip('/')}` is a {fmt}, as the example shows",
+                     f"a {fmt}", repr(value), exchange)
+    if not checked:
+        raise CheckBlocked(case["blocked_by"], "none of the fields with an example format was returned as text")
 
 
 def _schema_text(schema: dict) -> str:
@@ -67,17 +112,40 @@ def _schema_text(schema: dict) -> str:
 
 @probe(cases.echo_fields, creates=shares("echo"))
 def test_submitted_value_is_echoed_exactly(target, case):
-    """Judged on one create carrying an unusual value in every echoed field; only when the
-    target refuses that one does a field get a create of its own, so a refusal is attributed
-    to the value that caused it."""
+    """Judged on one create carrying an ordinary but easily altered value (mixed case,
+    punctuation) in every echoed field; only when the target refuses that one does a field get
+    a create of its own, so a refusal is attributed to the value that caused it."""
     exchange = echo_create(target)
     value = target.shared_body("echo")[case.field]
     if not accepted(exchange, target.profile):
         value = tricky_value(target, case.field, case["schema"])
         exchange = target.create(baseline(target, **{case.field: value}))
-    resource = expect_created(target, exchange, case.requirement, f"a create with an unusual `{case.field}` succeeds")
+    resource = expect_created(target, exchange, case.requirement, f"a create with a mixed-case `{case.field}` succeeds")
     returned = value_at(resource, case["pointer"])
     expect_equal(target, case.requirement, f"`{case.field}` is returned as submitted", value, returned, exchange)
+
+
+def _edge_creates(profile, case) -> tuple:
+    return (f"unusual:{case['label']}",)
+
+
+@probe(cases.edge_echo_fields, creates=_edge_creates)
+def test_edge_text_is_echoed_exactly(target, case):
+    """Edge text (surrounding spaces, non-ASCII letters, astral characters, combining marks) in
+    every such field of one create per kind, the create request.unusual-text-accepted judges
+    (a refusal is its finding, so here it blocks); what the target did to the text names the
+    finding ("`name` returned trimmed")."""
+    label = case["label"]
+    exchange = unusual_create(target, label)
+    value = target.shared_body(f"unusual:{label}")[case.field]
+    if not accepted(exchange, target.profile):
+        raise CheckBlocked(rid(target.profile, "request.unusual-text-accepted"),
+                           f"the create with {label} text was refused: {describe(exchange)}")
+    resource = expect_created(target, exchange, case.requirement, f"a create with {label} `{case.field}` succeeds")
+    returned = value_at(resource, case["pointer"])
+    if returned != value:
+        fail(target, case.requirement, f"`{case.field}` {edge_finding(value, returned)}", repr(value), repr(returned),
+             exchange)
 
 
 @probe(cases.per_field("default", "default"), creates=shares("minimal"))
@@ -142,7 +210,8 @@ def test_envelope_member_matches_documented_schema(target, case):
             fail(target, case.requirement, why, f"`{name}` present", "absent", exchange)
         target.observe(case.requirement, f"`{name}` is not returned (optional)")
         return
-    errors = list(target.profile.validator("envelope").evolve(schema=schema).iter_errors(exchange.json[name]))
+    shape = shape_of(schema, contract_rule(envelope))
+    errors = list(target.profile.validator("envelope").evolve(schema=shape).iter_errors(exchange.json[name]))
     if errors:
         where = "/" + "/".join(map(str, errors[0].absolute_path))
         fail(target, case.requirement, why, f"a value valid against envelope.schema.json#/properties/{name}",

@@ -1,13 +1,14 @@
 """Workflow 5: rules a schema cannot state, declared in the profile's `rules`.
 
-Each rule has a kind (unique, foreign-param, header, file-part, null-on-create) and one probe
+Each rule has a kind (unique, foreign-param, header, file-part, file-part-referenced,
+null-on-create, member-schema, same-value) and one probe
 per kind reads its parameters, so a new provider adds rules as data, not code.
 """
 from conformance.model.catalog import known, rid
-from conformance.model.outcome import CheckBlocked, ProbeError
+from conformance.model.outcome import NOT_RUN, CheckBlocked, ProbeError
 from conformance.model.profile import ABSENT, resolve_pointer, value_at
 from conformance.probes import cases
-from conformance.probes.checks import describe, expect_created, expect_rejected, fail, status_allowed, statuses_text
+from conformance.probes.checks import describe, expect_created, expect_rejected, fail, status_allowed
 from conformance.probes.creates import OWN, none, own, shares
 from conformance.probes.payloads import baseline
 from conformance.probes.runner import probe
@@ -21,21 +22,31 @@ def test_duplicate_value_is_rejected(target, case):
     expect_rejected(target, second, case.requirement, f"a second workspace with the same `{case.field}` is rejected")
 
 
+class NeedsTargetParam(ProbeError):
+    """The check needs a value only the target's owner knows (an organization the caller may
+    not use): without it nothing can be shown, so the requirement is not-run, never pass."""
+
+    verdict = NOT_RUN
+
+
 @probe(cases.rules_of_kind("foreign-param"), creates=none)
 def test_value_the_caller_may_not_use_is_rejected(target, case):
-    foreign = target.params.get(case["param"]) or case["fallback"]
-    if not target.params.get(case["param"]):
-        target.observe(case.requirement, f"used {foreign!r}, an id that should not exist; pass "
-                                         f"--conformance-target-param {case['param']}=<id> to test an existing one")
-    exchange = target.create(baseline(target, **{case.field: foreign}))
-    if not target.params.get(case["param"]) and case.params.get("fallback_statuses"):
-        # A made-up id may be refused as malformed before membership is even asked.
-        if not status_allowed(exchange.status, case["fallback_statuses"]):
-            fail(target, case.requirement, case["title"],
-                 f"a rejection with HTTP {statuses_text(case['fallback_statuses'])}", describe(exchange), exchange)
-        target.observe(case.requirement, f"rejected with HTTP {exchange.status}")
+    """With the target param: the create must be refused. Without it, a made-up value is sent
+    (a target that accepts it fails), but its refusal proves nothing (it may be refused as
+    malformed or unknown before membership is asked): not-run, with what would check it."""
+    given = target.params.get(case["param"])
+    value = given or case.params.get("fallback")
+    if value is None:
+        raise NeedsTargetParam(f"not checked: pass --conformance-target-param {case['param']}=<id> "
+                               f"({target.profile.target_params.get(case['param'], {}).get('description', 'an id')})")
+    exchange = target.create(baseline(target, **{case.field: value}))
+    if given:
+        expect_rejected(target, exchange, case.requirement, case["title"])
         return
-    expect_rejected(target, exchange, case.requirement, case["title"])
+    if status_allowed(exchange.status, target.profile.success_statuses):
+        fail(target, case.requirement, case["title"], "a refusal", describe(exchange), exchange)
+    raise NeedsTargetParam(f"a made-up {case.field} {value!r} was refused with HTTP {exchange.status}, which proves "
+                           f"nothing; pass --conformance-target-param {case['param']}=<id> to check it")
 
 
 def _header_creates(profile, case) -> tuple:
@@ -59,15 +70,36 @@ def test_undocumented_header_value_is_rejected(target, case):
     expect_rejected(target, exchange, case.requirement, f"{case['header']}: {case['undocumented']} is rejected")
 
 
-@probe(cases.rules_of_kind("file-part"), creates=own)
-def test_optional_file_part_is_accepted(target, case):
+def _file_create(target, case):
+    """One create carrying the rule's file part, shared by the file-part rules of a field."""
     files = {case.field: (case["filename"], bytes.fromhex(case["content_hex"]), case["content_type"])}
-    exchange = target.create(baseline(target), files=files)
+    return target.shared_create(f"file:{case.field}", lambda: baseline(target), files=files)
+
+
+def _file_creates(profile, case) -> tuple:
+    return (f"file:{case.field}",)
+
+
+@probe(cases.rules_of_kind("file-part"), creates=_file_creates)
+def test_optional_file_part_is_accepted(target, case):
+    expect_created(target, _file_create(target, case), case.requirement,
+                   f"a create with a `{case.field}` file part succeeds")
+
+
+@probe(cases.rules_of_kind("file-part-referenced"), creates=_file_creates)
+def test_uploaded_file_is_referenced_by_the_resource(target, case):
+    exchange = _file_create(target, case)
+    if not status_allowed(exchange.status, target.profile.success_statuses):
+        raise CheckBlocked(_file_part_requirement(target, case), f"the create with a file part: {describe(exchange)}")
     resource = expect_created(target, exchange, case.requirement, f"a create with a `{case.field}` file part succeeds")
-    if case.params.get("pointer"):
-        if not value_at(resource, case["pointer"], missing=None):
-            fail(target, case.requirement, "the uploaded file is referenced by the workspace",
-                 f"a non-empty {case['pointer']}", describe(exchange), exchange)
+    if not value_at(resource, case["pointer"], missing=None):
+        fail(target, case.requirement, case["title"], f"a non-empty {case['pointer']}", describe(exchange), exchange)
+
+
+def _file_part_requirement(target, case) -> str:
+    found = [rule["id"] for rule in target.profile.rules.values()
+             if rule.get("kind") == "file-part" and rule.get("field") == case.field]
+    return found[0] if found else rid(target.profile, "response.success-status")
 
 
 @probe(cases.rules_of_kind("null-on-create"), creates=shares("baseline"))

@@ -139,9 +139,10 @@ class ConformanceRun:
         target = pyfuncitem.funcargs["target"]
         result = execute(function, target, pyfuncitem.funcargs["case"], pyfuncitem.nodeid).to_dict()
         pyfuncitem.stash[RESULT] = result
-        if result.get("unreachable"):
-            # Nothing more can be measured: stop now rather than print one error per probe.
-            pyfuncitem.session.shouldstop = result["unreachable"]
+        if result.get("unreachable") or result.get("stopped"):
+            # Nothing more can be measured (or sent): stop now rather than print one error per probe.
+            pyfuncitem.session.shouldstop = result["unreachable"] or result["stopped"]
+            self.run.stopped_itself = True  # pytest then ends the session as interrupted: not so
         if result["status"] == NOT_RUN:
             pytest.skip(f"not run: {result['message']}")
         if result["status"] == BLOCKED:
@@ -184,6 +185,8 @@ class ConformanceRun:
         result = getattr(report, "conformance", None)
         if result is not None and report.when == "call":
             self.run.results.append(result)
+            if result.get("unreachable") or result.get("stopped"):  # a worker's, under xdist
+                self.run.stopped_itself = True
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):

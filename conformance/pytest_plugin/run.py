@@ -22,8 +22,18 @@ from conformance.reports.summary import (
     write_atomically,
     write_json,
 )
-from conformance.settings import Settings
-from conformance.target.client import Budget, CreateCount, SharedCreates, Slots, Target
+from conformance.settings import Settings, default_seed
+from conformance.target.client import (
+    Budget,
+    CreateCount,
+    SharedCreates,
+    Slots,
+    Target,
+    WaitBudget,
+    WentAway,
+    credential_name,
+    credential_place,
+)
 from conformance.target.transcript import Redactor, terminal_safe
 
 # More than this share of the answers to requests sent with the run's credential being 401 or
@@ -56,6 +66,7 @@ class Run:
         self.creates_file: str | None = None  # the run-wide count of workspaces made, under xdist
         self.shares_dir: str | None = None  # the run's shared creates, under xdist
         self.slots_dir: str | None = None
+        self.waits_file: str | None = None  # the run-wide time spent waiting on the target, under xdist
         self.cleanup_report: dict | None = None
         self.internal_errors: list[dict] = []  # our own writers that failed (probe crashes are in results)
         self.unwritten: set[str] = set()  # reports a failing writer left absent or partial
@@ -73,12 +84,14 @@ class Run:
             self.creates_file = worker.get("conformance_creates_file")
             self.shares_dir = worker.get("conformance_shares_dir")
             self.slots_dir = worker["conformance_slots_dir"]
+            self.waits_file = worker.get("conformance_waits_file")
         if self.seed is None:
-            self.seed = secrets.randbelow(2**32)
+            self.seed = secrets.randbelow(2**32) if settings.seed_random else default_seed(self.profile.key)
         self.redactor = Redactor(self.credential, self.target_url)
         self.writing: dict[str, Path] = {}  # pytest's and pytest-html's files, renamed into place at the end
         self.renamed: dict[str, Path] = {}  # what each was written as -> where it now is
         self.stopped_by: str | None = None  # the signal that ended the run early
+        self.stopped_itself = False  # the run stopped the session (target unreachable or gone, waits spent)
         self.finishing = False
 
     # -- lifecycle ------------------------------------------------------------------
@@ -128,12 +141,17 @@ class Run:
             # The workspace budget is run-wide too: every worker counts its creates in one file.
             fd, self.creates_file = tempfile.mkstemp(prefix="conformance-creates-")
             os.close(fd)
+        if self.waits_file is None:
+            # --conformance-max-wait is run-wide too: every worker adds its waits to one file.
+            fd, self.waits_file = tempfile.mkstemp(prefix="conformance-waits-")
+            os.close(fd)
         if self.slots_dir is None:
             self.slots_dir = tempfile.mkdtemp(prefix="conformance-slots-")
         if self.shares_dir is None:
             self.shares_dir = tempfile.mkdtemp(prefix="conformance-shared-")
         return {"conformance_budget_file": self.budget_file, "conformance_slots_dir": self.slots_dir,
                 "conformance_creates_file": self.creates_file, "conformance_shares_dir": self.shares_dir,
+                "conformance_waits_file": self.waits_file,
                 "conformance_target_url": self.target_url, "conformance_credential": self.credential,
                 "conformance_params": self.params, "conformance_run_id": self.run_id,
                 "conformance_seed": self.seed}
@@ -145,7 +163,9 @@ class Run:
                                   timeout=self.settings.timeout, dry_run=self.settings.dry_run,
                                   slots=Slots(self.settings.max_concurrency, self.slots_dir),
                                   examples=self.settings.examples, hypothesis_seed=self.seed,
-                                  create_count=CreateCount(self.creates_file), shares=SharedCreates(self.shares_dir))
+                                  create_count=CreateCount(self.creates_file), shares=SharedCreates(self.shares_dir),
+                                  waits=WaitBudget(self.settings.max_wait, self.waits_file),
+                                  went_away=WentAway(self.shares_dir))
         return self._target
 
     def plan_creates(self, pairs) -> None:
@@ -164,7 +184,7 @@ class Run:
         for unfinished in self.writing.values():
             unfinished.unlink(missing_ok=True)
         if not self.worker:
-            for counter in (self.budget_file, self.creates_file):
+            for counter in (self.budget_file, self.creates_file, self.waits_file):
                 if counter:
                     Path(counter).unlink(missing_ok=True)
             for directory in (self.slots_dir, self.shares_dir):
@@ -182,10 +202,21 @@ class Run:
             "requests_sent": sum(1 for r in self.results for e in r["exchanges"] if "(sent once" not in e["note"]
                                  and (e["response"] is not None or e["error"])),
             "hypothesis_seed": self.seed,
+            **({"credential_placement": credential_place(self.profile, self.params)} if "auth" in self.profile.data else {}),
+            "max_wait_s": self.settings.max_wait,
         }
 
     def summarize(self, exitstatus: int = 0) -> dict:
+        from conformance.probes.runner import RUN_WIDE_NODEID, run_wide_results
+
+        self.results = [r for r in self.results if r["nodeid"] != RUN_WIDE_NODEID]  # judged afresh
+        if self.selected is None or f"{self.profile.key}.robustness.no-server-error" in self.selected:
+            # with the robustness probes only: a run of a user's own probes (or -k auth) is judged on those
+            self.results += run_wide_results(self.profile, self.results)
         unreachable = next((r["unreachable"] for r in self.results if r.get("unreachable")), None)
+        refused = None if unreachable else self.refused_credential()
+        if refused:
+            self._block_auth_refusals()
         interrupted = None
         if exitstatus == exitcodes.INTERRUPTED:
             interrupted = (f"the run was stopped by {self.stopped_by} before every probe ran" if self.stopped_by
@@ -193,9 +224,13 @@ class Run:
         self.summary = summarize(self.profile, self.results, fail_on=self.settings.fail_on, meta=self.meta(),
                                  unreachable=unreachable, interrupted=interrupted,
                                  internal_errors=self.internal_errors, selected=self.selected)
-        refused = None if unreachable else self.refused_credential()
         if refused:
             self.summary.update(verdict="INCOMPLETE", exit_status=exitcodes.INCOMPLETE, complete=False, problem=refused)
+        stopped = self._stopped()
+        if stopped and not unreachable and not refused:
+            self.summary.update(complete=False, problem=stopped)
+            if self.summary["exit_status"] == exitcodes.OK:  # whatever held, the run stopped short of the rest
+                self.summary.update(verdict="INCOMPLETE", exit_status=exitcodes.INCOMPLETE)
         self._gate(unreachable, interrupted)
         self.summary["created_workspaces"] = self.created()
         self.summary["workspaces_created"] = len(self.summary["created_workspaces"])
@@ -219,6 +254,29 @@ class Run:
             from conformance.reports.baseline import compare
 
             self.summary["baseline"] = compare(self.settings.baseline, self.summary["requirements"])
+
+    def _stopped(self) -> str | None:
+        """Why the run stopped sending (its time for waiting on a rate-limiting target spent): the
+        sentence of the request that met it, before the \"not sent\" of those after."""
+        said = [r["stopped"] for r in self.results if r.get("stopped")]
+        return next((s for s in said if not s.startswith("not sent")), said[0] if said else None)
+
+    def _block_auth_refusals(self) -> None:
+        """Where the requests carrying the run's credential are refused too, the auth probes'
+        refusals prove nothing: their requirements are blocked, never passed."""
+        from conformance.model.catalog import rid
+        from conformance.model.outcome import BLOCKED, PASS
+
+        auth = [rid(self.profile, "auth.missing-credential"), rid(self.profile, "auth.wrong-credential")]
+        why = "not checked: the requests carrying the credential were refused too, so a refusal proves nothing"
+        for result in self.results:
+            blocked = [r for r in auth if result.get("outcomes", {}).get(r) == PASS]
+            for requirement in blocked:
+                result["outcomes"][requirement] = BLOCKED
+                result["blocked_by"] = {**result.get("blocked_by", {}), requirement: []}
+            if blocked and result["status"] == PASS:
+                result["status"] = BLOCKED
+                result["message"] = "\n".join(f"[{r}] {why}" for r in blocked)
 
     def created(self) -> list[str]:
         return [i for r in self.results for i in r.get("created", [])]
@@ -257,7 +315,7 @@ class Run:
         if self.settings.embedded or self.credential or "auth" not in self.profile.data:
             return None
         auth = self.profile.auth
-        where = f"the {auth['name']} {'cookie' if auth['in'] == 'cookie' else 'header'}"
+        where = f"the {credential_name(self.profile, self.params)} {'cookie' if auth['in'] == 'cookie' else 'header'}"
         return (f"no credential given: {self.profile.key} expects one in {where}, so the target will likely "
                 "refuse every request; set CONFORMANCE_CREDENTIAL (or --conformance-credential).")
 
@@ -267,12 +325,21 @@ class Run:
         refused = sum(1 for status in answers if status in (401, 403))
         if len(answers) < REFUSED_MINIMUM or refused <= REFUSED_SHARE * len(answers):
             return None
-        why = "no credential was given" if not self.credential else "check CONFORMANCE_CREDENTIAL"
-        return (f"the target refused the credential: {refused} of {len(answers)} requests meant to be "
-                f"authenticated were answered 401 or 403 ({why})")
+        with_ = " or ".join(str(s) for s in sorted({s for s in answers if s in (401, 403)}))
+        place = credential_place(self.profile, self.params) if "auth" in self.profile.data else "where it goes"
+        if not self.credential:
+            return (f"the target refused the credential: {refused} of {len(answers)} requests meant to be "
+                    f"authenticated were refused with {with_} (no credential was given; the {place} carries none)")
+        which = ("every request carrying the credential" if refused == len(answers)
+                 else f"{refused} of {len(answers)} requests carrying the credential")
+        return (f"the target refused the credential: {which} ({place}) {'was' if refused == len(answers) else 'were'} "
+                f"refused with {with_}: check the credential (CONFORMANCE_CREDENTIAL) and where it goes")
 
     def finish(self, exitstatus: int) -> int:
         self.finishing = True
+        if exitstatus == exitcodes.INTERRUPTED and self.stopped_itself and self.stopped_by is None:
+            # pytest calls a session the run stopped itself "interrupted"; the summary says why it stopped.
+            exitstatus = exitcodes.NOT_CONFORMANT
         if self.settings.cleanup and exitstatus != exitcodes.USAGE:
             self._guarded(None, "the cleanup", self.clean_up)
         summary = self.summarize(exitstatus)
@@ -365,6 +432,9 @@ class Run:
             failure = case.find("failure")
             if failure is not None and result["status"] == "error":
                 failure.tag = "error"
+            if failure is None and result["status"] == "blocked" and case.find("skipped") is None:
+                # Blocked after it ran (the credential was refused run-wide): not a pass in CI either.
+                ET.SubElement(case, "skipped", {"type": "blocked", "message": self._shown(result["message"])})
             case.set("name", f"{result['requirements'][0]}: {case.get('name')}")
         text = ET.tostring(tree.getroot(), encoding="unicode")
         write_atomically(self.paths["junit"], '<?xml version="1.0" encoding="utf-8"?>' + text)
@@ -380,9 +450,7 @@ class Run:
             return [self._shown(line) for line in self._dry_run_lines()]
         lines = [one_line(s)]
         lines += self._gate_lines()
-        waits = [w for r in self.results for e in r["exchanges"] for w in e["retry_waits_s"]]
-        if waits:
-            lines.append(f"the target asked the suite to slow down {len(waits)} times; it waited {sum(waits):.1f} s in all")
+        lines += self._retry_lines()
         if self.cleanup_report is not None:
             c = self.cleanup_report
             lines.append(f"cleanup: removed {len(c['removed'])} of {len(c['removed']) + len(c['not_removed'])} "
@@ -398,6 +466,20 @@ class Run:
         written = ", ".join(str(p) for kind, p in self.paths.items() if p.exists() and kind not in self.unwritten)
         lines.append(f"reports: {written}")
         return [self._shown(line) for line in lines]
+
+    def _retry_lines(self) -> list[str]:
+        """What the suite retried, by status (429, 503, a documented passing 5xx), and the waits."""
+        sent = [e for r in self.results for e in r["exchanges"] if "(sent once" not in e["note"]]
+        counts: dict[int, int] = {}
+        for e in sent:
+            for status in e.get("retried_statuses", ()):
+                counts[status] = counts.get(status, 0) + 1
+        if not counts:
+            return []
+        said = ", ".join(f"{status} {n} time{'' if n == 1 else 's'}" for status, n in sorted(counts.items()))
+        waited = sum(w for e in sent for w in e["retry_waits_s"])
+        return [f"the target answered {said}, and the suite asked again; it waited {waited:.1f} s in all "
+                f"(--conformance-max-wait {self.settings.max_wait:g})"]
 
     def _gate_lines(self) -> list[str]:
         from conformance.model import expectations

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 import uuid
 
 from starlette.applications import Starlette
@@ -61,8 +62,9 @@ FAULTS = {f.name: f for f in [
     _f("api-version-required", "rejects a request without X-API-Version", "x-api-version.enum"),
     _f("api-version-any-accepted", "accepts any X-API-Version", "x-api-version.unknown-rejected"),
     _f("owner-id-null-500", "answers a null owner_id with a 500", "owner_id.type", "robustness.no-server-error"),
-    _f("owner-id-braces-accepted", "accepts a uuid in braces, as Python's uuid.UUID() does", "owner_id.format"),
-    _f("owner-id-uppercase-rejected", "refuses a uuid written in upper case", "owner_id.format"),
+    _f("owner-id-edge-misread", "accepts a uuid in braces, upper case or without dashes and stores a new uuid "
+       "in its place", "owner_id.format-edge"),
+    _f("identifier-nfc-normalised", "NFC-normalises the identifier before storing it", "identifier.edge-echoed"),
     _f("auth-not-enforced", "creates without any token", "auth.missing-credential", "auth.wrong-credential"),
     _f("any-token-accepted", "accepts any bearer token", "auth.wrong-credential"),
     _f("status-200", "answers a create with 200 instead of Created", "response.success-status"),
@@ -76,7 +78,7 @@ FAULTS = {f.name: f for f in [
        "response.workspace_type", "workspace_type.echoed"),
     _f("identifier-lowercased", "lower-cases the identifier", "identifier.echoed"),
     _f("identifier-renamed", "returns the identifier as slug", "response.identifier", "identifier.echoed"),
-    _f("name-trimmed", "trims the name", "name.echoed"),
+    _f("name-trimmed", "trims the name", "name.edge-echoed"),
     _f("name-missing-in-response", "leaves name out of the answer", "response.name", "name.echoed"),
     _f("domain-name-dropped", "does not store domain_name", "domain_name.echoed"),
     _f("domain-name-number", "returns domain_name as a number", "response.domain_name"),
@@ -104,8 +106,9 @@ FAULTS = {f.name: f for f in [
        generated_only=True),
     _f("digits-only-identifier-rejected", "rejects an identifier made only of digits, taking it for an id",
        "request.valid-accepted", generated_only=True),
-    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
-       generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
+    _f("tilde-or-backquote-name-rejected", "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
+       "request.valid-accepted", generated_only=True),
 ]}
 
 
@@ -160,9 +163,7 @@ def _problem(body: dict, b: Behaviour) -> tuple[str, str] | None:
             if not isinstance(owner, str):
                 raise ValueError
             canonical = str(uuid.UUID(owner))
-            if canonical != owner.lower() and not (b.has("owner-id-braces-accepted") and owner.startswith("{")):
-                raise ValueError
-            if b.has("owner-id-uppercase-rejected") and owner != owner.lower():
+            if canonical != owner.lower() and not b.has("owner-id-edge-misread"):
                 raise ValueError
         except ValueError:
             return "owner_id", "owner_id must be a uuid"
@@ -245,9 +246,13 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
 def _workspace(body: dict, b: Behaviour) -> dict:
     now = now_rfc3339()
     owner = CALLER if b.has("owner-id-ignored") else body.get("owner_id", None if b.variant == "nulls" else CALLER)
+    if b.has("owner-id-edge-misread") and isinstance(owner, str) and owner != owner.lower().strip("{}"):
+        owner = str(uuid.uuid4())  # the spelling was not understood, and a new owner made up
     workspace = {
         "id": "d4add56e-c345-4ac9-b392-7a890a60559a" if b.has("same-id") else str(uuid.uuid4()),
-        "identifier": body["identifier"].lower() if b.has("identifier-lowercased") else body["identifier"],
+        "identifier": body["identifier"].lower() if b.has("identifier-lowercased")
+        else unicodedata.normalize("NFC", body["identifier"]) if b.has("identifier-nfc-normalised")
+        else body["identifier"],
         "name": body["name"].strip() if b.has("name-trimmed") else body["name"],
         "owner_id": owner.upper().replace("-", "") if b.has("owner-id-uppercase") and owner else owner,
         "workspace_type": "single_user" if b.has("workspace-type-not-stored")

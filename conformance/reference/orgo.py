@@ -47,7 +47,7 @@ FAULTS = {f.name: f for f in [
     _f("name-missing-accepted", "names a body without name 'Untitled'", "name.required"),
     _f("name-null-accepted", "treats a null name as 'Untitled'", "name.required"),
     _f("name-number-coerced", "coerces a numeric name to a string", "name.type"),
-    _f("name-trimmed", "trims the name before storing it", "name.echoed"),
+    _f("name-trimmed", "trims the name before storing it", "name.edge-echoed"),
     _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
     _f("duplicate-name-accepted", "accepts a second workspace with the same name", "name.unique"),
     _f("duplicate-name-409", "answers a duplicate name with 409 where the page says 400", "name.unique"),
@@ -89,8 +89,9 @@ FAULTS = {f.name: f for f in [
        generated_only=True),
     _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
        "request.valid-accepted", generated_only=True),
-    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
-       generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
+    _f("tilde-or-backquote-name-rejected", "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
+       "request.valid-accepted", generated_only=True),
 ]}
 
 

@@ -68,9 +68,10 @@ FAULTS = {f.name: f for f in [
     _f("organization-id-missing-accepted", "falls back to the caller's first organization when "
        "organization_id is missing", "organization_id.required"),
     _f("organization-id-int-parsed", "reads organization_id with int(), so Unicode digits, '1_000' and ' 12 ' "
-       "name an organization", "organization_id.format"),
+       "name an organization, and returns organization_id as sent", "organization_id.format-edge"),
     _f("organization-id-isdigit", "checks organization_id with str.isdigit() and reads it with int(), so "
-       "'\u0ae6' (a Gujarati zero) or full-width digits name an organization", "organization_id.format"),
+       "'\u0ae6' (a Gujarati zero) or full-width digits name an organization; returns it as sent",
+       "organization_id.format-edge"),
     _f("uint64-wraps", "reads organization_id modulo 2^64, so 2^64 + an id names that organization",
        "organization_id.format"),
     _f("membership-other-workspace", "answers a membership whose workspace_id is not the created workspace's",
@@ -83,7 +84,7 @@ FAULTS = {f.name: f for f in [
     _f("auth-not-enforced", "creates without any session", "auth.missing-credential", "auth.wrong-credential"),
     _f("any-session-accepted", "accepts any non-empty session_id cookie", "auth.wrong-credential"),
     _f("auth-missing-400", "answers a create without a session with 400", "auth.missing-credential"),
-    _f("status-201", "answers a create with HTTP 201 (and status 201), as the frontend API does", "response.success-status"),
+    _f("status-201", "answers a create with HTTP 201 (and status 201), as the frontend API does", "response.documented-status"),
     _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
     _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
     _f("envelope-status-201", "answers HTTP 200 with an envelope status of 201", "envelope.status"),
@@ -111,14 +112,14 @@ FAULTS = {f.name: f for f in [
     _f("member-count-string", "returns member_count as a string", "response.member_count"),
     _f("public-metadata-null", "returns public_metadata as null", "response.public_metadata"),
     _f("private-metadata-string", "returns private_metadata as a JSON string", "response.private_metadata"),
-    _f("created-at-not-rfc3339", "writes created_at as '2024-01-15 10:30:00'", "response.created_at"),
+    _f("created-at-not-rfc3339", "writes created_at as '2024-01-15 10:30:00'", "response.example-formats"),
     _f("updated-at-epoch", "writes updated_at as epoch seconds", "response.updated_at"),
     _f("created-at-stale", "stamps created_at with a time in 2020", "response.created-at-recent"),
     _f("same-id", "returns the same id for every create", "response.id-unique"),
-    _f("name-trimmed", "trims the name before storing it", "name.echoed"),
+    _f("name-trimmed", "trims the name before storing it", "name.edge-echoed"),
     _f("description-dropped", "does not store the description", "description.echoed"),
     _f("image-part-rejected", "refuses any file part with 400", "image.file-part"),
-    _f("image-ignored", "accepts the image but leaves image_url null", "image.file-part"),
+    _f("image-ignored", "accepts the image but leaves image_url null", "image.image-url"),
     _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
     _f("malformed-multipart-500", "answers a broken multipart body with a 500", "robustness.malformed-body",
        "robustness.no-server-error"),
@@ -133,9 +134,13 @@ FAULTS = {f.name: f for f in [
        "request.unusual-text-accepted"),
     _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
        "request.valid-accepted", generated_only=True),
-    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
-       generated_only=True),
-    _f("digits-only-description-rejected", "rejects a description made only of digits",
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
+    _f("description-trimmed", "trims the description before storing it", "description.edge-echoed"),
+    _f("status-302", "answers a successful create with HTTP 302 and the envelope", "response.success-status"),
+    _f("created-at-epoch", "writes created_at as seconds since 1970", "response.created_at"),
+    _f("tilde-or-backquote-name-rejected", "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
+       "request.valid-accepted", generated_only=True),
+    _f("tilde-or-backquote-description-rejected", "rejects a description holding ~ or a backquote (ordinary printable ASCII)",
        "request.valid-accepted", generated_only=True),
 ]}
 
@@ -245,7 +250,7 @@ def _validated(text: dict, files: dict, behaviour: Behaviour) -> dict:
     problem = _uint64_problem(org_id, behaviour)
     if problem:
         raise Rejection(validation, "INVALID_FIELD", problem)
-    org_id = _organization_key(org_id, behaviour)
+    sent_org_id, org_id = org_id, _organization_key(org_id, behaviour)
     image = files.get("image")
     if "image" in text:
         raise Rejection(validation, "INVALID_FIELD", "image must be a file part")
@@ -255,7 +260,8 @@ def _validated(text: dict, files: dict, behaviour: Behaviour) -> dict:
         filename, content, media_type = image
         if len(content) > IMAGE_LIMIT or not (media_type or "").startswith("image/"):
             raise Rejection(validation, "INVALID_FIELD", "image must be an image of at most 5 MiB")
-    return {"name": name, "description": description, "organization_id": org_id, "image": image}
+    return {"name": name, "description": description, "organization_id": org_id, "image": image,
+            "sent_organization_id": sent_org_id}
 
 
 def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str = ":memory:") -> Starlette:
@@ -326,13 +332,17 @@ def _created(fields: dict, organization_membership_id: str, behaviour: Behaviour
     name, description = fields["name"], fields["description"]
     if behaviour.has("name-trimmed"):
         name = name.strip()
+    if behaviour.has("description-trimmed") and isinstance(description, str):
+        description = description.strip()
     if behaviour.has("description-dropped"):
         description = None
     image_url = None
     if fields["image"] is not None and not behaviour.has("image-ignored"):
         image_url = f"https://cdn.conformance.invalid/workspaces/{workspace_id}/{fields['image'][0] or 'image'}"
     workspace = {
-        "id": workspace_id, "organization_id": fields["organization_id"], "name": name,
+        "id": workspace_id, "organization_id": fields["sent_organization_id"] if behaviour.has(
+            "organization-id-int-parsed") or behaviour.has("organization-id-isdigit") else fields["organization_id"],
+        "name": name,
         "description": description, "image_url": image_url, "whitelisted_ips": [],
         "enable_ip_restriction": False, "enforce_mfa": False, "member_count": 1,
         "public_metadata": {}, "private_metadata": {}, "created_at": now, "updated_at": now,
@@ -381,10 +391,12 @@ def _break(workspace: dict, behaviour: Behaviour) -> None:
         workspace["updated_at"] = 1705314600
     if behaviour.has("created-at-stale"):
         workspace["created_at"] = "2020-01-01T00:00:00Z"
+    if behaviour.has("created-at-epoch"):
+        workspace["created_at"] = 1705314600
 
 
 def _answer(workspace: dict, membership: dict, behaviour: Behaviour, envelope):
-    status = 201 if behaviour.has("status-201") else 200
+    status = 201 if behaviour.has("status-201") else 302 if behaviour.has("status-302") else 200
     errors = None
     if behaviour.has("errors-example-on-success"):
         errors = [{"code": "INVALID_CREDENTIALS", "message": "Invalid credentials. Please try again."}]

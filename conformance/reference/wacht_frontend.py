@@ -31,15 +31,18 @@ from conformance.reference.common import (
 K = "wacht-frontend"
 USER_ID = "user_456789123"
 SIGNIN = {"id": "signin_987654321", "user_id": USER_ID, "created_at": "2024-01-01T12:00:00Z"}
-# (id, name, slug, the caller is a member). The second member organization is the session's
-# active one, so a server that ignores organization_id is seen using the wrong organization.
+# (id, name, slug, the caller's role: "admin" may create workspaces, "viewer" may not, None is
+# no member). The second member organization is the session's active one, so a server that
+# ignores organization_id is seen using the wrong organization.
 ORGANIZATIONS = [
-    ("org_456789123", "Acme Corporation", "acme-corp", True),
-    ("org_456789124", "Acme Labs", "acme-labs", True),
-    ("org_999000111", "Globex Corporation", "globex", False),
+    ("org_456789123", "Acme Corporation", "acme-corp", "admin"),
+    ("org_456789124", "Acme Labs", "acme-labs", "admin"),
+    ("org_456789125", "Acme Archive", "acme-archive", "viewer"),
+    ("org_999000111", "Globex Corporation", "globex", None),
 ]
 ACTIVE_ORGANIZATION = "org_456789124"
-TARGET_PARAMS = {"organization_id": "org_456789123", "foreign_organization_id": "org_999000111"}
+TARGET_PARAMS = {"organization_id": "org_456789123", "foreign_organization_id": "org_999000111",
+                 "unpermitted_organization_id": "org_456789125"}
 FIELDS = ("name", "description", "organization_id")
 
 VARIANTS = {v.name: v for v in [
@@ -77,16 +80,22 @@ FAULTS = {f.name: f for f in [
     _f("organization-id-number-looked-up", "looks a numeric organization_id up as text and answers 404, "
        "not 400", "organization_id.type"),
     _f("foreign-organization-accepted", "skips the membership check", "organization_id.foreign"),
+    _f("description-trimmed", "trims the description before storing it", "description.edge-echoed"),
+    _f("status-302", "answers a successful create with HTTP 302 and the envelope", "response.success-status"),
+    _f("created-at-epoch", "writes created_at as seconds since 1970", "response.created_at"),
+    _f("signin-created-at-not-rfc3339", "writes the session's sign-in times as '2024-01-01 12:00:00'",
+       "envelope.example-formats"),
+    _f("permission-not-checked", "lets any member create workspaces, whatever their role",
+       "organization_id.permission"),
     _f("active-organization-used", "ignores organization_id and creates in the session's active organization",
        "organization_id.echoed", "organization_id.foreign"),
     _f("auth-not-enforced", "creates without any session", "auth.missing-credential", "auth.wrong-credential"),
     _f("any-session-accepted", "accepts any non-empty __session cookie", "auth.wrong-credential"),
     _f("auth-missing-403", "answers a create without a session with 403", "auth.missing-credential"),
-    _f("status-200", "answers a create with HTTP 200 (and status 200)", "response.success-status"),
+    _f("status-200", "answers a create with HTTP 200 (and status 200)", "response.documented-status"),
     _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
     _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
     _f("envelope-status-200", "answers HTTP 201 with an envelope status of 200", "envelope.status"),
-    _f("error-envelope-status-200", "puts status 200 in the envelope of every error answer", "envelope.status"),
     _f("errors-on-success", "carries an INVALID_CREDENTIALS entry in errors on success",
        "envelope.no-errors-on-success"),
     _f("errors-object-on-success", "sends errors as {} on success", "envelope.errors",
@@ -104,11 +113,11 @@ FAULTS = {f.name: f for f in [
        "description.echoed"),
     _f("organization-slug-missing", "leaves slug out of the organization", "response.organization"),
     _f("members-count-string", "returns members_count as a string", "response.members_count"),
-    _f("created-at-not-rfc3339", "writes created_at as '2024-01-15 19:30:00'", "response.created_at"),
+    _f("created-at-not-rfc3339", "writes created_at as '2024-01-15 19:30:00'", "response.example-formats"),
     _f("updated-at-missing", "leaves updated_at out", "response.updated_at"),
     _f("created-at-stale", "stamps created_at with a time in 2020", "response.created-at-recent"),
     _f("same-id", "returns the same id for every create", "response.id-unique"),
-    _f("name-trimmed", "trims the name before storing it", "name.echoed"),
+    _f("name-trimmed", "trims the name before storing it", "name.edge-echoed"),
     _f("description-dropped", "does not store the description", "description.echoed"),
     _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
     _f("malformed-json-500", "answers malformed JSON with a 500", "robustness.malformed-body",
@@ -130,8 +139,9 @@ FAULTS = {f.name: f for f in [
        "name.type", generated_only=True),
     _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
        "request.valid-accepted", generated_only=True),
-    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.valid-accepted",
-       generated_only=True),
+    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
+    _f("tilde-or-backquote-name-rejected", "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
+       "request.valid-accepted", generated_only=True),
 ]}
 
 
@@ -144,12 +154,12 @@ class Directory(Store):
             self._db.execute("CREATE TABLE IF NOT EXISTS organizations "
                              "(id TEXT PRIMARY KEY, name TEXT, slug TEXT)")
             self._db.execute("CREATE TABLE IF NOT EXISTS memberships "
-                             "(id TEXT PRIMARY KEY, organization_id TEXT, user_id TEXT)")
-            for n, (org_id, name, slug, member) in enumerate(organizations, 1):
+                             "(id TEXT PRIMARY KEY, organization_id TEXT, user_id TEXT, role TEXT)")
+            for n, (org_id, name, slug, role) in enumerate(organizations, 1):
                 self._db.execute("INSERT OR IGNORE INTO organizations VALUES (?, ?, ?)", (org_id, name, slug))
-                if member:
-                    self._db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)",
-                                     (f"77777777777777777{n}", org_id, user_id))
+                if role:
+                    self._db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?, ?, ?)",
+                                     (f"77777777777777777{n}", org_id, user_id, role))
 
     def organization(self, org_id: str) -> dict | None:
         with self._lock:
@@ -162,6 +172,12 @@ class Directory(Store):
                                    (org_id, user_id)).fetchone()
         return None if row is None else row[0]
 
+    def may_create(self, org_id: str, user_id: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT role FROM memberships WHERE organization_id = ? AND user_id = ?",
+                                   (org_id, user_id)).fetchone()
+        return row is not None and row[0] == "admin"
+
 
 class Rejection(Exception):
     def __init__(self, status: int, code: str, message: str):
@@ -169,9 +185,11 @@ class Rejection(Exception):
         self.status, self.code = status, code
 
 
-def _session() -> dict:
-    return {"signin_attempts": [], "signins": [dict(SIGNIN)], "signup_attempts": [],
-            "active_signin": dict(SIGNIN)}
+def _session(behaviour: Behaviour) -> dict:
+    signin = dict(SIGNIN)
+    if behaviour.has("signin-created-at-not-rfc3339"):
+        signin["created_at"] = signin["created_at"].replace("T", " ").rstrip("Z")
+    return {"signin_attempts": [], "signins": [signin], "signup_attempts": [], "active_signin": dict(signin)}
 
 
 def _picky_problem(name: str, description, behaviour: Behaviour) -> str | None:
@@ -251,7 +269,7 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
 
     def envelope(status: int, data, errors, *, signed_in: bool = True, message: str = "") -> dict:
         body = {"status": status, "message": message, "data": data,
-                "session": _session() if signed_in else None, "errors": errors}
+                "session": _session(behaviour) if signed_in else None, "errors": errors}
         if behaviour.variant == "chatty":
             body["request_id"] = "req_" + secrets.token_hex(8)
         return body
@@ -277,6 +295,8 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
     def organization_for(org_id: str) -> dict:
         org = store.organization(org_id)
         member = org is not None and store.membership(org_id, USER_ID) is not None
+        if member and not store.may_create(org_id, USER_ID) and not behaviour.has("permission-not-checked"):
+            raise Rejection(403, "FORBIDDEN", "you may not create workspaces in this organization")
         if member or (org is not None and behaviour.has("foreign-organization-accepted")):
             return org
         if org is None and behaviour.variant != "null-errors":
@@ -322,6 +342,8 @@ def _workspace(fields: dict, organization: dict, behaviour: Behaviour) -> dict:
     name, description = fields["name"], fields["description"]
     if behaviour.has("name-trimmed"):
         name = name.strip()
+    if behaviour.has("description-trimmed") and isinstance(description, str):
+        description = description.strip()
     if behaviour.has("description-dropped"):
         description = None
     workspace = {
@@ -354,11 +376,13 @@ def _workspace(fields: dict, organization: dict, behaviour: Behaviour) -> dict:
         workspace["created_at"] = "2020-01-01T00:00:00Z"
     if behaviour.has("updated-at-missing"):
         del workspace["updated_at"]
+    if behaviour.has("created-at-epoch"):
+        workspace["created_at"] = 1705314600
     return workspace
 
 
 def _created(workspace: dict, behaviour: Behaviour, envelope):
-    status = 200 if behaviour.has("status-200") else 201
+    status = 200 if behaviour.has("status-200") else 302 if behaviour.has("status-302") else 201
     errors = None if behaviour.variant == "null-errors" else []
     if behaviour.has("errors-on-success"):
         errors = [{"code": "INVALID_CREDENTIALS", "message": "Invalid credentials. Please try again."}]

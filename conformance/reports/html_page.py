@@ -16,6 +16,7 @@ import pytest
 
 from conformance.model.catalog import MUST, SHOULD, by_id
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of
+from conformance.model.profile import SOURCE_KIND_NAMES
 from conformance.pytest_plugin import run as run_session
 from conformance.target.transcript import printable
 
@@ -114,8 +115,6 @@ class ConformanceHtml:
                 f'<td class="col-source">{source_html(source)}</td>']
 
 
-SOURCE_KIND_NAMES = {"page": "the provider's page", "provider-doc": "the provider's documentation (outside fact)",
-                     "standard": "a standard", "suite": "a principle of this suite", "user": "a user's probe"}
 
 
 def source_html(source: dict) -> str:
@@ -123,11 +122,15 @@ def source_html(source: dict) -> str:
     marks (the document's own words), and the reading in italics (ours)."""
     kind = str(source.get("kind", "page"))
     document = _e(source.get("document", ""))
-    if source.get("url"):
+    if source.get("url") and kind != "provider-notes":  # the notes are ours: no address is their origin
         document = f"<a href='{_e(source['url'])}'>{document}</a>"
     parts = [f"<span class='wc-source-kind' title='{_e(SOURCE_KIND_NAMES.get(kind, kind))}'>[{_e(kind)}]</span> "
              f"{document}"]
-    if source.get("quote"):
+    if source.get("quote") and kind == "provider-notes":
+        # The notes' words (our summary of another page of the provider's), not that page's.
+        parts.append(f"<span class='wc-notes'>notes (our summary, not the provider's words): "
+                     f"<q>{_e(source['quote'])}</q></span>")
+    elif source.get("quote"):
         parts.append(f"<q class='wc-quote'>{_e(source['quote'])}</q>")
     if source.get("reading"):
         parts.append(f"<i class='wc-reading'>reading: {_e(source['reading'])}</i>")
@@ -158,6 +161,7 @@ def summary_html(s: dict) -> str:
         ("document", ""),  # a link: filled in below
         ("target", s.get("target", "")),
         ("embedded reference server", "yes" if s.get("embedded_reference_server") else "no"),
+        *([("credential sent in", s["credential_placement"])] if s.get("credential_placement") else []),
         ("suite version", s.get("suite_version", "")),
         ("date", s.get("started", "")),
         ("duration", f"{s.get('duration_s', 0):.1f} s"),

@@ -34,5 +34,5 @@ def remove_all(target, ids: list[str]) -> dict:
             removed.append(workspace_id)
         else:
             not_removed.append({"id": workspace_id, "why": f"HTTP {exchange.status}"})
-    return {"method": f"{spec['method']} {spec['path']}", "source": spec["source"],
+    return {"method": f"{spec['method']} {spec['path']}", "source": target.profile.source(spec["source"]),
             "removed": removed, "not_removed": not_removed}

@@ -2,16 +2,20 @@
 
 Bounds, because users point this at production: a hard request budget, one deadline per
 request (connect to last body byte), a capped response size after decoding, a bounded
-Retry-After wait on 429/503, never a redirect followed, and a breaker that stops probing once
-the target is plainly unreachable.
+Retry-After wait on 429/503 (and a run-wide bound on all the waits together, after which nothing
+more is sent), never a redirect followed, and a breaker that stops probing once the target is
+plainly unreachable, or has gone away after answering (the request it went away after is a
+finding, see Target._went_away).
 """
 from __future__ import annotations
 
 import contextlib
+import copy
 import http.cookiejar
 import itertools
 import json
 import os
+import socket
 import threading
 import time
 import zlib
@@ -20,16 +24,25 @@ from typing import Callable
 
 import httpx
 
-from conformance.model.outcome import BudgetExhausted, DryRun, ProbeError, TargetUnreachable
+from conformance.model.outcome import (
+    BudgetExhausted,
+    ConformanceFailure,
+    DryRun,
+    Finding,
+    ProbeError,
+    TargetUnreachable,
+    TargetWentAway,
+    WaitSpent,
+)
 from conformance.model.profile import Profile
-from conformance.settings import DEFAULT_EXAMPLES
+from conformance.settings import DEFAULT_EXAMPLES, DEFAULT_MAX_WAIT
 from conformance.target.deadline import DeadlineBackend, deadline_transport
 from conformance.target.decoding import ACCEPT_ENCODING, RESPONSE_LIMIT, read_body
 from conformance.target.decoding import Body as ReceivedBody
-from conformance.target.transcript import Exchange, Redactor, curl_command
+from conformance.target.transcript import Exchange, Redactor, curl_command, printable
 
 JSON_DEPTH_LIMIT = 64  # no documented answer nests deeper than a few levels
-RETRY_STATUSES = (429, 503)
+RETRY_STATUSES = (429, 503)  # "wait and ask again": a target answering only these is never judged on them
 MAX_RETRIES = 2
 MAX_RETRY_WAIT = 5.0
 BREAKER_THRESHOLD = 2  # consecutive transport failures before the target is declared unreachable
@@ -61,6 +74,83 @@ class Budget:
             if spent < self.limit:
                 numbers[:] = [spent + 1]
             return spent
+
+
+class WaitBudget:
+    """The run's time for honouring Retry-After, in all (--conformance-max-wait): shared by every
+    probe of a process, and across pytest-xdist workers when given a counter file, which holds
+    "<milliseconds waited> <1 once spent>". Once a wait does not fit, nothing more is sent."""
+
+    def __init__(self, limit: float, counter_file: str | None = None):
+        self.limit = limit
+        self.counter_file = counter_file
+        self.waited = 0.0  # by this process
+        self.spent = False  # known spent, here
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """Before a request is sent: raise WaitSpent (not run) once the run stopped sending."""
+        if not self.spent and self.counter_file:
+            with locked_numbers(self.counter_file) as numbers:
+                self.spent = len(numbers) > 1 and numbers[1] == 1
+        if self.spent:
+            raise WaitSpent(f"not sent: the run stopped sending once its time for waiting on the target "
+                            f"(--conformance-max-wait {self.limit:g} s) was spent", first=False)
+
+    def take(self, seconds: float) -> tuple[bool, float]:
+        """Reserve `seconds` of waiting: (whether it fits, the run's waits in all so far). A wait
+        that does not fit marks the run spent."""
+        with self._lock:
+            if self.counter_file:
+                with locked_numbers(self.counter_file) as numbers:
+                    waited_ms, spent = (numbers + [0, 0])[:2]
+                    fits = not spent and waited_ms + seconds * 1000 <= self.limit * 1000
+                    numbers[:] = [waited_ms + round(seconds * 1000), 0] if fits else [waited_ms, 1]
+                    total = (waited_ms + (round(seconds * 1000) if fits else 0)) / 1000
+            else:
+                fits = not self.spent and self.waited + seconds <= self.limit
+                total = self.waited + (seconds if fits else 0)
+            if fits:
+                self.waited += seconds
+            else:
+                self.spent = True
+            return fits, total
+
+
+class WentAway:
+    """Whether the target has gone away after answering, run-wide: under pytest-xdist the first
+    worker to see it records why in the run's directory, so the others do not blame a request of
+    their own for it."""
+
+    def __init__(self, directory: str | None = None):
+        self.directory = directory
+        self.reason: str | None = None
+
+    def known(self) -> str | None:
+        if self.reason is None and self.directory:
+            path = os.path.join(self.directory, "went-away")
+            if os.path.exists(path):
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    self.reason = handle.read() or None
+        return self.reason
+
+    def claim(self, reason: str) -> str | None:
+        """Record `reason`; returns the reason recorded before (another worker saw it first), or None."""
+        if self.known() is not None:
+            return self.reason
+        if self.directory:
+            import fcntl
+
+            with open(os.path.join(self.directory, "went-away"), "a+", encoding="utf-8", errors="replace") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                handle.seek(0)
+                earlier = handle.read()
+                if earlier:
+                    self.reason = earlier
+                    return earlier
+                handle.write(reason)
+        self.reason = reason
+        return None
 
 
 @contextlib.contextmanager
@@ -244,10 +334,11 @@ class Slots:
 class Breaker:
     failures: int = 0
     reason: str | None = None
+    went_away: bool = False  # it answered before: the request it went away after is a finding
 
     def check(self) -> None:
         if self.reason:
-            raise TargetUnreachable(self.reason)
+            raise (TargetWentAway if self.went_away else TargetUnreachable)(self.reason)
 
 
 class Namer:
@@ -264,9 +355,11 @@ class Namer:
         """A string of exactly `length` code points, led by a unique tag when it fits."""
         tag = self.tag() + "-"
         if length <= len(tag):
-            # Too short to carry the tag: vary the first character so reruns rarely collide.
-            n = next(self._counter)
-            lead = chr(0x4E00 + (hash(self.prefix) + n) % 20000)
+            # Too short to carry the tag: an ordinary (printable ASCII) first character that
+            # differs between runs and between calls, so reruns rarely collide.
+            from conformance.model.tolerance import ordinary_lead
+
+            lead = ordinary_lead(self.prefix, next(self._counter))
             return (lead + filler * length)[:length] if length else ""
         # Cut to length: a filler of several code points (e + combining accent) must not overshoot.
         return (tag + filler * (length - len(tag)))[:length]
@@ -297,6 +390,20 @@ def _in_base(number: int, digits: str) -> str:
         out = digits[rest] + out
         if not number:
             return out
+
+
+def credential_name(profile: Profile, params: dict) -> str:
+    """The header or cookie the credential goes in: the profile's `auth.name`, unless the profile
+    lets a target param name it (`auth.name_param`, for a page that leaves the name open) and
+    the user gave that param."""
+    auth = profile.auth
+    chosen = params.get(auth["name_param"]) if auth.get("name_param") else None
+    return chosen or auth["name"]
+
+
+def credential_place(profile: Profile, params: dict) -> str:
+    """Where the credential goes, for people: `header X-Api-Key`, `cookie __session`."""
+    return f"{'cookie' if profile.auth['in'] == 'cookie' else profile.auth['in']} {credential_name(profile, params)}"
 
 
 def accepted(exchange: Exchange, profile: Profile) -> bool:
@@ -384,7 +491,8 @@ class Target:
                  timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
                  dry_run: bool = False, slots: "Slots | None" = None, examples: int = DEFAULT_EXAMPLES,
                  hypothesis_seed: int = 0, create_count: CreateCount | None = None,
-                 shares: SharedCreates | None = None):
+                 shares: SharedCreates | None = None, waits: WaitBudget | None = None,
+                 went_away: WentAway | None = None):
         self.profile = profile
         self.examples = examples  # per generated probe
         self.hypothesis_seed = hypothesis_seed
@@ -401,6 +509,10 @@ class Target:
         self.timeout = timeout
         self.names = Namer(run_id)
         self.breaker = Breaker()
+        self.waits = waits or WaitBudget(DEFAULT_MAX_WAIT)
+        self.went_away = went_away or WentAway()
+        self.answered = 0  # answers this process received: a target that answered can go away
+        self.last_answered: Exchange | None = None
         self.transcript: list[Exchange] = []
         self.observations = []
         self.shares = shares or SharedCreates()
@@ -448,14 +560,13 @@ class Target:
 
         return self.shared_create("minimal", lambda: baseline(self, full=False))
 
-    def shared_create(self, kind: str, build) -> Exchange:
-        """The create of `build()`'s body, sent once per run and shared by every probe that
-        only reads its answer: each workspace left on a live target has a cost."""
-        import copy
-
+    def shared_create(self, kind: str, build, *, files=None) -> Exchange:
+        """The create of `build()`'s body (and `files`, a form's file parts), sent once per run
+        and shared by every probe that only reads its answer: each workspace left on a live
+        target has a cost."""
         def make() -> tuple[Exchange, dict]:
             body = build()
-            return self.create(body, note=f"{kind} create"), body
+            return self.create(body, files=files, note=f"{kind} create"), body
 
         (made, _), sent_here = self.shares.get(kind, make)
         if sent_here:
@@ -493,7 +604,7 @@ class Target:
     def _longest_create(self) -> float:
         """How long a create another worker holds a place for may take: every attempt, the
         waits between them and the wait for a request slot."""
-        return self.timeout * (MAX_RETRIES + 1) + MAX_RETRY_WAIT * MAX_RETRIES + self.slots.wait + 5
+        return self.timeout * (MAX_RETRIES + 1) + MAX_RETRY_WAIT * MAX_RETRIES + self.slots.wait + 5 + 1.5
 
     def _create(self, payload, files, auth, headers, raw, content_type, encoding, note) -> Exchange:
         encoding = encoding or self.profile.primary_encoding
@@ -551,7 +662,7 @@ class Target:
         place = AUTH_PLACEMENTS.get(scheme["in"])
         if place is None:
             raise ValueError(f"unknown auth placement {scheme['in']!r}: known are {', '.join(AUTH_PLACEMENTS)}")
-        place(credentials, scheme["name"], value)
+        place(credentials, credential_name(self.profile, self.params), value)
         if credentials.cookies:
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in credentials.cookies.items())
         return credentials
@@ -569,6 +680,7 @@ class Target:
             exchange.note = (exchange.note + "; " if exchange.note else "") + "not sent (dry run)"
             raise DryRun("dry run: the request was listed, not sent")
         for attempt in range(MAX_RETRIES + 1):
+            self.waits.check()
             self.budget.take()
             started = time.perf_counter()
             try:
@@ -586,19 +698,98 @@ class Target:
                 else:
                     problem = _describe_transport_error(exc)
                 exchange.error = self.redactor.text(f"{problem}: {self.redactor.url(self.base_url)}")
+                if self.answered and not isinstance(exc, httpx.TimeoutException):
+                    self._went_away(exchange, dropped=not isinstance(exc, httpx.ConnectError))
                 self.breaker.failures += 1
                 if self.breaker.failures >= BREAKER_THRESHOLD or isinstance(exc, httpx.ConnectError):
-                    self.breaker.reason = exchange.error
-                    raise TargetUnreachable(exchange.error) from None
+                    earlier = self.went_away.known()  # another worker saw it go away
+                    self.breaker.reason, self.breaker.went_away = earlier or exchange.error, bool(earlier)
+                    raise (TargetWentAway if earlier else TargetUnreachable)(self.breaker.reason) from None
                 raise ProbeError(exchange.error) from None
             exchange.elapsed = time.perf_counter() - started
             self.breaker.failures = 0
-            wait = _retry_wait(response, self.profile.transient_statuses) if attempt < MAX_RETRIES else None
-            if wait is None:
+            self.answered += 1
+            self.last_answered = exchange
+            status = response.status_code
+            wait = _retry_wait(response, self.profile.transient_statuses)
+            if wait is None or (attempt == MAX_RETRIES and status not in RETRY_STATUSES):
+                # A documented passing 5xx (Anthropic's 529) that persists is judged as any 5xx.
                 self._record(exchange, response, body)
                 return
+            asked = self._asked_to_wait(response, body)
+            if attempt == MAX_RETRIES:
+                exchange.error = self.redactor.text(f"{asked}, {MAX_RETRIES + 1} times in a row: not judged "
+                                                    "(the target asked the suite to come back later)")
+                raise ProbeError(exchange.error)
+            fits, total = self.waits.take(wait)
+            if not fits:
+                exchange.error = self.redactor.text(
+                    f"{asked}; the run stopped after waiting {_seconds(total)} s in all "
+                    f"(--conformance-max-wait {self.waits.limit:g})")
+                raise WaitSpent(self.redactor.text(f"the target kept answering {_status_and_retry_after(response)}; "
+                                                   f"the run stopped after waiting {_seconds(total)} s in all"))
+            exchange.retried.append(status)
             exchange.waits.append(wait)
             time.sleep(wait)
+
+    def _asked_to_wait(self, response: httpx.Response, received: ReceivedBody) -> str:
+        """`HTTP 429 (Retry-After 1) {"type": "error", ...}`: an answer retried or not judged."""
+        text = received.data[:160].decode("utf-8", "replace").replace("\n", " ").strip()
+        return printable(f"HTTP {_status_and_retry_after(response)} {text}".rstrip())
+
+    def _went_away(self, exchange: Exchange, dropped: bool) -> None:
+        """A target that answered earlier requests and now refuses connections has gone away:
+        after `exchange`, which it hung up on (`dropped`), or after the last request it answered.
+        That request fails robustness.no-server-error, with its curl line; whatever comes next
+        is not sent (TargetWentAway). A connection dropped while the target still listens is not
+        this (an idle keep-alive connection it closed, say): returns, and the caller goes on."""
+        from conformance.model.catalog import rid
+
+        if dropped and self._still_listening():
+            return
+        killer = exchange if dropped else self.last_answered
+        if killer is not exchange:  # answered earlier, perhaps in another probe: shown again here
+            killer = copy.copy(killer)
+            killer.note = ((killer.note + "; ") if killer.note else "") + \
+                "the last request the target answered before it went away (sent once, earlier; shown again here)"
+            self.transcript.append(killer)
+        what = f" ({killer.note.split(';')[0]})" if killer.note else ""
+        reason = self.redactor.text(f"the target went away after {killer.method} {killer.url}{what}: it had "
+                                    f"answered {self.answered} requests, then stopped accepting connections; "
+                                    "the rest of the run was not checked")
+        if not dropped and self.went_away.directory:
+            time.sleep(1.0)  # under xdist, the worker whose request was hung up on names it first
+        earlier = self.went_away.claim(reason)
+        self.breaker.reason, self.breaker.went_away = earlier or reason, True
+        if earlier:
+            raise TargetWentAway(earlier)
+        index = next(i for i, e in enumerate(self.transcript) if e is killer)
+        observed = ("the target closed the connection without answering this request, and then stopped "
+                    "accepting connections" if dropped else
+                    "the target answered this request, and then stopped accepting connections "
+                    f"({exchange.error})")
+        raise ConformanceFailure([Finding(rid(self.profile, "robustness.no-server-error"),
+                                          "no request takes the target down",
+                                          "an answer, and the target still up after it",
+                                          self.redactor.text(f"{observed}; replay: {killer.curl}"), index)])
+
+    def _still_listening(self) -> bool:
+        """Whether the target's port still takes connections, asked a few times over half a second
+        (a process that exits closes its port a moment after the connection it hung up on)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        for attempt in range(5):
+            try:
+                socket.create_connection((parts.hostname, port), timeout=min(1.0, self.timeout)).close()
+            except ConnectionRefusedError:
+                return False
+            except OSError:
+                return True  # unknown (a timeout, a routing problem): no claim is made
+            if attempt < 4:
+                time.sleep(0.1)
+        return True
 
     def _record(self, exchange: Exchange, response: httpx.Response, received: ReceivedBody) -> None:
         exchange.status = response.status_code
@@ -632,7 +823,9 @@ class Target:
 
     def _note_created(self, exchange: Exchange) -> None:
         """Remember what was created, for --cleanup and for the report."""
-        if exchange.status not in self.profile.success_statuses:
+        from conformance.probes.checks import status_allowed
+
+        if not status_allowed(exchange.status, self.profile.success_statuses):
             return
         try:
             from conformance.model.profile import resolve_pointer
@@ -726,6 +919,17 @@ def _retry_wait(response: httpx.Response, transient=()) -> float | None:
     except ValueError:
         wait = 1.0  # an HTTP-date, or garbage: wait a little and try once more
     return max(0.0, min(wait, MAX_RETRY_WAIT))
+
+
+def _status_and_retry_after(response: httpx.Response) -> str:
+    """`429 (Retry-After 999999)`, `503 (no Retry-After)`: the header as sent, clipped."""
+    header = response.headers.get("retry-after")
+    shown = "no Retry-After" if header is None else f"Retry-After {header[:40]}"
+    return printable(f"{response.status_code} ({shown})")
+
+
+def _seconds(total: float) -> str:
+    return f"{round(total, 1):g}"
 
 
 def _describe_transport_error(exc: httpx.TransportError) -> str:

@@ -176,6 +176,7 @@ class Exchange:
     error: str | None = None
     elapsed: float = 0.0
     waits: list[float] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)  # the statuses answered before each retry (429, 503, 500 ...)
     curl: str = ""
     note: str = ""
     authenticated: bool = True  # sent with the run's credential (not an auth probe's missing or wrong one)
@@ -205,6 +206,7 @@ class Exchange:
             "error": self.error,
             "elapsed_ms": round(self.elapsed * 1000, 1),
             "retry_waits_s": self.waits,
+            "retried_statuses": self.retried,
             "curl": self.curl,
             "note": self.note,
             "authenticated": self.authenticated,

@@ -186,6 +186,7 @@ def test_a_users_own_requirement_gets_a_row_from_its_first_probes_declaration():
         "id": "mine.limit", "level": "SHOULD", "title": "my own limit", "area": "custom",
         "source": {"kind": "user", "document": "user probe", "quote": "",
                    "reading": "declared by tests/test_mine.py::test_a"},
+        "tier": "",
         "status": FAIL,
         "probes": [{"nodeid": "tests/test_mine.py::test_a", "status": PASS, "message": ""},
                    {"nodeid": "tests/test_mine.py::test_b", "status": FAIL, "message": "[mine.limit] broken"}],

@@ -100,7 +100,7 @@ FAULTS = {f.name: f for f in [
     _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
        "request.valid-accepted", generated_only=True),
     _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
-    _f("tilde-or-backquote-name-rejected", "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
+    _f("q-or-z-name-rejected", "rejects a name holding a Q or a z (ordinary printable ASCII)",
        "request.valid-accepted", generated_only=True),
     _f("passing-500-every-7th", "answers every 7th request 500 api_error with Retry-After: 0, which succeeds "
        "when retried (a busy API, but a client without retries sees the 500)", "robustness.transient-server-errors"),

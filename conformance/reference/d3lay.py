@@ -107,7 +107,7 @@ FAULTS = {f.name: f for f in [
     _f("digits-only-identifier-rejected", "rejects an identifier made only of digits, taking it for an id",
        "request.valid-accepted", generated_only=True),
     _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
-    _f("tilde-or-backquote-name-rejected", "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
+    _f("q-or-z-name-rejected", "rejects a name holding a Q or a z (ordinary printable ASCII)",
        "request.valid-accepted", generated_only=True),
 ]}
 

@@ -404,7 +404,14 @@ def dies_on(upstream: str, fatal: bytes):
     def handler(server, conn, request):
         if fatal in request:
             server.stop_event.set()
-            server.sock.close()  # nothing listens any more: connection refused from now on
+            # Nothing listens any more: connection refused from now on. shutdown() first: a bare
+            # close() from this thread leaves the socket listening while the accept loop's
+            # accept() still holds it, and a loaded machine then accepts one more connection.
+            try:
+                server.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            server.sock.close()
             return  # the connection is closed unanswered
         head, _, body = request.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")

@@ -211,7 +211,7 @@ def run_wide_results(profile: Profile, results: list[dict]) -> list[dict]:
         status=FAIL if hidden else PASS, message=message, findings=findings,
         exchanges=[{**e, "note": f"{e['note']} (sent once, by its probe; shown again here)".lstrip()} for e in hidden[:1]],
         outcomes={requirement: FAIL if hidden else PASS},
-    ).to_dict()]
+    ).to_dict() | {"run_wide": True}]
 
 
 def probe_specs() -> list[ProbeSpec]:

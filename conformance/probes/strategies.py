@@ -191,7 +191,7 @@ def corner_breaks(profile: Profile, field: str) -> list[tuple]:
 
 def valid_bodies(profile: Profile):
     """Bodies the request schema allows (the probe then fixes param and unique fields)."""
-    return _cached(profile, None, lambda: _valid(profile))
+    return _cached(profile, ("valid",), lambda: _valid(profile))
 
 
 def _broken_value(profile: Profile, field: str, kind: str):
@@ -222,7 +222,7 @@ def _broken_value(profile: Profile, field: str, kind: str):
 def invalid_bodies(profile: Profile, field: str | None = None):
     """(body, field, kind, requirement id): a valid body broken in one way, in `field` if
     given, else in any field that can be broken."""
-    return _cached(profile, field, lambda: _invalid(profile, field))
+    return _cached(profile, ("invalid", field), lambda: _invalid(profile, field))
 
 
 def _invalid(profile: Profile, field: str | None):

@@ -85,6 +85,10 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
               unreachable: str | None = None, interrupted: str | None = None,
               internal_errors: list[dict] | None = None, selected: set[str] | None = None) -> dict:
     rows = requirement_verdicts(profile, results)
+    # A judgement over the whole run (a passing 5xx the retries hid) is no probe of its own: its
+    # requirement's row shows it, and the report keeps it apart from the probes pytest ran.
+    run_wide = [r for r in results if r.get("run_wide")]
+    results = [r for r in results if not r.get("run_wide")]
     internal_errors = probe_crashes(results) + list(internal_errors or [])
     if selected is not None:
         # A run of some probes (a user's own file, -k) is judged on what was selected: catalog
@@ -112,6 +116,7 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
         "summary": counts,
         "requirements": rows,
         "probes": results,
+        "run_wide": run_wide,
         "internal_errors": internal_errors,
     }
 

@@ -93,7 +93,7 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
     if selected is not None:
         # A run of some probes (a user's own file, -k) is judged on what was selected: catalog
         # requirements no selected probe checks are left out, not counted as not run.
-        touched = {rid for r in results for rid in r["requirements"]}
+        touched = {rid for r in results + run_wide for rid in r["requirements"]}
         rows = [r for r in rows if r["id"] in selected or r["id"] in touched]
     counts = {}
     for level in (MUST, SHOULD):

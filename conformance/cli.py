@@ -181,8 +181,14 @@ def _expectations(args) -> int:
 
 def _check_quotes(profile, reqs, given: str) -> int:
     from conformance.model.profile import notes_path
-    from conformance.model.quotes import (document_path, missing_notes_quotes, missing_profile_quotes, missing_quotes,
-                                          profile_notes_quotes, profile_page_quotes)
+    from conformance.model.quotes import (
+        document_path,
+        missing_notes_quotes,
+        missing_profile_quotes,
+        missing_quotes,
+        profile_notes_quotes,
+        profile_page_quotes,
+    )
 
     path = document_path(given, profile.document["file"])
     try:
@@ -364,8 +370,8 @@ def _run(args) -> int:
 
 
 def _print_summary_line(provider: str, report_dir: Path, completed) -> None:
+    from conformance.client.transcript import printable
     from conformance.reports.summary import one_line
-    from conformance.target.transcript import printable
 
     path = report_dir / f"{provider}.json"
     try:

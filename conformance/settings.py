@@ -194,7 +194,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            from conformance.target.transcript import Redactor
+            from conformance.client.transcript import Redactor
 
             shown = Redactor(None).url(url) if "@" in url else url
             raise SettingsError(f"{target.where} must be an http:// or https:// URL with a host, not {shown!r}")

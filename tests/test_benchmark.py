@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
 from conformance.settings import DEFAULT_MAX_CREATES
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"

@@ -9,6 +9,9 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
+from conformance.client.counters import Budget
+from conformance.client.target import Target
+from conformance.client.transcript import Exchange
 from conformance.model.outcome import ConformanceFailure, Finding
 from conformance.model.profile import load
 from conformance.probes.checks import (
@@ -26,8 +29,6 @@ from conformance.probes.checks import (
     status_allowed,
     statuses_text,
 )
-from conformance.target.client import Budget, Target
-from conformance.target.transcript import Exchange
 
 
 def _target(key: str = "anthropic") -> Target:

@@ -72,7 +72,7 @@ def test_the_plan_prefers_cases_that_check_the_most_requirements():
     one = creates.plan(pairs, profile, 2)
     assert one.planned == 1 and one.elastic is None and one.spare == 1
     assert creates.plan(pairs, profile, 1).planned == 0 and creates.plan(pairs, profile, 1).spare == 1
-    chosen = {name.split("[")[0] for name in one.chosen}
+    chosen = {creates.shown(name).split("[")[0] for name in one.chosen}
     assert "test_resource_field_matches_documented_schema" not in chosen  # needs two creates
     assert {"test_valid_create_answers_documented_status", "test_created_resource_is_sent_as_json"} <= chosen
     assert creates.plan(pairs, profile, None) is creates.UNLIMITED
@@ -207,8 +207,8 @@ def test_the_create_budget_holds_for_the_whole_run_under_xdist(tmp_path, key, fa
 def test_a_shared_create_count_holds_a_place_for_each_create_in_flight(tmp_path):
     """The run-wide count: a place is held while a create is in flight, given back when it is
     refused, kept when it made a workspace; once the cap is made, nothing more is let through."""
+    from conformance.client.counters import CreateCount
     from conformance.model.outcome import CreatesLeftOut
-    from conformance.target.client import CreateCount
 
     counter = tmp_path / "creates"
     counter.write_text("")
@@ -231,7 +231,7 @@ def test_a_place_held_by_a_process_that_is_gone_is_given_back(tmp_path):
     import subprocess
     import sys
 
-    from conformance.target.client import CreateCount
+    from conformance.client.counters import CreateCount
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     counter = tmp_path / "creates"
@@ -249,8 +249,9 @@ def test_every_2xx_create_counts_toward_the_budget_whatever_its_body(key, status
     workspace: the cap counts it."""
     import httpx
 
+    from conformance.client.counters import Budget
+    from conformance.client.target import Target
     from conformance.model.outcome import CreatesLeftOut
-    from conformance.target.client import Budget, Target
 
     profile = load(key)
     answers = iter([httpx.Response(statuses[0], text="<html>made</html>"), httpx.Response(statuses[1], json={})])
@@ -266,8 +267,8 @@ def test_every_2xx_create_counts_toward_the_budget_whatever_its_body(key, status
 
 _RACER = """
 import json, sys, time
-from conformance.target.client import SharedCreates
-from conformance.target.transcript import Exchange
+from conformance.client.counters import SharedCreates
+from conformance.client.transcript import Exchange
 
 def make():
     with open(sys.argv[2], "a") as log:
@@ -299,7 +300,7 @@ def test_a_shared_create_is_made_once_for_every_worker_of_a_run(tmp_path):
 
 
 def test_a_shared_create_that_could_not_be_made_is_tried_again(tmp_path):
-    from conformance.target.client import SharedCreates
+    from conformance.client.counters import SharedCreates
 
     def refused():
         raise RuntimeError("refused")

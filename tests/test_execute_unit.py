@@ -10,6 +10,8 @@ import time
 import httpx
 import pytest
 
+from conformance.client.counters import Budget
+from conformance.client.target import Target
 from conformance.model.outcome import (
     BLOCKED,
     ERROR,
@@ -24,11 +26,11 @@ from conformance.model.outcome import (
 )
 from conformance.model.profile import load
 from conformance.probes import runner
+from conformance.registry import Registry, full_name
 from conformance.probes.cases import Case
 from conformance.probes.checks import fail
 from conformance.probes.creates import none
 from conformance.probes.runner import execute, prepare_probes, probe
-from conformance.target.client import Budget, Target
 
 PROFILE = load("anthropic")
 K = PROFILE.key
@@ -62,7 +64,7 @@ def target():
 
 # -- registering and preparing probes --------------------------------------------------------
 def test_probe_registers_the_function_with_its_cases_and_prepare(monkeypatch):
-    monkeypatch.setattr(runner, "REGISTRY", {})
+    monkeypatch.setattr(runner, "REGISTRY", Registry("probe"))
 
     def cases(profile):
         return []
@@ -75,8 +77,8 @@ def test_probe_registers_the_function_with_its_cases_and_prepare(monkeypatch):
         return None
 
     assert test_something.conformance_cases is cases and test_something.conformance_prepare is prepare
-    assert runner.REGISTRY == {"test_something": runner.ProbeSpec("test_something", test_something, cases,
-                                                                     __name__)}
+    assert dict(runner.REGISTRY.items()) == {
+        f"{__name__}:{test_something.__qualname__}": runner.ProbeSpec("test_something", test_something, cases, __name__)}
 
 
 def test_each_distinct_prepare_runs_once_with_the_profile_and_its_error_waits_for_the_probe():
@@ -299,7 +301,7 @@ def test_a_stray_id_beside_a_real_finding_keeps_the_finding(target):
 
 # -- what the first measurement under --max-children 1 showed was not yet checked -------------------
 def test_probe_records_what_a_case_creates_and_no_prepare_by_default(monkeypatch):
-    monkeypatch.setattr(runner, "REGISTRY", {})
+    monkeypatch.setattr(runner, "REGISTRY", Registry("probe"))
 
     def cases(profile):
         return []
@@ -315,10 +317,10 @@ def test_a_case_the_workspace_budget_left_out_is_not_run_and_says_which_budget(t
     from conformance.probes.creates import CreatePlan
 
     sent = []
-    target.create_plan = CreatePlan(3, left_out={"check[echoed]"})
-
     def check(target, case):
         sent.append(case.id)
+
+    target.create_plan = CreatePlan(3, left_out={f"{full_name(check)}[echoed]"})
 
     result = execute(check, target, CASE)
     assert sent == [] and result.exchanges == []
@@ -459,8 +461,8 @@ def test_a_run_that_stopped_waiting_says_why_in_the_result(target, first, outcom
 
 
 def test_the_wait_budget_stops_the_sending_once_a_wait_does_not_fit(tmp_path):
+    from conformance.client.counters import WaitBudget
     from conformance.model.outcome import WaitSpent
-    from conformance.target.client import WaitBudget
 
     shared = tmp_path / "waits"
     shared.write_text("")

@@ -361,7 +361,7 @@ def _processes_with(marker: str) -> list[int]:
 
 def test_curl_lines_send_multipart_values_verbatim(tmp_path, raw_server):
     """`-F 'name=</path'` uploads a local file and `;type=` is cut off: values go with --form-string."""
-    from conformance.target.transcript import curl_command
+    from conformance.client.transcript import curl_command
 
     server = raw_server(hostile.recording(hostile.answer("200 OK", b"{}")))
     values = [("name", "</etc/hostname"), ("note", "a;type=text/html"), ("icon", "@/etc/hostname")]
@@ -379,8 +379,9 @@ def test_a_cookie_the_target_sets_is_never_sent_back():
     probe's above all, carries no cookie the probe did not put there."""
     import httpx
 
+    from conformance.client.counters import Budget
+    from conformance.client.target import Target
     from conformance.model.profile import load
-    from conformance.target.client import Budget, Target
 
     sent = []
 

@@ -9,13 +9,14 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
+from conformance.client.counters import Budget
+from conformance.client.target import JSON_DEPTH_LIMIT, Target, nesting_exceeds
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, SEVERITY, worst
 from conformance.model.profile import load
 from conformance.probes import test_01_create, test_05_provider_rules, test_06_robustness
 from conformance.probes.cases import Case
 from conformance.probes.runner import execute
 from conformance.reports.summary import outcome_for, summarize
-from conformance.target.client import JSON_DEPTH_LIMIT, Budget, Target, nesting_exceeds
 
 PROFILE = load("anthropic")
 K = PROFILE.key

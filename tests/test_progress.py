@@ -6,8 +6,8 @@ import io
 import time
 from types import SimpleNamespace
 
+from conformance.client.counters import Budget
 from conformance.pytest_plugin.progress import ProgressLine
-from conformance.target.client import Budget
 
 from .conftest import run_suite
 

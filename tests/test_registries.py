@@ -10,23 +10,27 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conformance.client.auth import AUTH_PLACEMENTS, auth_placement
+from conformance.client.counters import Budget
+from conformance.client.encodings import ENCODINGS, Body, body_encoding
+from conformance.client.target import Target
 from conformance.model import formats
 from conformance.model.profile import FORMATS, ProfileError, load
 from conformance.probes import cases
 from conformance.probes import strategies as generation
-from conformance.target import client
-from conformance.target.client import Body, Budget, Target
 
 
 @pytest.fixture
 def registered():
     """Registries restored after the test, so a test's format or placement does not leak."""
-    tables = [formats.REGISTRY, FORMATS.checkers, client.AUTH_PLACEMENTS, client.ENCODINGS]
-    saved = [dict(table) for table in tables]
+    registries = [formats.REGISTRY, AUTH_PLACEMENTS, ENCODINGS]
+    saved = [registry.snapshot() for registry in registries]
+    checkers = dict(FORMATS.checkers)
     yield
-    for table, contents in zip(tables, saved):
-        table.clear()
-        table.update(contents)
+    for registry, snapshot in zip(registries, saved):
+        registry.restore(snapshot)
+    FORMATS.checkers.clear()
+    FORMATS.checkers.update(checkers)
 
 
 def _profile_with(tmp_path, edit_profile=None, edit_request=None):
@@ -72,7 +76,7 @@ def test_a_format_whose_examples_contradict_its_check_is_refused(registered):
 
 
 def test_a_registered_auth_placement_is_used(tmp_path, registered):
-    @client.auth_placement("query")
+    @auth_placement("query")
     def in_query(credentials, name, value):
         credentials.params[name] = value
 
@@ -87,7 +91,7 @@ def test_a_registered_auth_placement_is_used(tmp_path, registered):
 
 
 def test_a_registered_body_encoding_is_used(tmp_path, registered):
-    @client.body_encoding("urlencoded")
+    @body_encoding("urlencoded")
     def urlencoded(payload, files):
         from urllib.parse import urlencode
 
@@ -109,3 +113,35 @@ def test_an_unregistered_auth_placement_is_one_clear_sentence_at_load(tmp_path):
     with pytest.raises(ProfileError, match="auth.in 'carrier-pigeon' is not a known placement "
                                            r"\(header, cookie; a new one is registered with @auth_placement\)"):
         _profile_with(tmp_path, edit_profile=nowhere)
+
+
+def test_a_second_definition_under_a_taken_name_is_refused(registered):
+    """Registries refuse duplicates: another function under a name already registered is an
+    error naming both places (module:qualname), never a silent overwrite."""
+    from conformance.registry import DuplicateRegistration
+
+    with pytest.raises(DuplicateRegistration, match="auth placement 'header' is registered twice: by "
+                       "conformance.client.auth:_in_header and by tests.test_registries:"):
+        @auth_placement("header")
+        def another_header(credentials, name, value):
+            credentials.headers[name] = value
+    with pytest.raises(DuplicateRegistration, match="string format 'uuid' is registered twice"):
+        formats.register("uuid", good="3fa85f64-5717-4562-b3fc-2c963f66afa6", bad=["x"])
+
+
+def test_probes_of_the_same_name_in_two_modules_are_both_kept(monkeypatch):
+    from conformance.probes import runner
+    from conformance.registry import Registry
+
+    monkeypatch.setattr(runner, "REGISTRY", Registry("probe"))
+
+    def make(module):
+        def test_same(target, case):
+            pass
+        test_same.__module__ = module
+        return runner.probe(cases.single("request.valid-accepted"), creates=lambda p, c: ())(test_same)
+
+    first, second = make("my.probes_a"), make("my.probes_b")
+    names = [f"my.probes_{m}:{first.__qualname__}" for m in "ab"]
+    assert list(runner.REGISTRY) == names
+    assert runner.REGISTRY[names[0]].function is first and runner.REGISTRY[names[1]].function is second

@@ -19,6 +19,7 @@ from conformance.model.outcome import NOT_RUN, PASS
 from conformance.model.profile import load
 from conformance.probes import runner
 from conformance.probes.runner import REGISTRY, probe_specs, run_suite, share_hypothesis_cache
+from conformance.registry import Registry, full_name
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
 
@@ -117,7 +118,7 @@ def test_probe_specs_imports_every_probe_module_in_name_order_and_returns_the_re
     assert imported == [f"conformance.probes.{name}" for name in modules]
     assert specs == list(REGISTRY.values())
     assert {spec.module for spec in specs} == set(imported)
-    assert all(REGISTRY[spec.name] is spec and spec.function.__name__ == spec.name for spec in specs)
+    assert all(REGISTRY[full_name(spec.function)] is spec and spec.function.__name__ == spec.name for spec in specs)
 
 
 # -- a run against a conformant target -------------------------------------------------------
@@ -264,7 +265,10 @@ def test_prepare_runs_once_with_the_runs_profile_before_the_first_request(serve,
 
     test_spy.conformance_prepare = prepare
     spy = runner.ProbeSpec("test_spy", test_spy, cases, "conformance.probes.test_99_spy")
-    monkeypatch.setattr(runner, "REGISTRY", {"test_spy": spy, **REGISTRY})
+    spied = Registry("probe")
+    spied.restore(REGISTRY.snapshot())
+    spied.add(full_name(test_spy), spy, full_name(test_spy))
+    monkeypatch.setattr(runner, "REGISTRY", spied)
     summary = _run(url, examples=0, max_requests=2)
     assert seen == [(KEY, 0)]
     assert not any(p["probe"] == "test_spy" for p in summary["probes"])

@@ -524,7 +524,7 @@ def test_a_file_beside_a_report_gets_the_permissions_the_umask_gives(tmp_path):
 
 
 def test_write_json_hands_the_whole_text_to_the_redactor_last(tmp_path):
-    from conformance.target.transcript import Redactor
+    from conformance.client.transcript import Redactor
 
     path = tmp_path / "r.json"
     write_json(path, {"observed": "sk-write-SECRET", "nested": ["x sk-write-SECRET y"]}, Redactor("sk-write-SECRET"))

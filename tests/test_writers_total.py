@@ -18,6 +18,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conformance import exitcodes
+from conformance.client.counters import Budget
+from conformance.client.target import Target
+from conformance.client.transcript import BODY_LIMIT, Exchange, curl_command, printable
 from conformance.model.outcome import ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
 from conformance.model.profile import load
 from conformance.probes.runner import execute
@@ -26,8 +29,6 @@ from conformance.reports.html_page import evidence_html, extras_for, matrix_html
 from conformance.reports.index_page import write_index
 from conformance.reports.summary import summarize
 from conformance.settings import Settings
-from conformance.target.client import Budget, Target
-from conformance.target.transcript import BODY_LIMIT, Exchange, curl_command, printable
 
 from . import hostile
 from .conftest import SECRET, run_suite

@@ -23,7 +23,7 @@ READING_RULES = {
     "example-shape": (MUST, "2: no field table; the success example shows the field, with this JSON type"),
     "example-value": (SHOULD, "2: only the example's particular value shows it"),
     "stated-status": (MUST, "3: the page states the status code"),
-    "example-status": (SHOULD, "3: the exact code is shown only inside an example body (a 2xx is the MUST)"),
+    "example-status": (MUST, "3: a status code shown only inside an example body: a 2xx is required"),
     "text-over-example": (MUST, "4: the text says it, though the example shows otherwise"),
     "silence": (SHOULD, "5: the page is silent; every reasonable choice passes, the suite records what it saw"),
     "standard": (MUST, "a published standard every HTTP answer owes"),
@@ -197,7 +197,7 @@ def derive(profile: Profile) -> list[Requirement]:
     if "exact" in success:  # rule 3: the exact code is shown only inside an example body
         exact = " or ".join(map(str, success["exact"]))
         add("response.documented-status", f"a valid create answers {exact}, as the page's example shows",
-            "response", success.get("exact_source", success["source"]), rule="example-status")
+            "response", success.get("exact_source", success["source"]), rule="example-value")
     add("response.content-type", "the created resource is sent as application/json", "response",
         success.get("content_type_source", success["source"]))
     # Not on any provider's page: every HTTP answer owes it to the standard.

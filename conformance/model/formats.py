@@ -11,12 +11,15 @@ generated probes alone.
 """
 from __future__ import annotations
 
+import sys
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
 import jsonschema
+
+from conformance.registry import Registry
 
 UINT64_MAX = 2**64 - 1
 
@@ -46,7 +49,7 @@ class StringFormat:
     same_value: Callable[[str, object], bool] | None = None
 
 
-REGISTRY: dict[str, StringFormat] = {}
+REGISTRY: Registry[StringFormat] = Registry("string format")
 
 
 def register(name: str, *, good: str, bad, fresh: Callable[[], str] | None = None,
@@ -76,7 +79,8 @@ def register(name: str, *, good: str, bad, fresh: Callable[[], str] | None = Non
     for label, spelling in fmt.edge.items():
         if not (reads_edge and reads_edge(spelled(spelling, good))):
             raise ValueError(f"format {name!r}: the edge spelling {label!r} does not read as one")
-    REGISTRY[name] = fmt
+    caller = sys._getframe(1).f_globals.get("__name__", "?")
+    REGISTRY.add(name, fmt, f"{caller}:{name}")
     return fmt
 
 

@@ -143,7 +143,7 @@ class ProbeResult:
 
     def to_dict(self) -> dict:
         """The form every report and xdist carry: text a UTF-8 file cannot hold made printable."""
-        from conformance.target.transcript import printable
+        from conformance.client.transcript import printable
 
         return printable(dict(self.__dict__))
 

@@ -260,7 +260,8 @@ def load(name_or_path: str) -> Profile:
 
 def _check_mechanisms(data: dict) -> None:
     """The auth placement and body encodings a profile names must be registered in client.py."""
-    from conformance.target.client import AUTH_PLACEMENTS, ENCODINGS
+    from conformance.client.auth import AUTH_PLACEMENTS
+    from conformance.client.encodings import ENCODINGS
 
     if data["auth"]["in"] not in AUTH_PLACEMENTS:
         raise ValueError(f"auth.in {data['auth']['in']!r} is not a known placement "

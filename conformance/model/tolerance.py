@@ -99,7 +99,7 @@ def ordinary_mixed(tag: str, limit: int | None, schema: dict | None = None) -> s
 # Edge text, by what it tries. Each is valid for a plain `string` schema; a careful server may
 # refuse it, trim it or normalise it: what it did is a SHOULD finding named for it.
 EDGE_TEXT = {
-    "surrounding-spaces": "  {tag} x  ",                 # trimmed?
+    "surrounding-spaces": "  {tag}  ",                   # trimmed?
     "non-ascii": "{tag} \u00dcn\u00ef \u05e9\u05dc\u05d5\u05dd \u0663\u0664",  # Latin-1, Hebrew, Arabic-Indic digits
     "astral": "{tag} \U0001d4b3",                        # outside the Basic Multilingual Plane
     "combining-mark": "{tag} e\u0301",                   # NFD: an NFC server returns U+00E9

@@ -9,25 +9,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from conformance.client.transcript import Exchange
 from conformance.model.catalog import rid
 from conformance.model.outcome import CheckBlocked, ConformanceFailure, Finding
 from conformance.model.profile import ABSENT, Profile, resolve_pointer, value_at
-from conformance.target.transcript import Exchange
-
-
-def status_allowed(status: int | None, allowed) -> bool:
-    if status is None:
-        return False
-    for spec in allowed:
-        if isinstance(spec, int) and status == spec:
-            return True
-        if isinstance(spec, str) and spec.endswith("XX") and str(status)[0] == spec[0]:
-            return True
-    return False
-
-
-def statuses_text(allowed) -> str:
-    return " or ".join(map(str, allowed))
+from conformance.model.statuses import status_allowed, statuses_text
 
 
 def describe(exchange: Exchange) -> str:

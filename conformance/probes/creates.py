@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from conformance.registry import full_name
+
 OWN = "own"  # a create of the case's own: its key is made unique per case
 # A create the case makes only if the target accepts what it may refuse or accept (a generated
 # null for an optional field): planned when the budget has room, otherwise not sent, and the
@@ -90,10 +92,15 @@ class CreatePlan:
 
     def to_dict(self) -> dict:
         return {"max_creates": self.limit, "planned_creates": self.planned, "generated_creates": self.elastic,
-                "cases_left_out": sorted(self.left_out), "maybe_creates": len(self.maybe)}
+                "cases_left_out": sorted(shown(name) for name in self.left_out), "maybe_creates": len(self.maybe)}
 
 
 UNLIMITED = CreatePlan(None)
+
+
+def shown(name: str) -> str:
+    """A case as people read it: `probe[case]`, without the probe's module."""
+    return name.split(":", 1)[-1]
 
 
 def candidates(pairs, profile) -> list[Candidate]:
@@ -101,15 +108,15 @@ def candidates(pairs, profile) -> list[Candidate]:
     out = []
     for function, case in pairs:
         declared = getattr(function, "conformance_creates", None)
-        name = f"{function.__name__}[{case.id}]"
+        name = f"{full_name(function)}[{case.id}]"
         if isinstance(declared, Elastic):
             minimum = declared.minimum(profile)
-            out.append(Candidate(function.__name__, case.id, _checks(case), frozenset(), elastic=max(1, minimum)))
+            out.append(Candidate(full_name(function), case.id, _checks(case), frozenset(), elastic=max(1, minimum)))
             continue
         keys = () if declared is None else declared(profile, case)
         hard = frozenset(_key(name, k) for k in keys if not k.startswith(MAYBE))
         soft = frozenset(_key(name, k[len(MAYBE):]) for k in keys if k.startswith(MAYBE))
-        out.append(Candidate(function.__name__, case.id, _checks(case), hard, soft))
+        out.append(Candidate(full_name(function), case.id, _checks(case), hard, soft))
     return out
 
 

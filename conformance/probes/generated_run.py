@@ -21,8 +21,8 @@ from conformance.probes.checks import (
     expect_no_server_error,
     expect_null_rejected_or_absent,
     expect_rejected,
-    status_allowed,
 )
+from conformance.model.statuses import status_allowed
 from conformance.probes.strategies import LONE_SURROGATE, NULL_OPTIONAL
 
 

@@ -128,7 +128,7 @@ def accepted_create(target, field: str, value):
     """A create whose body carries `field` = `value` that the target accepted: a shared one
     when one fits, else the value's own (so a refusal of a shared body, caused perhaps by
     another of its fields, is never blamed on this value)."""
-    from conformance.target.client import accepted
+    from conformance.client.target import accepted
 
     for kind in shared_kinds(target.profile, field, value):
         exchange = target.baseline() if kind == "baseline" else echo_create(target)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from conformance import __version__
+from conformance.client.counters import Budget
+from conformance.client.target import Target
 from conformance.model.catalog import by_id, known
 from conformance.model.outcome import (
     BLOCKED,
@@ -29,11 +31,11 @@ from conformance.model.outcome import (
 from conformance.model.profile import Profile
 from conformance.probes.checks import passive_findings
 from conformance.probes.creates import plan
+from conformance.registry import Registry, full_name
 from conformance.reports.summary import summarize
 from conformance.settings import DEFAULT_EXAMPLES
-from conformance.target.client import Budget, Target
 
-REGISTRY: dict[str, "ProbeSpec"] = {}
+REGISTRY: Registry["ProbeSpec"] = Registry("probe")  # keyed module:qualname
 
 
 @dataclass
@@ -55,7 +57,8 @@ def probe(cases: Callable, prepare: Callable | None = None, *, creates):
         function.conformance_cases = cases
         function.conformance_prepare = prepare
         function.conformance_creates = creates
-        REGISTRY[function.__name__] = ProbeSpec(function.__name__, function, cases, function.__module__)
+        REGISTRY.add(full_name(function), ProbeSpec(function.__name__, function, cases, function.__module__),
+                     full_name(function))
         return function
     return decorate
 
@@ -100,7 +103,7 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
     raised, own, message, unreachable, blocked_by, crash_trace, stopped = [], PASS, "", "", [], "", ""
     started = time.perf_counter()
     try:
-        if not target.create_plan.admits(function.__name__, case.id):
+        if not target.create_plan.admits(full_name(function), case.id):
             raise CreatesLeftOut(f"left out: its creates do not fit --conformance-max-creates {target.create_plan.limit}")
         function(target, case)
     except ConformanceFailure as failure:

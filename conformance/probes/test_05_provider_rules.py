@@ -8,8 +8,9 @@ from conformance.model.catalog import known, rid
 from conformance.model.outcome import NOT_RUN, CheckBlocked, ProbeError
 from conformance.model.profile import ABSENT, resolve_pointer, value_at
 from conformance.probes import cases
-from conformance.probes.checks import describe, expect_created, expect_rejected, fail, status_allowed
-from conformance.probes.creates import OWN, none, own, shares
+from conformance.probes.checks import describe, expect_created, expect_rejected, fail
+from conformance.model.statuses import status_allowed
+from conformance.probes.creates import OWN, none, shares
 from conformance.probes.payloads import baseline
 from conformance.probes.runner import probe
 

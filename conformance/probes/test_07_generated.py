@@ -11,6 +11,7 @@ from __future__ import annotations
 from conformance.probes import cases
 from conformance.probes.creates import MAYBE, OWN, Elastic
 from conformance.probes.runner import probe
+from conformance.registry import full_name
 
 
 def prepare(profile) -> None:
@@ -38,7 +39,7 @@ def test_generated_bodies_broken_in_one_place_are_rejected(target, case):
     from conformance.probes.generated_run import MAY_BE_ACCEPTED, GeneratedRun, judge_invalid
     from conformance.probes.strategies import corner_breaks, invalid_bodies
 
-    probe_name = test_generated_bodies_broken_in_one_place_are_rejected.__name__
+    probe_name = full_name(test_generated_bodies_broken_in_one_place_are_rejected)
     run = GeneratedRun(target, invalid_bodies(target.profile, case.field), judge_invalid,
                        f"bodies with `{case.field}` broken", explicit=corner_breaks(target.profile, case.field))
     run.unsent_kinds = {kind for kind in MAY_BE_ACCEPTED

@@ -13,6 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from conformance import __version__, exitcodes
+from conformance.client.auth import credential_name, credential_place
+from conformance.client.counters import Budget, CreateCount, SharedCreates, Slots, WaitBudget, WentAway
+from conformance.client.target import Target
+from conformance.client.transcript import Redactor, terminal_safe
 from conformance.reports.summary import (
     file_beside,
     internal_error,
@@ -23,18 +27,6 @@ from conformance.reports.summary import (
     write_json,
 )
 from conformance.settings import Settings, default_seed
-from conformance.target.client import (
-    Budget,
-    CreateCount,
-    SharedCreates,
-    Slots,
-    Target,
-    WaitBudget,
-    WentAway,
-    credential_name,
-    credential_place,
-)
-from conformance.target.transcript import Redactor, terminal_safe
 
 # More than this share of the answers to requests sent with the run's credential being 401 or
 # 403 means the credential was refused: nothing else was measured (Schemathesis warns alike).
@@ -283,7 +275,7 @@ class Run:
 
     def clean_up(self) -> None:
         """--cleanup: remove what the run created, by the provider's documented means."""
-        from conformance.target.cleanup import remove_all
+        from conformance.client.cleanup import remove_all
 
         self.cleanup_report = remove_all(self.target(), self.created())
 

@@ -14,11 +14,11 @@ import json
 
 import pytest
 
+from conformance.client.transcript import printable
 from conformance.model.catalog import MUST, SHOULD, by_id
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of
 from conformance.model.profile import SOURCE_KIND_NAMES
 from conformance.pytest_plugin import run as run_session
-from conformance.target.transcript import printable
 
 _VERDICT_CLASS = {"CONFORMANT": "ok", "NOT CONFORMANT": "bad", "INCOMPLETE": "warn"}
 _STYLE = """

@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 from conformance import exitcodes
+from conformance.client.transcript import printable
 from conformance.model.catalog import MUST, SHOULD, Requirement, derive
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of, worst
 from conformance.model.profile import Profile
-from conformance.target.transcript import printable
 
 FORMAT = "workspace-conformance/verdicts/1"
 

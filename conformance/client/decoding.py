@@ -107,3 +107,31 @@ def _raw(response: httpx.Response, problem: str) -> Body:
         if len(out) > RESPONSE_LIMIT:
             break
     return Body(bytes(out[:RESPONSE_LIMIT]), truncated=len(out) > RESPONSE_LIMIT, problem=problem)
+
+
+JSON_DEPTH_LIMIT = 64  # no documented answer nests deeper than a few levels
+
+
+def nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether JSON text opens more than `limit` arrays or objects inside one another
+    (brackets inside strings do not count). Linear, and free for ordinary bodies."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False

@@ -73,7 +73,7 @@ def schemathesis_run(profile, url: str, credential: str, params: dict, examples:
 
 def suite_run(profile, url: str, credential: str, params: dict, allowed=()) -> dict:
     """`allowed`: the SHOULDs a conformant variant breaks on purpose (its `should_breaks`)."""
-    from conformance.probes.runner import run_suite
+    from conformance.engine.runner import run_suite
 
     summary = run_suite(profile, url, credential, params, seed=SEED, run_id=f"cmp{secrets.token_hex(2)}")
     return {"failed": [r["id"] for r in summary["requirements"]
@@ -107,7 +107,7 @@ def _warm(*_):
     import schemathesis  # noqa: F401
     from schemathesis.engine import from_schema  # noqa: F401
 
-    from conformance.probes.runner import probe_specs
+    from conformance.engine.runner import probe_specs
 
     probe_specs()
 

@@ -2,7 +2,7 @@
 outcomes the fast unit tests notice.
 
 mutmut (configured under [tool.mutmut] in pyproject.toml) mutates conformance/model/outcome.py,
-reports/summary.py, probes/checks.py and probes/runner.py (with the engine merged in) and runs only the in-process tests (test_outcomes,
+reports/summary.py, engine/checks.py and engine/runner.py (with the engine merged in) and runs only the in-process tests (test_outcomes,
 test_verdicts_unit, test_checks_unit, test_execute_unit) against each mutant. This script
 starts from a clean mutants/ directory, runs mutmut, and prints the counts, the score, the run
 time, and each surviving mutant: the ones judged equivalent (no test can tell them apart from

@@ -159,8 +159,8 @@ def one_run(key: str, workdir: Path, latency: float = 0.0) -> dict:
 def explicit_examples(key: str) -> int:
     """The generated probes' fixed corner bodies: sent every run, never drawn by Hypothesis."""
     from conformance.model.profile import load
-    from conformance.probes import cases
-    from conformance.probes.strategies import corner_bodies, corner_breaks
+    from conformance.engine import cases
+    from conformance.engine.strategies import corner_bodies, corner_breaks
 
     profile = load(key)
     return len(corner_bodies(profile)) + sum(len(corner_breaks(profile, c.field)) for c in cases.generated_invalid(profile))
@@ -218,7 +218,7 @@ def hypothesis_per_example(key: str, examples: int = 300) -> float:
     from hypothesis import HealthCheck, Phase, given, seed, settings
 
     from conformance.model.profile import load
-    from conformance.probes.strategies import valid_bodies
+    from conformance.engine.strategies import valid_bodies
 
     drawn = []
 

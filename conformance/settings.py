@@ -59,7 +59,7 @@ SWITCHES = {"conformance_dry_run", "conformance_cleanup"}  # on the command line
 REPEATABLE = {"conformance_target_params"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 DEFAULT_EXAMPLES = 20
-DEFAULT_MAX_CREATES = 32  # workspaces a run may ask the target to create (conformance.probes.creates)
+DEFAULT_MAX_CREATES = 32  # workspaces a run may ask the target to create (conformance.engine.creates)
 DEFAULT_MAX_WAIT = 30.0  # seconds a run may wait on a rate-limiting target, in all (run-wide under xdist)
 
 

@@ -1,4 +1,4 @@
-"""The shared judgments (conformance/probes/checks.py) one by one, on hand-made answers: which answer
+"""The shared judgments (conformance/engine/checks.py) one by one, on hand-made answers: which answer
 breaks which requirement, and the exact finding a report shows for it. Fast and in-process,
 so the mutation tester runs these on every mutant (README "Mutation testing")."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from conformance.client.target import Target
 from conformance.client.transcript import Exchange
 from conformance.model.outcome import ConformanceFailure, Finding
 from conformance.model.profile import load
-from conformance.probes.checks import (
+from conformance.engine.checks import (
     describe,
     expect_created,
     expect_equal,

@@ -6,8 +6,8 @@ import pytest
 
 from conformance.model.openapi import document
 from conformance.model.profile import load
-from conformance.probes import creates
-from conformance.probes.runner import probe_specs, run_suite
+from conformance.engine import creates
+from conformance.engine.runner import probe_specs, run_suite
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
 from conformance.reports.summary import one_line

@@ -1,4 +1,4 @@
-"""How execute() turns one probe run into outcomes (conformance/probes/runner.py), with small probes
+"""How execute() turns one probe run into outcomes (conformance/engine/runner.py), with small probes
 written here against an in-process target: pass only when the probe's own check ran and held,
 blocked when another requirement's failure came first, error or not-run when the suite could
 not check. Fast, so the mutation tester runs these on every mutant (README "Mutation testing")."""
@@ -25,12 +25,12 @@ from conformance.model.outcome import (
     TargetUnreachable,
 )
 from conformance.model.profile import load
-from conformance.probes import runner
+from conformance.engine import runner
 from conformance.registry import Registry, full_name
-from conformance.probes.cases import Case
-from conformance.probes.checks import fail
-from conformance.probes.creates import none
-from conformance.probes.runner import execute, prepare_probes, probe
+from conformance.engine.cases import Case
+from conformance.engine.checks import fail
+from conformance.engine.creates import none
+from conformance.engine.runner import execute, prepare_probes, probe
 
 PROFILE = load("anthropic")
 K = PROFILE.key
@@ -314,7 +314,7 @@ def test_probe_records_what_a_case_creates_and_no_prepare_by_default(monkeypatch
 
 
 def test_a_case_the_workspace_budget_left_out_is_not_run_and_says_which_budget(target):
-    from conformance.probes.creates import CreatePlan
+    from conformance.engine.creates import CreatePlan
 
     sent = []
     def check(target, case):
@@ -418,8 +418,8 @@ def test_every_stray_id_is_named_once_in_the_message(target):
 def test_a_generated_body_answered_500_is_a_finding_of_no_server_error_not_a_crash(target):
     from hypothesis import strategies as st
 
-    from conformance.probes.checks import expect_created
-    from conformance.probes.generated_run import GeneratedRun
+    from conformance.engine.checks import expect_created
+    from conformance.engine.generated_run import GeneratedRun
 
     def judge(run, body):  # as judge_valid does: a 5xx blocks the check (CheckBlocked)
         expect_created(run.target, run.send(body), case.requirement, "a valid body is accepted")

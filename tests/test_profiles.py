@@ -6,7 +6,7 @@ import pytest
 
 from conformance.model.catalog import derive
 from conformance.model.profile import BUILTIN, FORMATS, SOURCE_KINDS, ProfileError, load
-from conformance.probes import cases, runner
+from conformance.engine import cases, runner
 from conformance.reference import available
 
 PROVIDERS = available()

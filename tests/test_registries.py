@@ -16,8 +16,8 @@ from conformance.client.encodings import ENCODINGS, Body, body_encoding
 from conformance.client.target import Target
 from conformance.model import formats
 from conformance.model.profile import FORMATS, ProfileError, load
-from conformance.probes import cases
-from conformance.probes import strategies as generation
+from conformance.engine import cases
+from conformance.engine import strategies as generation
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_a_second_definition_under_a_taken_name_is_refused(registered):
 
 
 def test_probes_of_the_same_name_in_two_modules_are_both_kept(monkeypatch):
-    from conformance.probes import runner
+    from conformance.engine import runner
     from conformance.registry import Registry
 
     monkeypatch.setattr(runner, "REGISTRY", Registry("probe"))

@@ -1,4 +1,4 @@
-"""The whole suite run in-process (conformance/probes/runner.py: run_suite, probe_specs,
+"""The whole suite run in-process (conformance/engine/runner.py: run_suite, probe_specs,
 share_hypothesis_cache) against reference servers on loopback, with one or two generated
 examples a probe so that each run takes well under a second. Fast, so the mutation tester runs
 these on every mutant (README "Mutation testing")."""
@@ -17,8 +17,8 @@ import pytest
 from conformance import __version__, exitcodes
 from conformance.model.outcome import NOT_RUN, PASS
 from conformance.model.profile import load
-from conformance.probes import runner
-from conformance.probes.runner import REGISTRY, probe_specs, run_suite, share_hypothesis_cache
+from conformance.engine import runner
+from conformance.engine.runner import REGISTRY, probe_specs, run_suite, share_hypothesis_cache
 from conformance.registry import Registry, full_name
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from conformance.model import formats, tolerance
 from conformance.model.catalog import READING_RULES, SHOULD, derive, unusual_text_fields
 from conformance.model.profile import BUILTIN, builtin_directory, load
-from conformance.probes import cases
-from conformance.probes.strategies import corner_bodies, invalid_bodies, valid_bodies
+from conformance.engine import cases
+from conformance.engine.strategies import corner_bodies, invalid_bodies, valid_bodies
 
 
 @pytest.mark.parametrize("key", BUILTIN)

@@ -23,7 +23,7 @@ from conformance.client.target import Target
 from conformance.client.transcript import BODY_LIMIT, Exchange, curl_command, printable
 from conformance.model.outcome import ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
 from conformance.model.profile import load
-from conformance.probes.runner import execute
+from conformance.engine.runner import execute
 from conformance.pytest_plugin.run import Run
 from conformance.reports.html_page import evidence_html, extras_for, matrix_html, summary_html
 from conformance.reports.index_page import write_index

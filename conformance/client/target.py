@@ -102,9 +102,9 @@ class Target:
         self.transcript: list[Exchange] = []
         self.observations = []
         self.shares = shares or SharedCreates()
-        from conformance.probes.creates import UNLIMITED
+        from conformance.engine.creates import UNLIMITED
 
-        self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.probes.creates)
+        self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.engine.creates)
         self._deadline = DeadlineBackend()
         # Each request carries exactly what its probe says: a cookie a target sets is never sent
         # back (a missing-credential probe must not ride on a session an earlier answer opened).
@@ -135,14 +135,14 @@ class Target:
     def baseline(self) -> Exchange:
         """One create with every documented field, made once and shared by the probes that
         only read its answer (status, content type, each resource field)."""
-        from conformance.probes.payloads import baseline
+        from conformance.engine.payloads import baseline
 
         return self.shared_create("baseline", lambda: baseline(self, full=True))
 
     def minimal(self) -> Exchange:
         """One create with the required fields only: the resource must keep its documented
         shape when the optional inputs are absent too (null, not false; absent, not garbage)."""
-        from conformance.probes.payloads import baseline
+        from conformance.engine.payloads import baseline
 
         return self.shared_create("minimal", lambda: baseline(self, full=False))
 

@@ -11,12 +11,12 @@ from conformance.model.formats import CHECKER as FORMATS
 from conformance.model.outcome import CheckBlocked
 from conformance.model.profile import value_at, values_at
 from conformance.model.tolerance import edge_finding
-from conformance.probes import cases
-from conformance.probes.checks import describe, expect_created, expect_equal, fail, parse_timestamp
+from conformance.engine import cases
+from conformance.engine.checks import describe, expect_created, expect_equal, fail, parse_timestamp
 from conformance.model.statuses import status_allowed
-from conformance.probes.creates import shares
-from conformance.probes.payloads import baseline, echo_create, tricky_value, unusual_create
-from conformance.probes.runner import probe
+from conformance.engine.creates import shares
+from conformance.engine.payloads import baseline, echo_create, tricky_value, unusual_create
+from conformance.engine.runner import probe
 from conformance.client.target import accepted
 
 RECENT = timedelta(minutes=5)  # generous: a live target's clock may drift from ours

@@ -1,9 +1,9 @@
 """Workflow 2: bodies missing a required field, or carrying it null or of the wrong type."""
-from conformance.probes import cases
-from conformance.probes.checks import expect_null_rejected_or_absent, expect_rejected
-from conformance.probes.creates import none, own
-from conformance.probes.payloads import baseline
-from conformance.probes.runner import probe
+from conformance.engine import cases
+from conformance.engine.checks import expect_null_rejected_or_absent, expect_rejected
+from conformance.engine.creates import none, own
+from conformance.engine.payloads import baseline
+from conformance.engine.runner import probe
 
 
 @probe(cases.required_missing, creates=none)

@@ -8,12 +8,12 @@ case-folding before counting, lands on the wrong side of the limit.
 """
 from conformance.model import formats, tolerance
 from conformance.model.profile import value_at
-from conformance.probes import cases
-from conformance.probes.checks import describe, expect_created, expect_rejected, fail
+from conformance.engine import cases
+from conformance.engine.checks import describe, expect_created, expect_rejected, fail
 from conformance.model.statuses import status_allowed
-from conformance.probes.creates import OWN, none, own
-from conformance.probes.payloads import accepted_create, baseline, shared_kinds, unusual_create, unusual_value
-from conformance.probes.runner import probe
+from conformance.engine.creates import OWN, none, own
+from conformance.engine.payloads import accepted_create, baseline, shared_kinds, unusual_create, unusual_value
+from conformance.engine.runner import probe
 
 
 def _shared_or_own(profile, case) -> tuple:

@@ -1,9 +1,9 @@
 """Workflow 4: the credential is enforced where the provider's auth scheme puts it."""
-from conformance.probes import cases
-from conformance.probes.checks import expect_rejected
-from conformance.probes.creates import none
-from conformance.probes.payloads import baseline
-from conformance.probes.runner import probe
+from conformance.engine import cases
+from conformance.engine.checks import expect_rejected
+from conformance.engine.creates import none
+from conformance.engine.payloads import baseline
+from conformance.engine.runner import probe
 
 
 @probe(cases.single("auth.missing-credential"), creates=none)

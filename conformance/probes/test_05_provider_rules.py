@@ -7,12 +7,12 @@ per kind reads its parameters, so a new provider adds rules as data, not code.
 from conformance.model.catalog import known, rid
 from conformance.model.outcome import NOT_RUN, CheckBlocked, ProbeError
 from conformance.model.profile import ABSENT, resolve_pointer, value_at
-from conformance.probes import cases
-from conformance.probes.checks import describe, expect_created, expect_rejected, fail
+from conformance.engine import cases
+from conformance.engine.checks import describe, expect_created, expect_rejected, fail
 from conformance.model.statuses import status_allowed
-from conformance.probes.creates import OWN, none, shares
-from conformance.probes.payloads import baseline
-from conformance.probes.runner import probe
+from conformance.engine.creates import OWN, none, shares
+from conformance.engine.payloads import baseline
+from conformance.engine.runner import probe
 
 
 @probe(cases.rules_of_kind("unique"), creates=shares("baseline"))

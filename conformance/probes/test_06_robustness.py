@@ -2,12 +2,12 @@
 
 A 5xx to a malformed body breaks two requirements at once: the probe's own (the body is
 rejected with a 4xx) and robustness.no-server-error, which the passive checks add."""
-from conformance.probes import cases
-from conformance.probes.checks import describe, expect_no_server_error, expect_rejected, fail
+from conformance.engine import cases
+from conformance.engine.checks import describe, expect_no_server_error, expect_rejected, fail
 from conformance.model.statuses import status_allowed
-from conformance.probes.creates import OWN, none, own
-from conformance.probes.payloads import baseline
-from conformance.probes.runner import probe
+from conformance.engine.creates import OWN, none, own
+from conformance.engine.payloads import baseline
+from conformance.engine.runner import probe
 from conformance.client.encodings import encode_json
 
 OVERSIZED = 1 << 20  # 1 MiB: far above any name limit, small enough to send to a live target

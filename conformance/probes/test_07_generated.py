@@ -8,14 +8,14 @@ first request of the run.
 """
 from __future__ import annotations
 
-from conformance.probes import cases
-from conformance.probes.creates import MAYBE, OWN, Elastic
-from conformance.probes.runner import probe
+from conformance.engine import cases
+from conformance.engine.creates import MAYBE, OWN, Elastic
+from conformance.engine.runner import probe
 from conformance.registry import full_name
 
 
 def prepare(profile) -> None:
-    from conformance.probes.strategies import invalid_bodies, valid_bodies
+    from conformance.engine.strategies import invalid_bodies, valid_bodies
 
     # Validating the valid bodies builds the character tables of every alphabet (tens of
     # milliseconds); the broken bodies draw from the same alphabets.
@@ -28,16 +28,16 @@ def _acceptable_breaks(profile, case) -> tuple:
     """A conformant target may accept a null optional field or a lone surrogate: one create
     each at most (the run stops sending a break the target has accepted for the field), and
     only where the budget has room (otherwise that break is not sent; the others are)."""
-    from conformance.probes.cases import mutations
-    from conformance.probes.generated_run import MAY_BE_ACCEPTED
+    from conformance.engine.cases import mutations
+    from conformance.engine.generated_run import MAY_BE_ACCEPTED
 
     return tuple(f"{MAYBE}{OWN}:{kind}" for kind, _ in mutations(profile, case.field) if kind in MAY_BE_ACCEPTED)
 
 
 @probe(cases.generated_invalid, prepare, creates=_acceptable_breaks)
 def test_generated_bodies_broken_in_one_place_are_rejected(target, case):
-    from conformance.probes.generated_run import MAY_BE_ACCEPTED, GeneratedRun, judge_invalid
-    from conformance.probes.strategies import corner_breaks, invalid_bodies
+    from conformance.engine.generated_run import MAY_BE_ACCEPTED, GeneratedRun, judge_invalid
+    from conformance.engine.strategies import corner_breaks, invalid_bodies
 
     probe_name = full_name(test_generated_bodies_broken_in_one_place_are_rejected)
     run = GeneratedRun(target, invalid_bodies(target.profile, case.field), judge_invalid,
@@ -48,15 +48,15 @@ def test_generated_bodies_broken_in_one_place_are_rejected(target, case):
 
 
 def _corner_count(profile) -> int:
-    from conformance.probes.strategies import corner_bodies
+    from conformance.engine.strategies import corner_bodies
 
     return len(corner_bodies(profile))
 
 
 @probe(cases.single("request.valid-accepted"), prepare, creates=Elastic(_corner_count))
 def test_generated_valid_bodies_are_accepted_and_echoed(target, case):
-    from conformance.probes.generated_run import GeneratedRun, judge_valid
-    from conformance.probes.strategies import corner_bodies, valid_bodies
+    from conformance.engine.generated_run import GeneratedRun, judge_valid
+    from conformance.engine.strategies import corner_bodies, valid_bodies
 
     # Last of the run, it takes what the budget has left: the plan's share, less any workspace a
     # target made by accepting what it should have refused (the budget is a hard cap).

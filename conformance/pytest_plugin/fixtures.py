@@ -39,7 +39,7 @@ def target(request):
 @pytest.fixture(scope="session")
 def valid_payloads(profile):
     """Hypothesis strategy of request bodies the provider's request schema allows."""
-    from conformance.probes.strategies import valid_bodies
+    from conformance.engine.strategies import valid_bodies
 
     return valid_bodies(profile)
 
@@ -47,6 +47,6 @@ def valid_payloads(profile):
 @pytest.fixture(scope="session")
 def invalid_payloads(profile):
     """Hypothesis strategy of (body, field, kind, requirement id), each body broken in one place."""
-    from conformance.probes.strategies import invalid_bodies
+    from conformance.engine.strategies import invalid_bodies
 
     return invalid_bodies(profile)

@@ -162,7 +162,7 @@ class Run:
 
     def plan_creates(self, pairs) -> None:
         """Which selected cases the workspace budget (--conformance-max-creates) admits."""
-        from conformance.probes.creates import plan
+        from conformance.engine.creates import plan
 
         self.create_plan = plan(pairs, self.profile, self.settings.max_creates)
         self.target().create_plan = self.create_plan
@@ -199,7 +199,7 @@ class Run:
         }
 
     def summarize(self, exitstatus: int = 0) -> dict:
-        from conformance.probes.runner import RUN_WIDE_NODEID, run_wide_results
+        from conformance.engine.runner import RUN_WIDE_NODEID, run_wide_results
 
         self.results = [r for r in self.results if r["nodeid"] != RUN_WIDE_NODEID]  # judged afresh
         if self.selected is None or f"{self.profile.key}.robustness.no-server-error" in self.selected:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from conformance.model.catalog import derive
 from conformance.model.profile import load
-from conformance.probes.runner import probe_specs, run_suite, share_hypothesis_cache
+from conformance.engine.runner import probe_specs, run_suite, share_hypothesis_cache
 from conformance.reference import available, provider_module
 from conformance.reference.serving import ServerThread, behaviour_prefix, selftest_app
 from conformance.settings import DEFAULT_MAX_CREATES

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, sett
 from conformance.model.catalog import request_properties, rid
 from conformance.model.outcome import NOT_RUN, CheckBlocked, ConformanceFailure, Finding, ProbeError
 from conformance.model.profile import ABSENT, value_at
-from conformance.probes.checks import (
+from conformance.engine.checks import (
     describe,
     expect_created,
     expect_equal,
@@ -23,7 +23,7 @@ from conformance.probes.checks import (
     expect_rejected,
 )
 from conformance.model.statuses import status_allowed
-from conformance.probes.strategies import LONE_SURROGATE, NULL_OPTIONAL
+from conformance.engine.strategies import LONE_SURROGATE, NULL_OPTIONAL
 
 
 class GenerationOff(ProbeError):
@@ -123,7 +123,7 @@ class GeneratedRun:
         return outcome
 
     def _blocked_finding(self, blocked: CheckBlocked) -> Finding:
-        from conformance.probes.checks import index_of
+        from conformance.engine.checks import index_of
 
         exchange = self.last
         server_error = exchange is not None and exchange.status is not None and exchange.status >= 500

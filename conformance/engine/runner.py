@@ -29,8 +29,8 @@ from conformance.model.outcome import (
     WaitSpent,
 )
 from conformance.model.profile import Profile
-from conformance.probes.checks import passive_findings
-from conformance.probes.creates import plan
+from conformance.engine.checks import passive_findings
+from conformance.engine.creates import plan
 from conformance.registry import Registry, full_name
 from conformance.reports.summary import summarize
 from conformance.settings import DEFAULT_EXAMPLES
@@ -51,7 +51,7 @@ def probe(cases: Callable, prepare: Callable | None = None, *, creates):
     if given, is called once before the first request of a run that selected the
     probe: imports and set-up paid there are start-up, not time between requests.
     `creates(profile, case)` names the creates a case asks for when the target behaves (see
-    conformance.probes.creates: `none` for a probe that expects rejections only). It is required, so
+    conformance.engine.creates: `none` for a probe that expects rejections only). It is required, so
     a new probe cannot be left out of the workspace budget by omission."""
     def decorate(function):
         function.conformance_cases = cases
@@ -230,7 +230,7 @@ def probe_specs() -> list[ProbeSpec]:
 def run_suite(profile: Profile, base_url: str, credential: str | None, params: dict, *,
               max_requests: int | None = None, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
               run_id: str = "selftest", timeout: float = 10.0, max_creates: int | None = None) -> dict:
-    """`max_creates`: the workspace budget (conformance.probes.creates); None sends every case."""
+    """`max_creates`: the workspace budget (conformance.engine.creates); None sends every case."""
     started = time.time()
     target = Target(profile, base_url, credential, params, run_id=run_id,
                     budget=Budget(max_requests), timeout=timeout, examples=examples, hypothesis_seed=seed)

@@ -20,7 +20,7 @@ from hypothesis_jsonschema import from_schema
 from conformance.model import formats, tolerance
 from conformance.model.catalog import request_properties
 from conformance.model.profile import FORMATS, Profile
-from conformance.probes.cases import LONE_SURROGATE, NULL_OPTIONAL, mutations
+from conformance.engine.cases import LONE_SURROGATE, NULL_OPTIONAL, mutations
 
 # NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
 # valid body never carries them; every other character is fair game.

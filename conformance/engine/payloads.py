@@ -92,7 +92,7 @@ def unusual_value(target, field: str, label: str) -> str:
 def unusual_create(target, label: str):
     """One create with the unusual or edge text `label` in every field that takes it, shared by
     request.unusual-text-accepted and the edge-echo probes: one workspace per kind of text."""
-    from conformance.probes.cases import unusual_text
+    from conformance.engine.cases import unusual_text
 
     return target.shared_create(f"unusual:{label}", lambda: baseline(target, **{
         case.field: unusual_value(target, case.field, label) for case in unusual_text(target.profile)

@@ -370,7 +370,7 @@ def _run(args) -> int:
 
 
 def _print_summary_line(provider: str, report_dir: Path, completed) -> None:
-    from conformance.client.transcript import printable
+    from conformance.text import printable
     from conformance.reports.summary import one_line
 
     path = report_dir / f"{provider}.json"

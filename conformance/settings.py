@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, NamedTuple
 from urllib.parse import urlsplit
 
+from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_MAX_CREATES, DEFAULT_MAX_WAIT, DEFAULT_REQUEST_TIMEOUT
+
 if TYPE_CHECKING:  # the pytest11 entry module imports this one: nothing heavy at import time
     from conformance.model.profile import Profile
 
@@ -58,9 +60,6 @@ OPTIONS = [
 SWITCHES = {"conformance_dry_run", "conformance_cleanup"}  # on the command line they take no value
 REPEATABLE = {"conformance_target_params"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
-DEFAULT_EXAMPLES = 20
-DEFAULT_MAX_CREATES = 32  # workspaces a run may ask the target to create (conformance.engine.creates)
-DEFAULT_MAX_WAIT = 30.0  # seconds a run may wait on a rate-limiting target, in all (run-wide under xdist)
 
 
 def default_seed(provider_key: str) -> int:
@@ -111,7 +110,7 @@ class Settings:
     fail_on: str = "must"
     max_requests: int | None = None
     examples: int = DEFAULT_EXAMPLES
-    timeout: float = 10.0
+    timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_concurrency: int = 4
     dry_run: bool = False
     cleanup: bool = False
@@ -215,7 +214,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
         raise SettingsError(f"{params_given.where}: {named_by}={parsed[named_by]!r} is not a {what} name "
                             "(letters, digits and !#$%&'*+-.^_`|~ only)")
     timeout_given = given["conformance_request_timeout"]
-    timeout = 10.0
+    timeout = DEFAULT_REQUEST_TIMEOUT
     if timeout_given is not None:
         try:
             timeout = float(str(timeout_given.value))

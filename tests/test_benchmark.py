@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conformance.settings import DEFAULT_MAX_CREATES
+from conformance.defaults import DEFAULT_MAX_CREATES
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 

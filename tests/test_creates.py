@@ -11,7 +11,8 @@ from conformance.engine.runner import probe_specs, run_suite
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
 from conformance.reports.summary import one_line
-from conformance.settings import DEFAULT_MAX_CREATES, Given, SettingsError, flag_name, from_environment, resolve
+from conformance.defaults import DEFAULT_MAX_CREATES
+from conformance.settings import Given, SettingsError, flag_name, from_environment, resolve
 
 CREDENTIAL = "creates-test-credential"
 

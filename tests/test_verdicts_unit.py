@@ -25,9 +25,9 @@ from conformance.model.outcome import (
     ProbeResult,
 )
 from conformance.model.profile import load
+from conformance.model.verdict import gating_levels
 from conformance.reports.summary import (
     FORMAT,
-    gating_levels,
     one_line,
     outcome_for,
     requirement_verdicts,

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from conformance import exitcodes
 from conformance.client.counters import Budget
 from conformance.client.target import Target
-from conformance.client.transcript import BODY_LIMIT, Exchange, curl_command, printable
+from conformance.client.transcript import BODY_LIMIT, Exchange, curl_command
+from conformance.text import printable
 from conformance.model.outcome import ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
 from conformance.model.profile import load
 from conformance.engine.runner import execute

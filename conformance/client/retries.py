@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from conformance.client.transcript import printable
+from conformance.text import printable
 
 RETRY_STATUSES = (429, 503)  # "wait and ask again": a target answering only these is never judged on them
 MAX_RETRIES = 2

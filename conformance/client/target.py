@@ -29,7 +29,7 @@ from conformance.model.outcome import (
 )
 from conformance.model.profile import Profile
 from conformance.model.statuses import status_allowed
-from conformance.settings import DEFAULT_EXAMPLES, DEFAULT_MAX_WAIT
+from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_MAX_WAIT, DEFAULT_REQUEST_TIMEOUT
 from conformance.client.deadline import DeadlineBackend, deadline_transport
 from conformance.client.decoding import ACCEPT_ENCODING, JSON_DEPTH_LIMIT, RESPONSE_LIMIT, nesting_exceeds, read_body
 from conformance.client.decoding import Body as ReceivedBody
@@ -46,7 +46,8 @@ from conformance.client.retries import (
     seconds_text,
     status_and_retry_after,
 )
-from conformance.client.transcript import Exchange, Redactor, curl_command, printable
+from conformance.client.transcript import Exchange, Redactor, curl_command
+from conformance.text import printable
 
 
 BREAKER_THRESHOLD = 2  # consecutive transport failures before the target is declared unreachable
@@ -74,7 +75,7 @@ def accepted(exchange: Exchange, profile: Profile) -> bool:
 class Target:
     def __init__(self, profile: Profile, base_url: str, credential: str | None,
                  params: dict[str, str], *, run_id: str, budget: Budget,
-                 timeout: float = 10.0, transport: httpx.BaseTransport | None = None,
+                 timeout: float = DEFAULT_REQUEST_TIMEOUT, transport: httpx.BaseTransport | None = None,
                  dry_run: bool = False, slots: "Slots | None" = None, examples: int = DEFAULT_EXAMPLES,
                  hypothesis_seed: int = 0, create_count: CreateCount | None = None,
                  shares: SharedCreates | None = None, waits: WaitBudget | None = None,

@@ -33,7 +33,7 @@ from conformance.engine.checks import passive_findings
 from conformance.engine.creates import plan
 from conformance.registry import Registry, full_name
 from conformance.reports.summary import summarize
-from conformance.settings import DEFAULT_EXAMPLES
+from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_REQUEST_TIMEOUT
 
 REGISTRY: Registry["ProbeSpec"] = Registry("probe")  # keyed module:qualname
 
@@ -229,7 +229,7 @@ def probe_specs() -> list[ProbeSpec]:
 
 def run_suite(profile: Profile, base_url: str, credential: str | None, params: dict, *,
               max_requests: int | None = None, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
-              run_id: str = "selftest", timeout: float = 10.0, max_creates: int | None = None) -> dict:
+              run_id: str = "selftest", timeout: float = DEFAULT_REQUEST_TIMEOUT, max_creates: int | None = None) -> dict:
     """`max_creates`: the workspace budget (conformance.engine.creates); None sends every case."""
     started = time.time()
     target = Target(profile, base_url, credential, params, run_id=run_id,

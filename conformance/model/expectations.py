@@ -14,7 +14,7 @@ from pathlib import Path
 import tomli_w
 
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS
-from conformance.reports.summary import gating_levels, judge
+from conformance.model.verdict import gating_levels, judge
 
 if sys.version_info >= (3, 11):
     import tomllib

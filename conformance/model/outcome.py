@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from conformance.text import printable
+
 PASS, FAIL, BLOCKED, ERROR, NOT_RUN = "pass", "fail", "blocked", "error", "not-run"
 OUTCOMES = (FAIL, ERROR, BLOCKED, NOT_RUN, PASS)  # worst first
 # A requirement's verdict is the worst verdict of its probes: one failing case fails it, and
@@ -143,8 +145,6 @@ class ProbeResult:
 
     def to_dict(self) -> dict:
         """The form every report and xdist carry: text a UTF-8 file cannot hold made printable."""
-        from conformance.client.transcript import printable
-
         return printable(dict(self.__dict__))
 
 

@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from conformance.client.transcript import printable, terminal_safe
+from conformance.text import printable, terminal_safe
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeError, ProbeResult
 from conformance.engine.runner import execute, prepare_probes, share_hypothesis_cache
 from conformance.pytest_plugin import run as run_session

@@ -16,7 +16,8 @@ from conformance import __version__, exitcodes
 from conformance.client.auth import credential_name, credential_place
 from conformance.client.counters import Budget, CreateCount, SharedCreates, Slots, WaitBudget, WentAway
 from conformance.client.target import Target
-from conformance.client.transcript import Redactor, terminal_safe
+from conformance.client.transcript import Redactor
+from conformance.text import terminal_safe
 from conformance.reports.summary import (
     file_beside,
     internal_error,

@@ -23,7 +23,7 @@ from conformance.model.profile import load
 from conformance.engine.runner import probe_specs, run_suite, share_hypothesis_cache
 from conformance.reference import available, provider_module
 from conformance.reference.serving import ServerThread, behaviour_prefix, selftest_app
-from conformance.settings import DEFAULT_MAX_CREATES
+from conformance.defaults import DEFAULT_MAX_CREATES
 
 SELFTEST_SEED = 20261125  # fixed: the selftest must give the same matrix on every run
 

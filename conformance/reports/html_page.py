@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from conformance.client.transcript import printable
+from conformance.text import printable
 from conformance.model.catalog import MUST, SHOULD, by_id
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of
 from conformance.model.profile import SOURCE_KIND_NAMES

@@ -12,16 +12,13 @@ import tempfile
 from pathlib import Path
 
 from conformance import exitcodes
-from conformance.client.transcript import printable
+from conformance.model.verdict import judge
+from conformance.text import printable
 from conformance.model.catalog import MUST, SHOULD, Requirement, derive
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of, worst
 from conformance.model.profile import Profile
 
 FORMAT = "workspace-conformance/verdicts/1"
-
-
-def gating_levels(fail_on: str) -> set[str]:
-    return {MUST, SHOULD} if fail_on == "should" else {MUST}
 
 
 def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
@@ -65,20 +62,6 @@ def outcome_for(result: dict, rid: str) -> str:
     if any(f["requirement"] == rid for f in result["findings"]):
         return FAIL
     return result.get("outcomes", {}).get(rid, result["status"])
-
-
-def judge(rows: list[dict], fail_on: str, *, unreachable: str | None = None,
-          interrupted: str | None = None) -> tuple[str, int]:
-    """The verdict and exit status that requirement rows earn (the expectations gate asks the
-    same question of the rows its file does not excuse)."""
-    gating_rows = [r for r in rows if r["level"] in gating_levels(fail_on)]
-    if any(r["status"] == FAIL for r in gating_rows):
-        return "NOT CONFORMANT", exitcodes.NOT_CONFORMANT
-    if unreachable:
-        return "INCOMPLETE", exitcodes.UNREACHABLE
-    if any(r["status"] != PASS for r in gating_rows) or interrupted:  # blocked, error, not run
-        return "INCOMPLETE", exitcodes.INCOMPLETE
-    return "CONFORMANT", exitcodes.OK
 
 
 def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", meta: dict | None = None,

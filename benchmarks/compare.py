@@ -73,9 +73,9 @@ def schemathesis_run(profile, url: str, credential: str, params: dict, examples:
 
 def suite_run(profile, url: str, credential: str, params: dict, allowed=()) -> dict:
     """`allowed`: the SHOULDs a conformant variant breaks on purpose (its `should_breaks`)."""
-    from conformance.engine.runner import run_suite
+    from conformance.probes import run_in_process
 
-    summary = run_suite(profile, url, credential, params, seed=SEED, run_id=f"cmp{secrets.token_hex(2)}")
+    summary = run_in_process(profile, url, credential, params, seed=SEED, run_id=f"cmp{secrets.token_hex(2)}")
     return {"failed": [r["id"] for r in summary["requirements"]
                        if r["status"] in ("fail", "error") and r["id"] not in allowed],
             "requests": summary["requests_sent"], "creates": summary["workspaces_created"]}
@@ -107,7 +107,7 @@ def _warm(*_):
     import schemathesis  # noqa: F401
     from schemathesis.engine import from_schema  # noqa: F401
 
-    from conformance.engine.runner import probe_specs
+    from conformance.probes import probe_specs
 
     probe_specs()
 

@@ -158,12 +158,12 @@ def one_run(key: str, workdir: Path, latency: float = 0.0) -> dict:
 
 def explicit_examples(key: str) -> int:
     """The generated probes' fixed corner bodies: sent every run, never drawn by Hypothesis."""
-    from conformance.model.profile import load
-    from conformance.engine import cases
+    from conformance.engine.mutations import generated_invalid
     from conformance.engine.strategies import corner_bodies, corner_breaks
+    from conformance.model.profile import load
 
     profile = load(key)
-    return len(corner_bodies(profile)) + sum(len(corner_breaks(profile, c.field)) for c in cases.generated_invalid(profile))
+    return len(corner_bodies(profile)) + sum(len(corner_breaks(profile, c.field)) for c in generated_invalid(profile))
 
 
 def floor_ratio(m: dict, pytest_s: float, hypothesis_s: float) -> float:
@@ -217,8 +217,8 @@ def hypothesis_per_example(key: str, examples: int = 300) -> float:
     """Seconds Hypothesis spends drawing one valid body of `key` for a test that does nothing."""
     from hypothesis import HealthCheck, Phase, given, seed, settings
 
-    from conformance.model.profile import load
     from conformance.engine.strategies import valid_bodies
+    from conformance.model.profile import load
 
     drawn = []
 

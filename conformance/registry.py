@@ -2,9 +2,11 @@
 encodings are each filed under one name, and a second registration of that name by another
 function is an error, never a silent overwrite. Each entry remembers where it was defined
 (`module:qualname`), which is what an error message names."""
+
 from __future__ import annotations
 
-from typing import Callable, Generic, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -36,9 +38,11 @@ class Registry(Generic[T]):
 
     def decorator(self, name: str):
         """`@registry.decorator(name)` files the decorated function under `name`."""
+
         def register(function):
             self.add(name, function, full_name(function))
             return function
+
         return register
 
     def defined_at(self, name: str) -> str:

@@ -1,78 +1,34 @@
-"""The user contract's options: each from the command line, the environment or the ini file,
-validated once, with one clear sentence for anything wrong."""
+"""The user contract's settings: each option's value, from the command line, the environment or
+the ini file, resolved and validated once, with one clear sentence for anything wrong. The
+options themselves (flags, variables, help) are the table in conformance.options."""
+
 from __future__ import annotations
 
 import os
 import shlex
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from conformance import __version__
 from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_MAX_CREATES, DEFAULT_MAX_WAIT, DEFAULT_REQUEST_TIMEOUT
+from conformance.options import OPTIONS, Given, did_you_mean, flag_name
 
 if TYPE_CHECKING:  # the pytest11 entry module imports this one: nothing heavy at import time
     from conformance.model.profile import Profile
 
-# flag, ini/dest name, environment variable, help. Every option is also an ini key (its dest)
-# and an environment variable; `conformance run` takes each without the `--conformance` prefix.
-OPTIONS = [
-    ("--conformance-provider", "conformance_provider", "CONFORMANCE_PROVIDER",
-     "provider to certify: a bundled provider's name (anthropic, orgo, ...) or a profile directory"),
-    ("--conformance-target-url", "conformance_target_url", "CONFORMANCE_TARGET_URL",
-     "base URL of the endpoint under test; omitted: the bundled reference server on loopback"),
-    ("--conformance-credential", "conformance_credential", "CONFORMANCE_CREDENTIAL",
-     "secret placed where the provider's auth scheme says (prefer the environment variable)"),
-    ("--conformance-target-param", "conformance_target_params", "CONFORMANCE_TARGET_PARAMS",
-     "provider input KEY=VALUE such as organization_id (repeatable; the variable and ini key take "
-     "several, separated by spaces)"),
-    ("--conformance-report-dir", "conformance_report_dir", "CONFORMANCE_REPORT_DIR",
-     "where <provider>.html, .json and .junit.xml are written (default reports/)"),
-    ("--conformance-fail-on", "conformance_fail_on", "CONFORMANCE_FAIL_ON",
-     "requirement levels whose failure makes the exit status non-zero: must (default) or should"),
-    ("--conformance-max-requests", "conformance_max_requests", "CONFORMANCE_MAX_REQUESTS",
-     "hard budget of requests sent to the target"),
-    ("--conformance-examples", "conformance_examples", "CONFORMANCE_EXAMPLES",
-     "Hypothesis examples per generated probe (default 20; 0 turns generation off)"),
-    ("--conformance-request-timeout", "conformance_request_timeout", "CONFORMANCE_REQUEST_TIMEOUT",
-     "seconds each request may take as a whole, connect to last body byte (default 10)"),
-    ("--conformance-max-concurrency", "conformance_max_concurrency", "CONFORMANCE_MAX_CONCURRENCY",
-     "requests in flight at once, across pytest-xdist workers (default 4)"),
-    ("--conformance-max-creates", "conformance_max_creates", "CONFORMANCE_MAX_CREATES",
-     "workspaces the run may ask the target to create (default 32; 0: rejection probes only); "
-     "the cases that check the most requirements are chosen first, the rest are not run"),
-    ("--conformance-dry-run", "conformance_dry_run", "CONFORMANCE_DRY_RUN",
-     "list every request the run would begin with, send none, write no report"),
-    ("--conformance-cleanup", "conformance_cleanup", "CONFORMANCE_CLEANUP",
-     "remove the workspaces the run created, where the provider documents how"),
-    ("--conformance-hypothesis-seed", "conformance_hypothesis_seed", "CONFORMANCE_HYPOTHESIS_SEED",
-     "seed of the generated payloads (default: fixed per suite version and provider, so a target gets the "
-     "same requests and outcomes every run); 'random' explores with a fresh seed, printed in every report"),
-    ("--conformance-expectations", "conformance_expectations", "CONFORMANCE_EXPECTATIONS",
-     "TOML file of known deviations (requirement id: outcome, reason, until): the gate passes on them"),
-    ("--conformance-baseline", "conformance_baseline", "CONFORMANCE_BASELINE",
-     "an earlier <provider>.json (or its directory): report newly failing, newly passing and changed outcomes"),
-    ("--conformance-markdown", "conformance_markdown", "CONFORMANCE_MARKDOWN",
-     "append a Markdown summary of the run to this file (GITHUB_STEP_SUMMARY gets one when set)"),
-    ("--conformance-max-wait", "conformance_max_wait", "CONFORMANCE_MAX_WAIT",
-     "seconds the whole run may spend honouring Retry-After and retry waits (default 30); once spent, "
-     "nothing more is sent and the run is INCOMPLETE"),
-]
-SWITCHES = {"conformance_dry_run", "conformance_cleanup"}  # on the command line they take no value
-REPEATABLE = {"conformance_target_params"}
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 def default_seed(provider_key: str) -> int:
     """The seed a run uses unless told otherwise: fixed per suite version and provider, so the
     same target gets the same generated payloads, and the same outcomes, on every run."""
-    import zlib
-
-    from conformance import __version__
-
     return zlib.crc32(f"workspace-conformance {__version__} {provider_key}".encode())
 
 
-def _random_seed(given: "Given | None") -> bool:
+def _random_seed(given: Given | None) -> bool:
     return given is not None and str(given.value).strip().lower() == "random"
 
 
@@ -80,29 +36,9 @@ class SettingsError(ValueError):
     pass
 
 
-class Given(NamedTuple):
-    """A raw option value and where it came from, for error messages that say where to look."""
-    value: object
-    where: str
-
-
-def flag_name(dest: str) -> str:
-    return next(flag for flag, d, _, _ in OPTIONS if d == dest)
-
-
-def env_name(dest: str) -> str:
-    return next(env for _, d, env, _ in OPTIONS if d == dest)
-
-
-def from_environment(dest: str) -> Given | None:
-    env = env_name(dest)
-    raw = os.environ.get(env)
-    return Given(raw, f"the {env} environment variable") if raw not in (None, "") else None
-
-
 @dataclass
 class Settings:
-    profile: "Profile"
+    profile: Profile
     target_url: str | None
     credential: str | None
     params: dict[str, str] = field(default_factory=dict)
@@ -123,6 +59,8 @@ class Settings:
     markdown: list[str] = field(default_factory=list)  # files the Markdown summary is appended to
     max_creates: int = DEFAULT_MAX_CREATES
     max_wait: float = DEFAULT_MAX_WAIT
+    har: str | None = None  # the HAR file every exchange is written to
+    warnings: list[str] = field(default_factory=list)  # sentences shown before the first request
 
     @property
     def embedded(self) -> bool:
@@ -175,58 +113,87 @@ def _items(given: Given | None) -> list[str]:
         raise SettingsError(f"{given.where} could not be read: {exc}") from None
 
 
+def parse_pairs(items, where: str) -> dict[str, str]:
+    """KEY=VALUE items (target params, openapi's pinned fields): one parser for every place."""
+    parsed = {}
+    for item in items:
+        key, sep, value = str(item).partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"{where} takes KEY=VALUE, not {item!r}")
+        parsed[key.strip()] = value
+    return parsed
+
+
+def _load_profile(provider: Given):
+    # Here, not at the top: the pytest11 entry module imports this one in every pytest run, and
+    # the profiles bring jsonschema; only a run that chose the suite pays for them.
+    from conformance.model.profile import BUILTIN, ProfileError, load  # noqa: PLC0415
+
+    try:
+        return load(str(provider.value))
+    except ProfileError as exc:
+        name = str(provider.value)
+        hint = did_you_mean(name, BUILTIN) if "/" not in name and not os.path.exists(name) else ""
+        if hint:
+            raise SettingsError(
+                f"{provider.where}: no provider {name!r}; {hint} (one of {', '.join(BUILTIN)}, or a profile directory)"
+            ) from None
+        raise SettingsError(str(exc)) from None
+
+
 def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     """`lookup(dest)` returns the value of an option and where it came from (None when unset).
     Returns None when no provider is chosen; raises SettingsError with one sentence."""
-    given = {dest: lookup(dest) for _, dest, _, _ in OPTIONS}
+    given = {o.dest: lookup(o.dest) for o in OPTIONS}
     provider = given["conformance_provider"]
     if provider is None:
         return None
-    from conformance.model.profile import ProfileError, load  # jsonschema comes with it: only once a provider is chosen
-
-    try:
-        profile = load(str(provider.value))
-    except ProfileError as exc:
-        raise SettingsError(str(exc)) from None
+    profile = _load_profile(provider)  # jsonschema comes with it: only once a provider is chosen
     target = given["conformance_target_url"]
-    url = str(target.value) if target is not None else None
-    if url is not None:
+    url: str | None = None
+    if target is not None:
+        url = str(target.value)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            from conformance.client.transcript import Redactor
+            from conformance.client.transcript import Redactor  # noqa: PLC0415 (inert until chosen, as above)
 
             shown = Redactor(None).url(url) if "@" in url else url
             raise SettingsError(f"{target.where} must be an http:// or https:// URL with a host, not {shown!r}")
     fail_on_given = given["conformance_fail_on"]
-    fail_on = str(fail_on_given.value).lower() if fail_on_given else "must"
-    if fail_on not in ("must", "should"):
-        raise SettingsError(f"{fail_on_given.where} takes must or should, not {fail_on!r}")
-    parsed = {}
+    fail_on = "must"
+    if fail_on_given is not None:
+        fail_on = str(fail_on_given.value).lower()
+        if fail_on not in ("must", "should"):
+            raise SettingsError(f"{fail_on_given.where} takes must or should, not {fail_on!r}")
     params_given = given["conformance_target_params"]
-    for item in _items(params_given):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SettingsError(f"{params_given.where} takes KEY=VALUE, not {item!r}")
-        parsed[key.strip()] = value
+    params_where = params_given.where if params_given else ""  # no params given: none parsed
+    parsed = parse_pairs(_items(params_given), params_where)
     named_by = profile.auth.get("name_param")
     if named_by in parsed and not _is_token(parsed[named_by]):
         what = "cookie" if profile.auth["in"] == "cookie" else "header"
-        raise SettingsError(f"{params_given.where}: {named_by}={parsed[named_by]!r} is not a {what} name "
-                            "(letters, digits and !#$%&'*+-.^_`|~ only)")
+        raise SettingsError(
+            f"{params_where}: {named_by}={parsed[named_by]!r} is not a {what} name "
+            "(letters, digits and !#$%&'*+-.^_`|~ only)"
+        )
     timeout_given = given["conformance_request_timeout"]
     timeout = DEFAULT_REQUEST_TIMEOUT
     if timeout_given is not None:
         try:
             timeout = float(str(timeout_given.value))
         except ValueError:
-            raise SettingsError(f"{timeout_given.where} takes a number of seconds, not {timeout_given.value!r}") from None
+            raise SettingsError(
+                f"{timeout_given.where} takes a number of seconds, not {timeout_given.value!r}"
+            ) from None
         if not 0 < timeout <= 600:
-            raise SettingsError(f"{timeout_given.where} must be more than 0 and at most 600 seconds, not {timeout_given.value}")
+            raise SettingsError(
+                f"{timeout_given.where} must be more than 0 and at most 600 seconds, not {timeout_given.value}"
+            )
     credential = given["conformance_credential"]
     report_dir = given["conformance_report_dir"]
     auth = {**profile.auth, "name": parsed.get(named_by) or profile.auth["name"]} if named_by else profile.auth
-    credential_problem = unsendable_credential(str(credential.value) if credential else None, auth,
-                                               credential.where if credential else "")
+    credential_problem = unsendable_credential(
+        str(credential.value) if credential else None, auth, credential.where if credential else ""
+    )
     if credential_problem:
         raise SettingsError(credential_problem)
     settings = Settings(
@@ -242,23 +209,26 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
         max_concurrency=_whole_number(given["conformance_max_concurrency"], 4, 1),
         dry_run=_switch(given["conformance_dry_run"]),
         cleanup=_switch(given["conformance_cleanup"]),
-        seed=None if _random_seed(given["conformance_hypothesis_seed"])
+        seed=None
+        if _random_seed(given["conformance_hypothesis_seed"])
         else _whole_number(given["conformance_hypothesis_seed"], None, 0),
         seed_random=_random_seed(given["conformance_hypothesis_seed"]),
         sources={dest: g.where for dest, g in given.items() if g is not None},
         max_creates=_whole_number(given["conformance_max_creates"], DEFAULT_MAX_CREATES, 0),
         max_wait=_seconds(given["conformance_max_wait"], DEFAULT_MAX_WAIT, 3600),
+        har=str(given["conformance_har"].value) if given["conformance_har"] else None,
     )
-    if settings.cleanup and "cleanup" not in profile.data:
-        raise SettingsError(f"{given['conformance_cleanup'].where}: the {profile.key} page documents "
-                            "no way to remove a workspace")
+    cleanup_given = given["conformance_cleanup"]  # settings.cleanup is set only when given
+    if cleanup_given is not None and settings.cleanup and "cleanup" not in profile.data:
+        raise SettingsError(f"{cleanup_given.where}: the {profile.key} page documents no way to remove a workspace")
     _ci_gate(settings, given)
     if url is not None:
         missing = [p for p, spec in profile.target_params.items() if spec.get("required") and p not in parsed]
         if missing:
             spec = profile.target_params[missing[0]]
-            raise SettingsError(f"{profile.key} needs {flag_name('conformance_target_params')} "
-                                f"{missing[0]}=<{spec['description']}>")
+            raise SettingsError(
+                f"{profile.key} needs {flag_name('conformance_target_params')} {missing[0]}=<{spec['description']}>"
+            )
     return settings
 
 
@@ -285,17 +255,23 @@ def unsendable_credential(credential: str | None, auth: dict, given_as: str = ""
         at = f"character {position} of {len(credential)}"
         if character in "\r\n":
             trailing = not credential[position:].strip("\r\n")
-            return (f"{where} contains a line break at {at}"
-                    + (" (pasted with a trailing newline?)" if trailing else "")
-                    + f": it cannot be sent in {placement}; remove it")
+            return (
+                f"{where} contains a line break at {at}"
+                + (" (pasted with a trailing newline?)" if trailing else "")
+                + f": it cannot be sent in {placement}; remove it"
+            )
         if ord(character) < 0x20 or ord(character) == 0x7F:
             return f"{where} contains a control character at {at}: it cannot be sent in {placement}"
         if not character.isascii():
-            return (f"{where} contains a non-ASCII character at {at}: "
-                    f"{placement} carries ASCII only; is it the right key, copied whole?")
+            return (
+                f"{where} contains a non-ASCII character at {at}: "
+                f"{placement} carries ASCII only; is it the right key, copied whole?"
+            )
         if auth["in"] == "cookie" and character not in _COOKIE_OCTETS:
-            return (f"{where} contains at {at} a character {placement} cannot carry (a space, quote, "
-                    "comma, semicolon or backslash: RFC 6265 cookie-octet)")
+            return (
+                f"{where} contains at {at} a character {placement} cannot carry (a space, quote, "
+                "comma, semicolon or backslash: RFC 6265 cookie-octet)"
+            )
     if credential != credential.strip():
         return f"{where} begins or ends with white space, which HTTP strips from {placement}; remove it"
     return None
@@ -303,10 +279,11 @@ def unsendable_credential(credential: str | None, auth: dict, given_as: str = ""
 
 def _ci_gate(settings: Settings, given: dict) -> None:
     """Expectations and baseline are read and checked now, before the first request is sent."""
-    from conformance.model import expectations
-    from conformance.model.catalog import derive
-    from conformance.model.profile import BUILTIN
-    from conformance.reports import baseline
+    # Inert until chosen (see _load_profile): an unrelated pytest run never reaches this.
+    from conformance.model import expectations  # noqa: PLC0415
+    from conformance.model.catalog import derive  # noqa: PLC0415
+    from conformance.model.profile import BUILTIN  # noqa: PLC0415
+    from conformance.reports import baseline  # noqa: PLC0415
 
     path = str(given["conformance_expectations"].value) if given["conformance_expectations"] else None
     if path:
@@ -317,6 +294,7 @@ def _ci_gate(settings: Settings, given: dict) -> None:
         except expectations.ExpectationsError as exc:
             raise SettingsError(str(exc)) from None
         settings.expectations_file = path
+        _placeholder_reasons(settings, given)
     if given["conformance_baseline"]:
         try:
             settings.baseline = baseline.load(str(given["conformance_baseline"].value), settings.profile.key)
@@ -324,3 +302,26 @@ def _ci_gate(settings: Settings, given: dict) -> None:
             raise SettingsError(str(exc)) from None
     markdown = str(given["conformance_markdown"].value) if given["conformance_markdown"] else None
     settings.markdown = [p for p in (markdown, os.environ.get("GITHUB_STEP_SUMMARY")) if p]
+
+
+def _placeholder_reasons(settings: Settings, given: dict) -> None:
+    """An expectation whose reason was never written (the `TODO` that `conformance expectations
+    --from` leaves) excuses a failure nobody has looked at: a warning, or under
+    --conformance-strict-expectations a usage error."""
+    unwritten = sorted(
+        rid
+        for rid, e in (settings.expectations or {}).items()
+        if not e.reason.strip() or e.reason.strip().upper().startswith("TODO")
+    )
+    if not unwritten:
+        return
+    where = given["conformance_expectations"].where
+    sentence = (
+        f"the expectations file {settings.expectations_file} ({where}) gives no reason for "
+        f"{len(unwritten)} expected failure{'' if len(unwritten) == 1 else 's'} "
+        f"({', '.join(unwritten[:3])}{', …' if len(unwritten) > 3 else ''}): write why each deviation is "
+        "accepted in place of the TODO"
+    )
+    if _switch(given["conformance_strict_expectations"]):
+        raise SettingsError(f"{sentence} ({given['conformance_strict_expectations'].where})")
+    settings.warnings.append(sentence)

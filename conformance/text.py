@@ -1,7 +1,10 @@
 """Text as it leaves the process: the leaf every writer (reports, console, curl lines, HAR)
 uses to make any string a target or the generator can produce writable."""
+
 from __future__ import annotations
 
+import html
+import json
 import re
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -38,3 +41,13 @@ def terminal_safe(text: str) -> str:
     character shown as an escape (\\x1b, \\r, \\u202e), so a target's ANSI sequences cannot
     clear, retitle or overwrite a terminal or a CI log; newlines and tabs stay."""
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], printable(text))
+
+
+def html_text(value) -> str:
+    """Any value as HTML text or an attribute value: printable, and &<>"' escaped."""
+    return html.escape(str(printable(value)), quote=True)
+
+
+def pretty_json(value) -> str:
+    """JSON as people read it in a report: indented, non-ASCII as itself."""
+    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -41,7 +41,7 @@ def run_suite(report_dir: Path) -> Path:
         env["CONFORMANCE_CREDENTIAL"] = DEMO_CREDENTIAL
         env.pop("GITHUB_STEP_SUMMARY", None)
         completed = subprocess.run(
-            [sys.executable, "-m", "conformance.cli", "run", "--provider", PROVIDER, "--target-url", url,
+            [sys.executable, "-m", "conformance", "run", "--provider", PROVIDER, "--target-url", url,
              "--report-dir", str(report_dir)],
             env=env, cwd=report_dir, capture_output=True, text=True, timeout=600)
     finally:

@@ -12,8 +12,6 @@ import pytest
 from conformance.client.counters import Budget
 from conformance.client.target import Target
 from conformance.client.transcript import Exchange
-from conformance.model.outcome import ConformanceFailure, Finding
-from conformance.model.profile import load
 from conformance.engine.checks import (
     describe,
     expect_created,
@@ -22,13 +20,15 @@ from conformance.engine.checks import (
     expect_null_rejected_or_absent,
     expect_rejected,
     fail,
-    full_id,
     index_of,
     parse_timestamp,
     passive_findings,
     status_allowed,
     statuses_text,
 )
+from conformance.model.catalog import rid
+from conformance.model.outcome import ConformanceFailure, Finding
+from conformance.model.profile import load
 
 
 def _target(key: str = "anthropic") -> Target:
@@ -107,8 +107,8 @@ def test_a_finding_points_at_its_exchange_in_the_transcript():
         [_finding("r", "title", "wanted", "seen", None)]
 
 
-def test_a_full_id_is_prefixed_with_the_provider():
-    assert full_id(_target("orgo"), "response.id") == "orgo.response.id"
+def test_a_requirement_id_is_prefixed_with_the_provider():
+    assert rid(_target("orgo").profile, "response.id") == "orgo.response.id"
 
 
 # -- expect_created ------------------------------------------------------------------------

@@ -4,15 +4,16 @@ import json
 
 import pytest
 
+from conformance.defaults import DEFAULT_MAX_CREATES
+from conformance.engine import creates
 from conformance.model.openapi import document
 from conformance.model.profile import load
-from conformance.engine import creates
-from conformance.engine.runner import probe_specs, run_suite
+from conformance.options import Given, flag_name, from_environment
+from conformance.probes import probe_specs, run_in_process
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
 from conformance.reports.summary import one_line
-from conformance.defaults import DEFAULT_MAX_CREATES
-from conformance.settings import Given, SettingsError, flag_name, from_environment, resolve
+from conformance.settings import SettingsError, resolve
 
 CREDENTIAL = "creates-test-credential"
 
@@ -21,7 +22,7 @@ def _suite(key, **kwargs):
     server = ServerThread(provider_app(key, CREDENTIAL))
     root = server.start()
     try:
-        return run_suite(load(key), base_url(root, key), CREDENTIAL, dict(provider_module(key).TARGET_PARAMS),
+        return run_in_process(load(key), base_url(root, key), CREDENTIAL, dict(provider_module(key).TARGET_PARAMS),
                          seed=3, **kwargs)
     finally:
         server.stop()
@@ -149,7 +150,7 @@ def test_the_create_budget_is_a_hard_cap_even_when_the_target_accepts_what_it_mu
     root = server.start()
     try:
         url = root + behaviour_prefix(key, "name-max-41", "default") + load(key).base_path
-        summary = run_suite(load(key), url, CREDENTIAL, dict(provider_module(key).TARGET_PARAMS), seed=3,
+        summary = run_in_process(load(key), url, CREDENTIAL, dict(provider_module(key).TARGET_PARAMS), seed=3,
                             max_creates=limit)
     finally:
         server.stop()

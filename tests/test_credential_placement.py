@@ -3,7 +3,7 @@ name the header or cookie (`auth.name_param`), and the report says which name wa
 from __future__ import annotations
 
 from conformance import exitcodes
-from conformance.client.auth import credential_name, credential_place
+from conformance.model.auth import credential_name, credential_place
 from conformance.model.profile import load
 from conformance.reference import provider_module
 from conformance.reference.serving import base_url, provider_app

@@ -12,6 +12,11 @@ import pytest
 
 from conformance.client.counters import Budget
 from conformance.client.target import Target
+from conformance.engine import runner
+from conformance.engine.cases import Case
+from conformance.engine.checks import fail
+from conformance.engine.creates import none
+from conformance.engine.runner import execute, prepare_probes, probe
 from conformance.model.outcome import (
     BLOCKED,
     ERROR,
@@ -25,12 +30,7 @@ from conformance.model.outcome import (
     TargetUnreachable,
 )
 from conformance.model.profile import load
-from conformance.engine import runner
 from conformance.registry import Registry, full_name
-from conformance.engine.cases import Case
-from conformance.engine.checks import fail
-from conformance.engine.creates import none
-from conformance.engine.runner import execute, prepare_probes, probe
 
 PROFILE = load("anthropic")
 K = PROFILE.key

@@ -88,15 +88,30 @@ def test_a_target_without_passing_errors_passes_the_transient_requirement(tmp_pa
 RATE_LIMITED = b'{"type": "error", "error": {"type": "rate_limit_error", "message": "Rate limited"}}'
 
 
-def test_a_target_answering_429_to_everything_is_incomplete_within_45_s(tmp_path, raw_server):
+def test_a_target_answering_429_to_everything_is_incomplete_once_the_wait_is_spent(tmp_path, raw_server):
+    """With --conformance-max-wait 5 the run takes one wait (a Retry-After is clipped to 5 s) and
+    stops at the next 429: the path the default 30 s takes after six such waits (the default
+    itself is the next test's; that run ends within 45 s, measured in benchmarks/README.md)."""
     limited = raw_server(hostile.answer("429 Too Many Requests", RATE_LIMITED, extra="Retry-After: 999999\r\n"))
-    completed, verdicts, elapsed = _suite(tmp_path, limited.url, "--conformance-max-requests", "30")
-    sentence = "the target kept answering 429 (Retry-After 999999); the run stopped after waiting 30 s in all"
+    completed, verdicts, elapsed = _suite(tmp_path, limited.url, "--conformance-max-requests", "30",
+                                          "--conformance-max-wait", "5")
+    sentence = "the target kept answering 429 (Retry-After 999999); the run stopped after waiting 5 s in all"
     assert completed.returncode == exitcodes.INCOMPLETE, completed.stdout[-3000:]
     assert verdicts["verdict"] == "INCOMPLETE" and verdicts["problem"] == sentence
     assert sentence in completed.stdout
     assert "fail" not in statuses(verdicts).values()
+    assert verdicts["max_wait_s"] == 5
+    waits = [w for p in verdicts["probes"] for e in p["exchanges"] for w in e["retry_waits_s"]]
+    assert waits == [5.0]
     assert elapsed < 45
+
+
+def test_the_default_wait_on_a_rate_limiting_target_is_30_s_in_all():
+    from conformance.options import Given
+    from conformance.settings import resolve
+
+    given = {"conformance_provider": Given("anthropic", "--conformance-provider")}
+    assert resolve(given.get).max_wait == 30
 
 
 def test_the_wait_is_run_wide_under_xdist_and_nothing_is_sent_after_it(tmp_path, raw_server):

@@ -86,7 +86,8 @@ def test_an_unrelated_project_runs_as_if_the_suite_were_not_installed(tmp_path, 
     assert "conformance-run" not in seen["plugins"]
     assert [m for m in seen["modules"] if m.split(".")[0] in HEAVY and m not in imported] == []
     assert sorted(m for m in seen["modules"] if m.startswith("conformance")) == [
-        "conformance", "conformance.pytest_plugin", "conformance.pytest_plugin.entry", "conformance.settings"]
+        "conformance", "conformance.defaults", "conformance.options", "conformance.pytest_plugin",
+        "conformance.pytest_plugin.entry", "conformance.settings"]
     assert (seen["frozen"], seen["gc"]) == (0, True)
 
 

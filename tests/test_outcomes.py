@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 from conformance.client.counters import Budget
-from conformance.client.target import JSON_DEPTH_LIMIT, Target, nesting_exceeds
+from conformance.client.decoding import JSON_DEPTH_LIMIT, nesting_exceeds
+from conformance.client.target import Target
+from conformance.engine.cases import Case
+from conformance.engine.runner import execute
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, SEVERITY, worst
 from conformance.model.profile import load
 from conformance.probes import test_01_create, test_05_provider_rules, test_06_robustness
-from conformance.engine.cases import Case
-from conformance.engine.runner import execute
 from conformance.reports.summary import outcome_for, summarize
 
 PROFILE = load("anthropic")

@@ -4,9 +4,10 @@ import re
 
 import pytest
 
+from conformance.engine import cases
 from conformance.model.catalog import derive
 from conformance.model.profile import BUILTIN, FORMATS, SOURCE_KINDS, ProfileError, load
-from conformance.engine import cases, runner
+from conformance.probes import probe_specs
 from conformance.reference import available
 
 PROVIDERS = available()
@@ -64,7 +65,7 @@ def test_page_quotes_carry_no_reading_in_parentheses(key):
 def test_every_case_names_a_catalogued_requirement(key):
     profile = load(key)
     ids = {r.id for r in derive(profile)}
-    for spec in runner.probe_specs():
+    for spec in probe_specs():
         for case in spec.cases(profile):
             assert case.requirement in ids, (spec.name, case.id)
 

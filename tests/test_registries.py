@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.client.auth import AUTH_PLACEMENTS, auth_placement
 from conformance.client.counters import Budget
-from conformance.client.encodings import ENCODINGS, Body, body_encoding
 from conformance.client.target import Target
-from conformance.model import formats
-from conformance.model.profile import FORMATS, ProfileError, load
-from conformance.engine import cases
+from conformance.engine import cases, mutations
 from conformance.engine import strategies as generation
+from conformance.model import formats
+from conformance.model.auth import AUTH_PLACEMENTS, auth_placement
+from conformance.model.encodings import ENCODINGS, Body, body_encoding
+from conformance.model.profile import FORMATS, ProfileError, load
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_a_registered_format_is_checked_probed_and_generated(tmp_path, registere
     assert FORMATS.conforms("#a0b1c2", "hex-colour") and not FORMATS.conforms("red", "hex-colour")
     assert [(c["format"], c["spelling"]) for c in cases.good_formats(profile)] == [("hex-colour", None)]
     assert [formats.spelled(c["spelling"], "#a0b1c2") for c in cases.bad_formats(profile)] == ["red", "#12345g"]
-    assert ("bad-format", "anthropic.colour.format") in cases.mutations(profile, "colour")
+    assert ("bad-format", "anthropic.colour.format") in mutations.mutations(profile, "colour")
 
     @settings(max_examples=10, database=None)
     @given(generation.valid_bodies(profile))
@@ -121,7 +121,7 @@ def test_a_second_definition_under_a_taken_name_is_refused(registered):
     from conformance.registry import DuplicateRegistration
 
     with pytest.raises(DuplicateRegistration, match="auth placement 'header' is registered twice: by "
-                       "conformance.client.auth:_in_header and by tests.test_registries:"):
+                       "conformance.model.auth:_in_header and by tests.test_registries:"):
         @auth_placement("header")
         def another_header(credentials, name, value):
             credentials.headers[name] = value

@@ -230,7 +230,7 @@ def test_report_of_an_unreachable_target_is_written_and_marked_incomplete(tmp_pa
 def test_every_provider_document_is_named_in_the_summary(key):
     """Some pages have no address (the wacht ones): the title alone, never a crash."""
     from conformance.model.profile import load
-    from conformance.reports.html_page import summary_html
+    from conformance.reports.html_summary import summary_html
     from conformance.reports.summary import summarize
 
     profile = load(key)
@@ -245,7 +245,8 @@ def test_a_provider_notes_source_reads_as_our_notes_in_every_report(faulty_repor
     JSON says so (and its schema allows no address for them), the HTML shows the notes' words
     as ours, never as a quote of Anthropic's page."""
     from conformance.model.profile import load
-    from conformance.reports.html_page import matrix_html, source_html
+    from conformance.reports.html_evidence import source_html
+    from conformance.reports.html_summary import matrix_html
     from conformance.reports.summary import summarize
 
     _, verdicts = faulty_report

@@ -1,4 +1,4 @@
-"""The whole suite run in-process (conformance/engine/runner.py: run_suite, probe_specs,
+"""The whole suite run in-process (conformance/probes/__init__.py: run_in_process, probe_specs,
 share_hypothesis_cache) against reference servers on loopback, with one or two generated
 examples a probe so that each run takes well under a second. Fast, so the mutation tester runs
 these on every mutant (README "Mutation testing")."""
@@ -14,14 +14,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance import __version__, exitcodes
+from conformance import __version__, exitcodes, probes
+from conformance.engine import runner
+from conformance.engine.runner import REGISTRY, share_hypothesis_cache
 from conformance.model.outcome import NOT_RUN, PASS
 from conformance.model.profile import load
-from conformance.engine import runner
-from conformance.engine.runner import REGISTRY, probe_specs, run_suite, share_hypothesis_cache
-from conformance.registry import Registry, full_name
+from conformance.probes import probe_specs, run_in_process
 from conformance.reference import provider_module
 from conformance.reference.serving import ServerThread, base_url, provider_app
+from conformance.registry import Registry, full_name
 
 CREDENTIAL = "suite-run-unit-credential"
 KEY = "anthropic"
@@ -91,7 +92,7 @@ def serve(servers, conformant):
 
 def _run(url: str, **kwargs) -> dict:
     kwargs.setdefault("examples", 1)
-    return run_suite(PROFILE, url, CREDENTIAL, PARAMS, **kwargs)
+    return run_in_process(PROFILE, url, CREDENTIAL, PARAMS, **kwargs)
 
 
 def _statuses(summary: dict) -> dict[str, str]:
@@ -110,8 +111,8 @@ def test_probe_specs_imports_every_probe_module_in_name_order_and_returns_the_re
     from conformance import probes
 
     imported = []
-    real_import = runner.importlib.import_module
-    monkeypatch.setattr(runner.importlib, "import_module", lambda name: (imported.append(name), real_import(name))[1])
+    real_import = probes.importlib.import_module
+    monkeypatch.setattr(probes.importlib, "import_module", lambda name: (imported.append(name), real_import(name))[1])
     specs = probe_specs()
     modules = sorted(m.name for m in pkgutil.iter_modules(probes.__path__) if m.name.startswith("test_"))
     assert len(modules) >= 7
@@ -125,7 +126,7 @@ def test_probe_specs_imports_every_probe_module_in_name_order_and_returns_the_re
 def test_a_conformant_target_passes_every_requirement_and_the_summary_says_how_the_run_went(serve, monkeypatch):
     app, url = serve()
     clock = iter([1000.0, 1001.23456])
-    monkeypatch.setattr(runner, "time", SimpleNamespace(time=lambda: next(clock), perf_counter=time.perf_counter))
+    monkeypatch.setattr(probes, "time", SimpleNamespace(time=lambda: next(clock), perf_counter=time.perf_counter))
     summary = _run(url, seed=5)
     assert (summary["verdict"], summary["exit_status"]) == ("CONFORMANT", exitcodes.OK)
     assert summary["complete"] is True and summary["problem"] is None and summary["internal_errors"] == []
@@ -211,7 +212,7 @@ def test_the_seed_decides_the_generated_bodies(serve):
 
 def test_the_defaults_seed_0_and_run_id_selftest(serve):
     app, url = serve()
-    summary = run_suite(PROFILE, url, CREDENTIAL, PARAMS, examples=0, max_requests=3)
+    summary = run_in_process(PROFILE, url, CREDENTIAL, PARAMS, examples=0, max_requests=3)
     assert summary["hypothesis_seed"] == 0
     assert any("conformance-selftest-" in body for body in app.bodies())
 

@@ -8,11 +8,13 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from conformance.model import formats, tolerance
-from conformance.model.catalog import READING_RULES, SHOULD, derive, unusual_text_fields
-from conformance.model.profile import BUILTIN, builtin_directory, load
 from conformance.engine import cases
 from conformance.engine.strategies import corner_bodies, invalid_bodies, valid_bodies
+from conformance.model import formats, tolerance
+from conformance.model.catalog import derive
+from conformance.model.profile import BUILTIN, builtin_directory, load
+from conformance.model.request_requirements import unusual_text_fields
+from conformance.model.requirement import READING_RULES, SHOULD
 
 
 @pytest.mark.parametrize("key", BUILTIN)

@@ -21,15 +21,16 @@ from conformance import exitcodes
 from conformance.client.counters import Budget
 from conformance.client.target import Target
 from conformance.client.transcript import BODY_LIMIT, Exchange, curl_command
-from conformance.text import printable
+from conformance.engine.runner import execute
 from conformance.model.outcome import ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeResult
 from conformance.model.profile import load
-from conformance.engine.runner import execute
 from conformance.pytest_plugin.run import Run
-from conformance.reports.html_page import evidence_html, extras_for, matrix_html, summary_html
+from conformance.reports.html_evidence import evidence_html, extras_for
+from conformance.reports.html_summary import matrix_html, summary_html
 from conformance.reports.index_page import write_index
 from conformance.reports.summary import summarize
 from conformance.settings import Settings
+from conformance.text import printable
 
 from . import hostile
 from .conftest import SECRET, run_suite
@@ -421,7 +422,7 @@ def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(tmp
 
 
 def test_under_all_an_internal_error_in_any_provider_is_the_exit_status():
-    from conformance.cli import _combined
+    from conformance.cli.run_command import _combined
 
     assert _combined([exitcodes.OK, exitcodes.INCOMPLETE, exitcodes.INTERNAL, exitcodes.NOT_CONFORMANT]) == 3
     assert _combined([exitcodes.OK, exitcodes.INCOMPLETE, exitcodes.NOT_CONFORMANT]) == exitcodes.INCOMPLETE

@@ -5,6 +5,7 @@ An id comes from the target's answer, so it is not trusted: only an id of the do
 (the profile's `id_pattern`) is sent, and only as one percent-encoded path segment of the
 documented path. `../../admin/delete-organization?confirm=yes&x=` is listed, not requested.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,9 +20,12 @@ def remove_all(target, ids: list[str]) -> dict:
     removed, not_removed = [], []
     for workspace_id in dict.fromkeys(ids):
         if shape is None or not shape.fullmatch(workspace_id):
-            why = ("the profile documents no id shape to check it against" if shape is None else
-                   f"not the documented id shape {spec['id_pattern']} ({spec.get('id_pattern_source', '')}),"
-                   " so no request was sent for it")
+            why = (
+                "the profile documents no id shape to check it against"
+                if shape is None
+                else f"not the documented id shape {spec['id_pattern']} ({spec.get('id_pattern_source', '')}),"
+                " so no request was sent for it"
+            )
             not_removed.append({"id": workspace_id, "why": why})
             continue
         path = spec["path"].replace("{id}", quote(workspace_id, safe=""))
@@ -34,5 +38,9 @@ def remove_all(target, ids: list[str]) -> dict:
             removed.append(workspace_id)
         else:
             not_removed.append({"id": workspace_id, "why": f"HTTP {exchange.status}"})
-    return {"method": f"{spec['method']} {spec['path']}", "source": target.profile.source(spec["source"]),
-            "removed": removed, "not_removed": not_removed}
+    return {
+        "method": f"{spec['method']} {spec['path']}",
+        "source": target.profile.source(spec["source"]),
+        "removed": removed,
+        "not_removed": not_removed,
+    }

@@ -1,14 +1,20 @@
 """Run-wide counters shared by the pytest-xdist workers through files in the run's private
 directory: the request budget, the time spent waiting on the target, whether it went away, the
 workspaces made, the shared creates and the request slots."""
+
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import os
+import pickle
 import threading
 import time
+from collections.abc import Callable, Iterator
+from typing import IO
 
-from conformance.model.outcome import BudgetExhausted, ProbeError, WaitSpent
+from conformance.model.outcome import BudgetExhausted, CreatesLeftOut, ProbeError, WaitSpent
 
 
 class Budget:
@@ -24,17 +30,18 @@ class Budget:
     def take(self) -> None:
         with self._lock:
             if self.limit is not None:
-                spent = self._take_shared() if self.counter_file else self.sent
+                spent = self._take_shared(self.counter_file, self.limit) if self.counter_file else self.sent
                 if spent >= self.limit:
                     raise BudgetExhausted(f"the request budget (--conformance-max-requests {self.limit}) is spent")
             self.sent += 1
 
-    def _take_shared(self) -> int:
+    @staticmethod
+    def _take_shared(counter_file: str, limit: int) -> int:
         """Read-and-increment the run-wide count; returns the count before this request, or
         the limit when it is already reached."""
-        with locked_numbers(self.counter_file) as numbers:
+        with locked_numbers(counter_file) as numbers:
             spent = numbers[0] if numbers else 0
-            if spent < self.limit:
+            if spent < limit:
                 numbers[:] = [spent + 1]
             return spent
 
@@ -57,8 +64,11 @@ class WaitBudget:
             with locked_numbers(self.counter_file) as numbers:
                 self.spent = len(numbers) > 1 and numbers[1] == 1
         if self.spent:
-            raise WaitSpent(f"not sent: the run stopped sending once its time for waiting on the target "
-                            f"(--conformance-max-wait {self.limit:g} s) was spent", first=False)
+            raise WaitSpent(
+                f"not sent: the run stopped sending once its time for waiting on the target "
+                f"(--conformance-max-wait {self.limit:g} s) was spent",
+                first=False,
+            )
 
     def take(self, seconds: float) -> tuple[bool, float]:
         """Reserve `seconds` of waiting: (whether it fits, the run's waits in all so far). A wait
@@ -66,7 +76,7 @@ class WaitBudget:
         with self._lock:
             if self.counter_file:
                 with locked_numbers(self.counter_file) as numbers:
-                    waited_ms, spent = (numbers + [0, 0])[:2]
+                    waited_ms, spent = ([*numbers, 0, 0])[:2]
                     fits = not spent and waited_ms + seconds * 1000 <= self.limit * 1000
                     numbers[:] = [waited_ms + round(seconds * 1000), 0] if fits else [waited_ms, 1]
                     total = (waited_ms + (round(seconds * 1000) if fits else 0)) / 1000
@@ -102,8 +112,6 @@ class WentAway:
         if self.known() is not None:
             return self.reason
         if self.directory:
-            import fcntl
-
             with open(os.path.join(self.directory, "went-away"), "a+", encoding="utf-8", errors="replace") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 handle.seek(0)
@@ -117,12 +125,10 @@ class WentAway:
 
 
 @contextlib.contextmanager
-def locked_numbers(path: str):
+def locked_numbers(path: str) -> Iterator[list[int]]:
     """The whole numbers a run-wide counter file holds (the workers of one pytest-xdist run
     share it), as a list to change in place: read under an exclusive lock, written back when
     changed, before the lock is let go."""
-    import fcntl
-
     with open(path, "r+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         before = [int(n) for n in handle.read().split()]
@@ -157,33 +163,37 @@ class CreateCount:
         """Hold a place for one create, or raise CreatesLeftOut once `cap` workspaces exist.
         Where the places left are held by creates in flight in other workers, wait up to `wait`
         seconds for them to be answered (they may be refused) rather than guess."""
-        from conformance.model.outcome import CreatesLeftOut
-
         if not self.counter_file:
             if self.mine >= cap:
-                raise CreatesLeftOut(f"the workspace budget is spent: {self.mine} created, "
-                                     f"--conformance-max-creates {cap}")
+                raise CreatesLeftOut(
+                    f"the workspace budget is spent: {self.mine} created, --conformance-max-creates {cap}"
+                )
             return False
         deadline = time.monotonic() + wait
         while True:
             with locked_numbers(self.counter_file) as numbers:
                 made, flying = _made_and_flying(numbers)
                 if made >= cap:
-                    raise CreatesLeftOut(f"the workspace budget is spent: {made} created, "
-                                         f"--conformance-max-creates {cap}")
+                    raise CreatesLeftOut(
+                        f"the workspace budget is spent: {made} created, --conformance-max-creates {cap}"
+                    )
                 if made + len(flying) < cap:
                     numbers[:] = [made, *flying, os.getpid()]
                     return True
             if time.monotonic() > deadline:
-                raise CreatesLeftOut(f"no place in the workspace budget came free in {wait:.0f} s: {made} "
-                                     f"created and {len(flying)} creates in flight in other workers, "
-                                     f"--conformance-max-creates {cap}")
+                raise CreatesLeftOut(
+                    f"no place in the workspace budget came free in {wait:.0f} s: {made} "
+                    f"created and {len(flying)} creates in flight in other workers, "
+                    f"--conformance-max-creates {cap}"
+                )
             time.sleep(0.005)
 
     def settle(self, made: bool, held: bool) -> None:
         """A create was answered (`made`: with a 2xx status); give back its place if `held`."""
         self.mine += made
         if held:
+            if self.counter_file is None:
+                raise RuntimeError("CreateCount.settle: a place is held (by reserve) only with a counter file")
             with locked_numbers(self.counter_file) as numbers:
                 count, flying = _made_and_flying(numbers)
                 if os.getpid() in flying:
@@ -218,22 +228,20 @@ class SharedCreates:
 
     def known(self, kind: str) -> tuple | None:
         if kind not in self.here and self.directory:
-            path = self._path(kind)
+            path = self._path(self.directory, kind)
             if os.path.exists(path):
                 self.here[kind] = self._read(path)
         return self.here.get(kind)
 
-    def get(self, kind: str, make) -> tuple[tuple, bool]:
+    def get(self, kind: str, make: Callable[[], tuple]) -> tuple[tuple, bool]:
         """(exchange, body) of `kind`, and whether `make()` was called for it here."""
         if kind in self.here:
             return self.here[kind], False
         if not self.directory:
             self.here[kind] = make()
             return self.here[kind], True
-        import fcntl
-        import pickle
 
-        path = self._path(kind)
+        path = self._path(self.directory, kind)
         with open(path + ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # held by the worker making it, while it sends
             if os.path.exists(path):
@@ -245,15 +253,14 @@ class SharedCreates:
             os.replace(path + ".part", path)
             return made, True
 
-    def _path(self, kind: str) -> str:
-        import hashlib
-
-        return os.path.join(self.directory, "shared-" + hashlib.sha256(kind.encode("utf-8", "surrogatepass")).hexdigest()[:24])
+    @staticmethod
+    def _path(directory: str, kind: str) -> str:
+        return os.path.join(
+            directory, "shared-" + hashlib.sha256(kind.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        )
 
     @staticmethod
     def _read(path: str) -> tuple:
-        import pickle
-
         with open(path, "rb") as handle:  # written by a worker of this run, in the run's private directory
             return pickle.load(handle)
 
@@ -264,13 +271,11 @@ class Slots:
 
     def __init__(self, limit: int | None, directory: str | None = None, wait: float = 60.0):
         self.limit, self.directory, self.wait = limit, directory, wait
-        self._held = None
+        self._held: IO[str] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Slots:
         if not self.limit or not self.directory:
             return self
-        import fcntl
-        import os
 
         deadline = time.monotonic() + self.wait
         while True:
@@ -284,10 +289,12 @@ class Slots:
                 self._held = handle
                 return self
             if time.monotonic() > deadline:
-                raise ProbeError(f"no request slot came free in {self.wait:.0f} s (--conformance-max-concurrency {self.limit})")
+                raise ProbeError(
+                    f"no request slot came free in {self.wait:.0f} s (--conformance-max-concurrency {self.limit})"
+                )
             time.sleep(0.002)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self._held is not None:
             self._held.close()  # closing releases the lock
             self._held = None

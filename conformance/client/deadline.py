@@ -1,6 +1,7 @@
 """One deadline per request: connecting, any number of 1xx answers, the headers and the body
 all count against `--request-timeout`. httpx's own timeouts bound each read, so a target that
 sends an endless `102 Processing` stream, or its body a byte a second, would never time out."""
+
 from __future__ import annotations
 
 import contextlib
@@ -40,8 +41,9 @@ class DeadlineBackend(httpcore.NetworkBackend):
         return left if timeout is None else min(timeout, left)
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        stream = self.inner.connect_tcp(host, port, self.left(timeout, httpcore.ConnectTimeout),
-                                        local_address, socket_options)
+        stream = self.inner.connect_tcp(
+            host, port, self.left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+        )
         return _DeadlineStream(stream, self)
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):

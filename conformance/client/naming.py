@@ -1,8 +1,11 @@
 """Per-run unique, recognisable values for the workspaces a run creates."""
+
 from __future__ import annotations
 
 import itertools
 import zlib
+
+from conformance.model.tolerance import ordinary_lead
 
 
 class Namer:
@@ -21,13 +24,11 @@ class Namer:
         if length <= len(tag):
             # Too short to carry the tag: an ordinary (printable ASCII) first character that
             # differs between runs and between calls, so reruns rarely collide.
-            from conformance.model.tolerance import ordinary_lead
 
             lead = ordinary_lead(self.prefix, next(self._counter))
             return (lead + filler * length)[:length] if length else ""
         # Cut to length: a filler of several code points (e + combining accent) must not overshoot.
         return (tag + filler * (length - len(tag)))[:length]
-
 
     def keep_class(self, drawn: str, max_length: int | None = None) -> str:
         """`drawn` made unique to this run without changing what kind of text it is, so a
@@ -43,7 +44,7 @@ class Namer:
         if max_length is not None:
             if len(suffix) > max_length:
                 return drawn
-            drawn = drawn[:max_length - len(suffix)]
+            drawn = drawn[: max_length - len(suffix)]
         return drawn + suffix
 
 

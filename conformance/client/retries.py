@@ -1,5 +1,6 @@
 """How the client reads an answer that asks it to wait (429, 503, a provider's passing 5xx) and
 a transport failure, in words a user can act on."""
+
 from __future__ import annotations
 
 import httpx
@@ -46,8 +47,12 @@ def describe_transport_error(exc: httpx.TransportError) -> str:
         lowered = text.lower()
         if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
             kind = f"the TLS handshake failed ({text})"
-        elif "name or service not known" in lowered or "nodename" in lowered or "getaddrinfo" in lowered \
-                or "name resolution" in lowered:
+        elif (
+            "name or service not known" in lowered
+            or "nodename" in lowered
+            or "getaddrinfo" in lowered
+            or "name resolution" in lowered
+        ):
             kind = f"the host name could not be resolved ({text})"
         elif "refused" in lowered:
             kind = "the connection was refused"

@@ -7,35 +7,23 @@ more is sent), never a redirect followed, and a breaker that stops probing once 
 plainly unreachable, or has gone away after answering (the request it went away after is a
 finding, see Target._went_away).
 """
+
 from __future__ import annotations
 
 import copy
 import http.cookiejar
-import json
-import socket
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import httpx
 
-from conformance.model.outcome import (
-    ConformanceFailure,
-    DryRun,
-    Finding,
-    ProbeError,
-    TargetUnreachable,
-    TargetWentAway,
-    WaitSpent,
-)
-from conformance.model.profile import Profile
-from conformance.model.statuses import status_allowed
-from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_MAX_WAIT, DEFAULT_REQUEST_TIMEOUT
-from conformance.client.deadline import DeadlineBackend, deadline_transport
-from conformance.client.decoding import ACCEPT_ENCODING, JSON_DEPTH_LIMIT, RESPONSE_LIMIT, nesting_exceeds, read_body
-from conformance.client.decoding import Body as ReceivedBody
-from conformance.client.auth import AUTH_PLACEMENTS, Credentials, credential_name
 from conformance.client.counters import Budget, CreateCount, SharedCreates, Slots, WaitBudget, WentAway
-from conformance.client.encodings import ENCODINGS, Body
+from conformance.client.deadline import DeadlineBackend, deadline_transport
+from conformance.client.decoding import ACCEPT_ENCODING, read_body, record_answer
+from conformance.client.decoding import Body as ReceivedBody
+from conformance.client.departure import went_away
 from conformance.client.naming import Namer
 from conformance.client.retries import (
     MAX_RETRIES,
@@ -47,11 +35,18 @@ from conformance.client.retries import (
     status_and_retry_after,
 )
 from conformance.client.transcript import Exchange, Redactor, curl_command
+from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_MAX_WAIT, DEFAULT_REQUEST_TIMEOUT
+from conformance.model.auth import AUTH_PLACEMENTS, Credentials, credential_name
+from conformance.model.encodings import ENCODINGS, Body
+from conformance.model.outcome import DryRun, Observation, ProbeError, TargetUnreachable, TargetWentAway, WaitSpent
+from conformance.model.profile import Profile, resolve_pointer
+from conformance.model.statuses import status_allowed
 from conformance.text import printable
 
+if TYPE_CHECKING:  # an annotation only: the client never imports the engine
+    from conformance.engine.creates import CreatePlan
 
 BREAKER_THRESHOLD = 2  # consecutive transport failures before the target is declared unreachable
-
 
 
 @dataclass
@@ -65,21 +60,52 @@ class Breaker:
             raise (TargetWentAway if self.went_away else TargetUnreachable)(self.reason)
 
 
-
 def accepted(exchange: Exchange, profile: Profile) -> bool:
     """The create succeeded with a documented status and a JSON answer."""
     return status_allowed(exchange.status, profile.success_statuses) and exchange.json is not None
 
 
+def endpoint_url(base_url: str, profile: Profile) -> str:
+    """The URL a create is POSTed to: the base URL and the documented path."""
+    return base_url.rstrip("/") + profile.path
+
+
+def split_endpoint(given: str | None, profile: Profile) -> tuple[str | None, bool]:
+    """The target-URL rule: a user may give the base URL or the endpoint's full URL. A trailing
+    documented path (`.../v1/organizations/workspaces`) is taken off, so it is not appended
+    twice; returns the base URL and whether a path was taken off."""
+    if given is None:
+        return None, False
+
+    path = profile.path.rstrip("/")
+    parts = urlsplit(given)
+    if path and not parts.query and not parts.fragment and parts.path.rstrip("/").endswith(path):
+        trimmed = given.rstrip("/")
+        return trimmed[: len(trimmed) - len(path)], True
+    return given, False
+
 
 class Target:
-    def __init__(self, profile: Profile, base_url: str, credential: str | None,
-                 params: dict[str, str], *, run_id: str, budget: Budget,
-                 timeout: float = DEFAULT_REQUEST_TIMEOUT, transport: httpx.BaseTransport | None = None,
-                 dry_run: bool = False, slots: "Slots | None" = None, examples: int = DEFAULT_EXAMPLES,
-                 hypothesis_seed: int = 0, create_count: CreateCount | None = None,
-                 shares: SharedCreates | None = None, waits: WaitBudget | None = None,
-                 went_away: WentAway | None = None):
+    def __init__(
+        self,
+        profile: Profile,
+        base_url: str,
+        credential: str | None,
+        params: dict[str, str],
+        *,
+        run_id: str,
+        budget: Budget,
+        timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        dry_run: bool = False,
+        slots: Slots | None = None,
+        examples: int = DEFAULT_EXAMPLES,
+        hypothesis_seed: int = 0,
+        create_count: CreateCount | None = None,
+        shares: SharedCreates | None = None,
+        waits: WaitBudget | None = None,
+        went_away: WentAway | None = None,
+    ):
         self.profile = profile
         self.examples = examples  # per generated probe
         self.hypothesis_seed = hypothesis_seed
@@ -101,22 +127,26 @@ class Target:
         self.answered = 0  # answers this process received: a target that answered can go away
         self.last_answered: Exchange | None = None
         self.transcript: list[Exchange] = []
-        self.observations = []
+        self.observations: list[Observation] = []
         self.shares = shares or SharedCreates()
-        from conformance.engine.creates import UNLIMITED
-
-        self.create_plan = UNLIMITED  # which cases the workspace budget admits (conformance.engine.creates)
+        # Which cases the workspace budget admits (conformance.engine.creates.CreatePlan; None:
+        # no budget). The client reads only its limit.
+        self.create_plan: CreatePlan | None = None
         self._deadline = DeadlineBackend()
         # Each request carries exactly what its probe says: a cookie a target sets is never sent
         # back (a missing-credential probe must not ride on a session an earlier answer opened).
         no_cookies = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        self._http = httpx.Client(timeout=timeout, follow_redirects=False, cookies=no_cookies,
-                                  transport=transport or deadline_transport(self._deadline, tls=not self.base_url.startswith("http://")),
-                                  headers={"user-agent": "workspace-conformance", "accept-encoding": ACCEPT_ENCODING})
+        self._http = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            cookies=no_cookies,
+            transport=transport or deadline_transport(self._deadline, tls=not self.base_url.startswith("http://")),
+            headers={"user-agent": "workspace-conformance", "accept-encoding": ACCEPT_ENCODING},
+        )
 
     @property
     def url(self) -> str:
-        return self.base_url + self.profile.path
+        return endpoint_url(self.base_url, self.profile)
 
     def close(self) -> None:
         self._http.close()
@@ -129,28 +159,13 @@ class Target:
 
     def observe(self, requirement: str, text: str) -> None:
         """Record what the target chose where its document is silent."""
-        from conformance.model.outcome import Observation
-
         self.observations.append(Observation(requirement, text))
-
-    def baseline(self) -> Exchange:
-        """One create with every documented field, made once and shared by the probes that
-        only read its answer (status, content type, each resource field)."""
-        from conformance.engine.payloads import baseline
-
-        return self.shared_create("baseline", lambda: baseline(self, full=True))
-
-    def minimal(self) -> Exchange:
-        """One create with the required fields only: the resource must keep its documented
-        shape when the optional inputs are absent too (null, not false; absent, not garbage)."""
-        from conformance.engine.payloads import baseline
-
-        return self.shared_create("minimal", lambda: baseline(self, full=False))
 
     def shared_create(self, kind: str, build, *, files=None) -> Exchange:
         """The create of `build()`'s body (and `files`, a form's file parts), sent once per run
         and shared by every probe that only reads its answer: each workspace left on a live
         target has a cost."""
+
         def make() -> tuple[Exchange, dict]:
             body = build()
             return self.create(body, files=files, note=f"{kind} create"), body
@@ -170,10 +185,19 @@ class Target:
         return None if found is None else dict(found[1])
 
     # -- sending ------------------------------------------------------------------
-    def create(self, payload=None, *, files=None, auth: str = "valid", headers=None,
-               raw: bytes | None = None, content_type: str | None = None,
-               encoding: str | None = None, note: str = "") -> Exchange:
-        limit = self.create_plan.limit
+    def create(
+        self,
+        payload=None,
+        *,
+        files=None,
+        auth: str = "valid",
+        headers=None,
+        raw: bytes | None = None,
+        content_type: str | None = None,
+        encoding: str | None = None,
+        note: str = "",
+    ) -> Exchange:
+        limit = self.create_plan.limit if self.create_plan is not None else None
         # A hard cap: a target that accepted what it should have refused spent the budget sooner
         # than planned; nothing more is sent that could leave a workspace behind. (With 0, only
         # refusals are expected: the first workspace a target makes anyway stops the sending.)
@@ -205,17 +229,27 @@ class Target:
         else:
             raise ValueError(f"unknown body encoding {encoding!r}: known are {', '.join(ENCODINGS)}")
         request_headers["content-type"] = body.media_type
-        request = self._http.build_request(self.profile.method, self.url, headers=request_headers,
-                                           params=credentials.params or None, content=body.content)
+        request = self._http.build_request(
+            self.profile.method,
+            self.url,
+            headers=request_headers,
+            params=credentials.params or None,
+            content=body.content,
+        )
         body_text = self._describe_body(request, body.form_fields, files)
         shown_headers = self.redactor.headers(request.headers.items(), response=False)
         exchange = Exchange(
-            method=request.method, url=self.redactor.url(str(request.url)),
-            request_headers=shown_headers, request_body=self.redactor.text(body_text), note=note,
+            method=request.method,
+            url=self.redactor.url(str(request.url)),
+            request_headers=shown_headers,
+            request_body=self.redactor.text(body_text),
+            note=note,
             authenticated=auth == "valid",
         )
         exchange.curl = curl_command(
-            request.method, exchange.url, shown_headers,
+            request.method,
+            exchange.url,
+            shown_headers,
             None if body.form_fields is not None else exchange.request_body,
             multipart=None if body.form_fields is None else [(k, self.redactor.text(v)) for k, v in body.form_fields],
             files=[(k, "@" + (f[0] or "file")) for k, f in (files or {}).items()],
@@ -226,19 +260,21 @@ class Target:
 
     def call(self, method: str, path: str, *, note: str = "") -> Exchange:
         """A bodiless request to another documented path (e.g. archive), same bounds and auth."""
-        headers = {}
+        headers: dict[str, str] = {}
         credentials = self._apply_auth("valid", headers)
-        request = self._http.build_request(method, self.base_url + path, headers=headers,
-                                           params=credentials.params or None)
+        request = self._http.build_request(
+            method, self.base_url + path, headers=headers, params=credentials.params or None
+        )
         shown = self.redactor.headers(request.headers.items(), response=False)
-        exchange = Exchange(method=method, url=self.redactor.url(str(request.url)), request_headers=shown,
-                            request_body="", note=note)
+        exchange = Exchange(
+            method=method, url=self.redactor.url(str(request.url)), request_headers=shown, request_body="", note=note
+        )
         exchange.curl = curl_command(method, exchange.url, shown, None)
         self.transcript.append(exchange)
         self._send(request, exchange)
         return exchange
 
-    def _apply_auth(self, auth: str, headers: dict) -> "Credentials":
+    def _apply_auth(self, auth: str, headers: dict) -> Credentials:
         """Place the credential (valid, wrong or missing) where the profile's `auth.in` says."""
         credentials = Credentials(headers)
         if auth == "missing" or not self.credential:
@@ -280,13 +316,15 @@ class Target:
             except httpx.TransportError as exc:
                 exchange.elapsed = time.perf_counter() - started
                 if isinstance(exc, httpx.TimeoutException) and exchange.elapsed >= self.timeout:
-                    problem = (f"the target did not answer in time (--request-timeout {self.timeout:g} s "
-                               "covers the whole request, body included)")
+                    problem = (
+                        f"the target did not answer in time (--request-timeout {self.timeout:g} s "
+                        "covers the whole request, body included)"
+                    )
                 else:
                     problem = describe_transport_error(exc)
                 exchange.error = self.redactor.text(f"{problem}: {self.redactor.url(self.base_url)}")
                 if self.answered and not isinstance(exc, httpx.TimeoutException):
-                    self._went_away(exchange, dropped=not isinstance(exc, httpx.ConnectError))
+                    went_away(self, exchange, dropped=not isinstance(exc, httpx.ConnectError))
                 self.breaker.failures += 1
                 if self.breaker.failures >= BREAKER_THRESHOLD or isinstance(exc, httpx.ConnectError):
                     earlier = self.went_away.known()  # another worker saw it go away
@@ -305,16 +343,23 @@ class Target:
                 return
             asked = self._asked_to_wait(response, body)
             if attempt == MAX_RETRIES:
-                exchange.error = self.redactor.text(f"{asked}, {MAX_RETRIES + 1} times in a row: not judged "
-                                                    "(the target asked the suite to come back later)")
+                exchange.error = self.redactor.text(
+                    f"{asked}, {MAX_RETRIES + 1} times in a row: not judged "
+                    "(the target asked the suite to come back later)"
+                )
                 raise ProbeError(exchange.error)
             fits, total = self.waits.take(wait)
             if not fits:
                 exchange.error = self.redactor.text(
                     f"{asked}; the run stopped after waiting {seconds_text(total)} s in all "
-                    f"(--conformance-max-wait {self.waits.limit:g})")
-                raise WaitSpent(self.redactor.text(f"the target kept answering {status_and_retry_after(response)}; "
-                                                   f"the run stopped after waiting {seconds_text(total)} s in all"))
+                    f"(--conformance-max-wait {self.waits.limit:g})"
+                )
+                raise WaitSpent(
+                    self.redactor.text(
+                        f"the target kept answering {status_and_retry_after(response)}; "
+                        f"the run stopped after waiting {seconds_text(total)} s in all"
+                    )
+                )
             exchange.retried.append(status)
             exchange.waits.append(wait)
             time.sleep(wait)
@@ -324,113 +369,21 @@ class Target:
         text = received.data[:160].decode("utf-8", "replace").replace("\n", " ").strip()
         return printable(f"HTTP {status_and_retry_after(response)} {text}".rstrip())
 
-    def _went_away(self, exchange: Exchange, dropped: bool) -> None:
-        """A target that answered earlier requests and now refuses connections has gone away:
-        after `exchange`, which it hung up on (`dropped`), or after the last request it answered.
-        That request fails robustness.no-server-error, with its curl line; whatever comes next
-        is not sent (TargetWentAway). A connection dropped while the target still listens is not
-        this (an idle keep-alive connection it closed, say): returns, and the caller goes on."""
-        from conformance.model.catalog import rid
-
-        if dropped and self._still_listening():
-            return
-        killer = exchange if dropped else self.last_answered
-        if killer is not exchange:  # answered earlier, perhaps in another probe: shown again here
-            killer = copy.copy(killer)
-            killer.note = ((killer.note + "; ") if killer.note else "") + \
-                "the last request the target answered before it went away (sent once, earlier; shown again here)"
-            self.transcript.append(killer)
-        what = f" ({killer.note.split(';')[0]})" if killer.note else ""
-        reason = self.redactor.text(f"the target went away after {killer.method} {killer.url}{what}: it had "
-                                    f"answered {self.answered} requests, then stopped accepting connections; "
-                                    "the rest of the run was not checked")
-        if not dropped and self.went_away.directory:
-            time.sleep(1.0)  # under xdist, the worker whose request was hung up on names it first
-        earlier = self.went_away.claim(reason)
-        self.breaker.reason, self.breaker.went_away = earlier or reason, True
-        if earlier:
-            raise TargetWentAway(earlier)
-        index = next(i for i, e in enumerate(self.transcript) if e is killer)
-        observed = ("the target closed the connection without answering this request, and then stopped "
-                    "accepting connections" if dropped else
-                    "the target answered this request, and then stopped accepting connections "
-                    f"({exchange.error})")
-        raise ConformanceFailure([Finding(rid(self.profile, "robustness.no-server-error"),
-                                          "no request takes the target down",
-                                          "an answer, and the target still up after it",
-                                          self.redactor.text(f"{observed}; replay: {killer.curl}"), index)])
-
-    def _still_listening(self) -> bool:
-        """Whether the target's port still takes connections, asked a few times over half a second
-        (a process that exits closes its port a moment after the connection it hung up on)."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self.base_url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        for attempt in range(5):
-            try:
-                socket.create_connection((parts.hostname, port), timeout=min(1.0, self.timeout)).close()
-            except ConnectionRefusedError:
-                return False
-            except OSError:
-                return True  # unknown (a timeout, a routing problem): no claim is made
-            if attempt < 4:
-                time.sleep(0.1)
-        return True
-
     def _record(self, exchange: Exchange, response: httpx.Response, received: ReceivedBody) -> None:
-        exchange.status = response.status_code
-        exchange.response_headers = self.redactor.headers(response.headers.items(), response=True)
-        exchange.response_truncated = truncated = received.truncated
-        body = received.data
-        if received.problem:
-            exchange.encoding_problem = self.redactor.text(received.problem)
-            exchange.json_error = f"the body could not be decoded: {exchange.encoding_problem}"
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            text = body.decode("utf-8", "replace")
-            exchange.json_error = exchange.json_error or f"the body is not valid UTF-8 ({exc.reason} at byte {exc.start})"
-        exchange.response_text = self.redactor.text(text)
-        if exchange.json_error is None:
-            if truncated:
-                exchange.json_error = f"the body is larger than {RESPONSE_LIMIT} bytes and was cut"
-            elif nesting_exceeds(text, JSON_DEPTH_LIMIT):
-                # Parsing it would recurse past Python's limit in the parser, the redactor and
-                # the schema validator: the answer is judged as one that is not usable JSON.
-                exchange.json_error = f"the body nests JSON more than {JSON_DEPTH_LIMIT} levels deep"
-            else:
-                try:
-                    parsed = json.loads(text)
-                except ValueError as exc:
-                    exchange.json_error = f"the body is not JSON ({exc})"
-                else:
-                    exchange.json = self._redact_json(parsed)
-                    self._note_created(exchange)
+        record_answer(exchange, response, received, self.redactor)
+        if exchange.json is not None:
+            self._note_created(exchange)
 
     def _note_created(self, exchange: Exchange) -> None:
         """Remember what was created, for --cleanup and for the report."""
         if not status_allowed(exchange.status, self.profile.success_statuses):
             return
         try:
-            from conformance.model.profile import resolve_pointer
-
             workspace_id = resolve_pointer(exchange.json, self.profile.resource_at + "/id")
         except (KeyError, IndexError, ValueError, TypeError):
             return
         if isinstance(workspace_id, (str, int)) and not isinstance(workspace_id, bool):
             self.created.append(str(workspace_id))
-
-    def _redact_json(self, value):
-        if not self.redactor.secret:
-            return value
-        if isinstance(value, str):
-            return self.redactor.text(value)
-        if isinstance(value, list):
-            return [self._redact_json(v) for v in value]
-        if isinstance(value, dict):
-            return {self.redactor.text(k): self._redact_json(v) for k, v in value.items()}
-        return value
 
     def __repr__(self) -> str:  # shows up in Hypothesis reproductions: never the secret
         return f"<Target {self.profile.key} at {self.redactor.url(self.base_url)}>"

@@ -1,14 +1,14 @@
 """Recorded exchanges: what was sent and received, redacted, and a curl line to replay it."""
+
 from __future__ import annotations
 
 import base64
-import json
 import re
 import shlex
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from conformance.text import printable
+from conformance.text import pretty_json, printable
 
 CREDENTIAL_ENV = "$CONFORMANCE_CREDENTIAL"
 REDACTED = "[redacted]"
@@ -33,18 +33,23 @@ class Redactor:
         if password and password != self.secret:
             forms.append((password, REDACTED))
         self.secrets = [value for value, _ in forms]
-        self._pattern = re.compile("|".join(f"(?P<s{i}>{_echo_pattern(value)})" for i, (value, _) in
-                                            enumerate(forms))) if forms else None
+        self._pattern = (
+            re.compile("|".join(f"(?P<s{i}>{_echo_pattern(value)})" for i, (value, _) in enumerate(forms)))
+            if forms
+            else None
+        )
         self._replacement = [replacement for _, replacement in forms]
         self._encoded = [form for value, _ in forms for form in _encoded_forms(value)]
 
     def leaks(self, value: str) -> bool:
-        return self._may_hold(value) and self._pattern.search(value) is not None
+        pattern = self._pattern
+        return pattern is not None and self._may_hold(value) and pattern.search(value) is not None
 
     def text(self, value: str) -> str:
-        if not self._may_hold(value):
+        pattern = self._pattern
+        if pattern is None or not self._may_hold(value):
             return value
-        return self._pattern.sub(self._replace, value)
+        return pattern.sub(self._replace, value)
 
     def _may_hold(self, value: str) -> bool:
         """A fast test that lets most text through untouched: the full pattern costs some
@@ -55,10 +60,16 @@ class Redactor:
             return True
         decoded = _unescaped(value)
         return any(secret in decoded for secret in self.secrets) or any(
-            secret in decoded.replace("+", " ") for secret in self.secrets if " " in secret)
+            secret in decoded.replace("+", " ") for secret in self.secrets if " " in secret
+        )
 
-    def _replace(self, match: re.Match) -> str:
-        index = int(match.lastgroup[1:])
+    def _replace(self, match: re.Match[str]) -> str:
+        group = match.lastgroup
+        # Every alternative of the pattern is a named group (s0, s1, ...). The message never
+        # shows the pattern: it holds the secret.
+        if group is None:
+            raise ValueError("a redaction match outside the pattern's named forms")
+        index = int(group[1:])
         literal = match.group() == self.secrets[index]
         return self._replacement[index] if literal else REDACTED
 
@@ -80,12 +91,15 @@ class Redactor:
 
 def _echo_pattern(secret: str) -> str:
     """A regular expression matching `secret` as a target may echo it (see Redactor)."""
+
     def hex_of(byte: int) -> str:  # either letter case
         return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in f"{byte:02x}")
 
     def character(c: str) -> str:
-        ways = [re.escape(c), r"\\u" + "".join(hex_of(b) for b in ord(c).to_bytes(2, "big"))
-                if ord(c) < 0x10000 else re.escape(c)]
+        ways = [
+            re.escape(c),
+            r"\\u" + "".join(hex_of(b) for b in ord(c).to_bytes(2, "big")) if ord(c) < 0x10000 else re.escape(c),
+        ]
         if c in '"\\/':
             ways.append(re.escape("\\" + c))
         utf8 = c.encode("utf-8")
@@ -108,7 +122,7 @@ def _encoded_forms(secret: str) -> list[str]:
     forms = [raw.hex(), raw.hex().upper()]
     for shift in range(3):
         encoded = base64.b64encode(bytes(shift) + raw).decode("ascii")
-        core = encoded[-(-4 * shift // 3):(8 * (shift + len(raw))) // 6]
+        core = encoded[-(-4 * shift // 3) : (8 * (shift + len(raw))) // 6]
         if len(core) >= 4:
             forms += [core, core.replace("+", "-").replace("/", "_")]
     return list(dict.fromkeys(forms))
@@ -154,37 +168,39 @@ class Exchange:
         return self.response_headers.get("content-type", "")
 
     def to_dict(self) -> dict:
-        return printable({
-            "request": {
-                "method": self.method,
-                "url": self.url,
-                "headers": self.request_headers,
-                "body": _clip(self.request_body),
-            },
-            "response": None
-            if self.status is None
-            else {
-                "status": self.status,
-                "headers": self.response_headers,
-                "body": _clip(_pretty(self.response_text, self.json)),
-                "truncated": self.response_truncated,
-                "parse_error": self.json_error,
-                "encoding_problem": self.encoding_problem,
-            },
-            "error": self.error,
-            "elapsed_ms": round(self.elapsed * 1000, 1),
-            "retry_waits_s": self.waits,
-            "retried_statuses": self.retried,
-            "curl": self.curl,
-            "note": self.note,
-            "authenticated": self.authenticated,
-        })
+        return printable(
+            {
+                "request": {
+                    "method": self.method,
+                    "url": self.url,
+                    "headers": self.request_headers,
+                    "body": _clip(self.request_body),
+                },
+                "response": None
+                if self.status is None
+                else {
+                    "status": self.status,
+                    "headers": self.response_headers,
+                    "body": _clip(_pretty(self.response_text, self.json)),
+                    "truncated": self.response_truncated,
+                    "parse_error": self.json_error,
+                    "encoding_problem": self.encoding_problem,
+                },
+                "error": self.error,
+                "elapsed_ms": round(self.elapsed * 1000, 1),
+                "retry_waits_s": self.waits,
+                "retried_statuses": self.retried,
+                "curl": self.curl,
+                "note": self.note,
+                "authenticated": self.authenticated,
+            }
+        )
 
 
 def _pretty(text: str, parsed) -> str:
     if parsed is not None:
         try:
-            return json.dumps(parsed, indent=2, ensure_ascii=False)
+            return pretty_json(parsed)
         except (RecursionError, ValueError, TypeError):  # nested too deep to re-indent: as received
             pass
     return text
@@ -196,9 +212,14 @@ def _clip(text: str) -> str:
     return text[:BODY_LIMIT] + f"\n… ({len(text) - BODY_LIMIT} more characters not shown)"
 
 
-def curl_command(method: str, url: str, headers: dict[str, str], body: str | None,
-                 multipart: list[tuple[str, str]] | None = None,
-                 files: list[tuple[str, str]] | None = None) -> str:
+def curl_command(
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: str | None,
+    multipart: list[tuple[str, str]] | None = None,
+    files: list[tuple[str, str]] | None = None,
+) -> str:
     """A shell line that replays the request; the credential stays in the environment."""
     parts = ["curl", "-sS", "-X", shlex.quote(method), shlex.quote(url)]
     for name, value in headers.items():
@@ -216,8 +237,9 @@ def curl_command(method: str, url: str, headers: dict[str, str], body: str | Non
             parts += ["-F" if is_file else "--form-string", _quote_keeping_env(f"{name}={value}")]
     elif body and len(body) > CURL_BODY_LIMIT:
         # A megabyte on one line helps nobody (and bloated every report): say what it was.
-        return " ".join(parts + ["--data-binary", "@body.txt"]) + (
-            f"  # body.txt: the {len(body)}-character body this probe sent (too long to inline)")
+        return " ".join([*parts, "--data-binary", "@body.txt"]) + (
+            f"  # body.txt: the {len(body)}-character body this probe sent (too long to inline)"
+        )
     elif body:
         parts += ["--data-binary", shlex.quote(body)]
     return " ".join(parts)

@@ -3,20 +3,28 @@
 A case names the requirement it checks and carries a recipe, not a finished payload: names
 are made per run at probe time, so case ids are stable across runs and pytest-xdist workers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as _field
 
 from conformance.model import formats, tolerance
-from conformance.model.catalog import edge_text_fields, known, request_properties, rid
-from conformance.model.catalog import example_formats as example_formats_of
+from conformance.model.catalog import known, rid
 from conformance.model.profile import Profile
+from conformance.model.request_requirements import edge_text_fields, request_properties, unusual_text_fields
+from conformance.model.requirement import example_formats as example_formats_of
 
 # The length limits are judged at the boundary with ordinary text (a MUST); the fillers that
 # catch the usual ways of miscounting a string's length are the edge tier (a SHOULD each).
-WRONG_TYPE = {"string": 12345, "integer": "1", "number": "1.5", "boolean": "true",
-              "array": {"not": "an array"}, "object": ["not", "an", "object"]}
+WRONG_TYPE = {
+    "string": 12345,
+    "integer": "1",
+    "number": "1.5",
+    "boolean": "true",
+    "array": {"not": "an array"},
+    "object": ["not", "an", "object"],
+}
 # A format's refused values, accepted spellings and debatable spellings are registered with the
 # format itself (conformance/model/formats.py).
 
@@ -36,17 +44,26 @@ class Case:
     def __getitem__(self, key):
         return self.params[key]
 
+    @property
+    def field_name(self) -> str:
+        """`field` of a case made for one request field (every per-field source sets it)."""
+        if self.field is None:
+            raise ValueError(f"case {self.id!r} ({self.requirement}) is not about one field")
+        return self.field
+
 
 def single(suffix: str, **params):
     def source(profile: Profile) -> list[Case]:
         requirement = known(profile, suffix)
         return [Case(suffix, requirement, params=params)] if requirement else []
+
     source.__name__ = f"single({suffix})"
     return source
 
 
 def per_field(facet: str, keyword: str | None = None, **params):
     """One case per request property carrying `keyword` (or any, when None)."""
+
     def source(profile: Profile) -> list[Case]:
         out = []
         for name, schema in request_properties(profile).items():
@@ -56,38 +73,43 @@ def per_field(facet: str, keyword: str | None = None, **params):
             if requirement:
                 out.append(Case(name, requirement, name, {"schema": schema, **params}))
         return out
+
     source.__name__ = f"per_field({facet})"
     return source
 
 
 def resource_fields(profile: Profile) -> list[Case]:
     props = profile.resource_schema.get("properties", {})
-    return [Case(name, rid(profile, f"response.{name}"), name, {"schema": schema})
-            for name, schema in props.items()]
+    return [Case(name, rid(profile, f"response.{name}"), name, {"schema": schema}) for name, schema in props.items()]
 
 
 def echo_fields(profile: Profile) -> list[Case]:
     out = []
     for name, schema in request_properties(profile).items():
         if name in profile.echo:
-            out.append(Case(name, rid(profile, f"{name}.echoed"), name,
-                            {"schema": schema, "pointer": profile.echo[name]}))
+            out.append(
+                Case(name, rid(profile, f"{name}.echoed"), name, {"schema": schema, "pointer": profile.echo[name]})
+            )
     return out
 
 
 def required_missing(profile: Profile) -> list[Case]:
     # A required name the schema does not describe has no requirement of its own to check.
-    return [Case(f"{name}-missing", requirement, name, {"how": "missing"})
-            for name in profile.request_schema.get("required", [])
-            if (requirement := known(profile, f"{name}.required"))]
+    return [
+        Case(f"{name}-missing", requirement, name, {"how": "missing"})
+        for name in profile.request_schema.get("required", [])
+        if (requirement := known(profile, f"{name}.required"))
+    ]
 
 
 def required_null(profile: Profile) -> list[Case]:
     if profile.primary_encoding != "json":
         return []  # a form field cannot be null
-    return [Case(f"{name}-null", requirement, name, {"how": "null"})
-            for name in profile.request_schema.get("required", [])
-            if (requirement := known(profile, f"{name}.required"))]
+    return [
+        Case(f"{name}-null", requirement, name, {"how": "null"})
+        for name in profile.request_schema.get("required", [])
+        if (requirement := known(profile, f"{name}.required"))
+    ]
 
 
 def wrong_types(profile: Profile) -> list[Case]:
@@ -96,8 +118,9 @@ def wrong_types(profile: Profile) -> list[Case]:
         requirement = known(profile, f"{name}.type")
         kind = schema.get("type")
         if requirement and isinstance(kind, str) and kind in WRONG_TYPE:
-            out.append(Case(f"{name}-{type(WRONG_TYPE[kind]).__name__}", requirement, name,
-                            {"value": WRONG_TYPE[kind]}))
+            out.append(
+                Case(f"{name}-{type(WRONG_TYPE[kind]).__name__}", requirement, name, {"value": WRONG_TYPE[kind]})
+            )
     return out
 
 
@@ -111,9 +134,14 @@ def _length_cases(profile, keyword, facet, fillers, delta):
         if length < 0:
             continue
         for label, (filler, finding) in fillers.items():
-            out.append(Case(f"{name}-{length}-{label}", rid(profile, f"{name}.{facet}"), name,
-                            {"length": length, "filler": filler, "label": label, "finding": finding,
-                             "schema": schema}))
+            out.append(
+                Case(
+                    f"{name}-{length}-{label}",
+                    rid(profile, f"{name}.{facet}"),
+                    name,
+                    {"length": length, "filler": filler, "label": label, "finding": finding, "schema": schema},
+                )
+            )
     return out
 
 
@@ -145,8 +173,11 @@ def edge_above_max_length(profile):
 
 
 def enum_values(profile):
-    return [Case(f"{name}-{value}", rid(profile, f"{name}.enum"), name, {"value": value})
-            for name, schema in request_properties(profile).items() for value in schema.get("enum", [])]
+    return [
+        Case(f"{name}-{value}", rid(profile, f"{name}.enum"), name, {"value": value})
+        for name, schema in request_properties(profile).items()
+        for value in schema.get("enum", [])
+    ]
 
 
 def undocumented_enum_values(profile):
@@ -175,8 +206,9 @@ def bad_formats(profile):
     for name, schema in request_properties(profile).items():
         fmt = schema.get("format")
         for label, spelling in bad_spellings(fmt).items():
-            out.append(Case(f"{name}-{label}", rid(profile, f"{name}.format"), name,
-                            {"spelling": spelling, "format": fmt}))
+            out.append(
+                Case(f"{name}-{label}", rid(profile, f"{name}.format"), name, {"spelling": spelling, "format": fmt})
+            )
     return out
 
 
@@ -187,8 +219,10 @@ def edge_formats(profile):
         fmt = schema.get("format")
         requirement = known(profile, f"{name}.format-edge")
         if requirement:
-            out += [Case(f"{name}-{label}", requirement, name, {"spelling": spelling, "format": fmt})
-                    for label, spelling in formats.known(fmt).edge.items()]
+            out += [
+                Case(f"{name}-{label}", requirement, name, {"spelling": spelling, "format": fmt})
+                for label, spelling in formats.known(fmt).edge.items()
+            ]
     return out
 
 
@@ -196,8 +230,6 @@ def unusual_text(profile: Profile) -> list[Case]:
     """Text beyond the ordinary tier in every free-text field: whitespace only, control
     characters, direction marks, and the edge text of the tolerance model; in an identifier-like
     field, printable ASCII outside a slug too."""
-    from conformance.model.catalog import unusual_text_fields
-
     requirement = known(profile, "request.unusual-text-accepted")
     if not requirement:
         return []
@@ -210,8 +242,14 @@ def unusual_text(profile: Profile) -> list[Case]:
             values["outside-a-slug"] = tolerance.NON_SLUG_IDENTIFIER
         for label, value in values.items():
             refusal = profile.data.get("unusual_text", {}).get(name, {}).get(label)
-            out.append(Case(f"{name}-{label}", requirement, name,
-                            {"value": value, "label": label, "refusal": refusal, "schema": schema}))
+            out.append(
+                Case(
+                    f"{name}-{label}",
+                    requirement,
+                    name,
+                    {"value": value, "label": label, "refusal": refusal, "schema": schema},
+                )
+            )
     return out
 
 
@@ -221,13 +259,20 @@ def edge_echo_fields(profile: Profile) -> list[Case]:
     for name in edge_text_fields(profile):
         requirement = rid(profile, f"{name}.edge-echoed")
         for label in tolerance.EDGE_TEXT:
-            out.append(Case(f"{name}-{label}", requirement, name, {"pointer": profile.echo[name], "label": label,
-                                                                    "schema": request_properties(profile)[name]}))
+            out.append(
+                Case(
+                    f"{name}-{label}",
+                    requirement,
+                    name,
+                    {"pointer": profile.echo[name], "label": label, "schema": request_properties(profile)[name]},
+                )
+            )
     return out
 
 
 def example_formats(kind: str):
     """The example-only formats of the resource or the envelope: one case, a SHOULD."""
+
     def source(profile: Profile) -> list[Case]:
         prefix = "response" if kind == "resource" else "envelope"
         requirement = known(profile, f"{prefix}.example-formats")
@@ -235,9 +280,14 @@ def example_formats(kind: str):
         if not requirement:
             return []
         found = example_formats_of(schema)
-        blocked_by = sorted({known(profile, f"{prefix}.{p.strip('/').split('/')[0]}") or
-                             rid(profile, "response.success-status") for p in found})
+        blocked_by = sorted(
+            {
+                known(profile, f"{prefix}.{p.strip('/').split('/')[0]}") or rid(profile, "response.success-status")
+                for p in found
+            }
+        )
         return [Case("formats", requirement, params={"formats": found, "blocked_by": blocked_by})]
+
     source.__name__ = f"example_formats({kind})"
     return source
 
@@ -247,36 +297,50 @@ def null_optional(profile: Profile) -> list[Case]:
     if profile.primary_encoding != "json":
         return []  # a form field cannot be null
     required = set(profile.request_schema.get("required", []))
-    return [Case(f"{name}-null", rid, name, {"schema": schema})
-            for name, schema in request_properties(profile).items()
-            if name not in required and (rid := known(profile, f"{name}.type"))]
+    return [
+        Case(f"{name}-null", rid, name, {"schema": schema})
+        for name, schema in request_properties(profile).items()
+        if name not in required and (rid := known(profile, f"{name}.type"))
+    ]
 
 
 def rules_of_kind(kind: str):
     def source(profile: Profile) -> list[Case]:
-        return [Case(key, rule["id"], rule.get("field"), rule)
-                for key, rule in profile.rules.items() if rule.get("kind") == kind]
+        return [
+            Case(key, rule["id"], rule.get("field"), rule)
+            for key, rule in profile.rules.items()
+            if rule.get("kind") == kind
+        ]
+
     source.__name__ = f"rules_of_kind({kind})"
     return source
 
 
 def header_unknown_values(profile: Profile) -> list[Case]:
     """A header rule's undocumented value, judged under the rule's own `unknown` requirement."""
-    return [Case(key, rule["unknown"]["id"], None, rule)
-            for key, rule in profile.rules.items() if rule.get("kind") == "header" and "unknown" in rule]
+    return [
+        Case(key, rule["unknown"]["id"], None, rule)
+        for key, rule in profile.rules.items()
+        if rule.get("kind") == "header" and "unknown" in rule
+    ]
 
 
 def envelope_on_success(profile: Profile) -> list[Case]:
     envelope = profile.envelope or {}
-    return [Case(rule["id"].removeprefix(profile.key + "."), rule["id"], None, rule)
-            for rule in envelope.get("on_success", [])]
+    return [
+        Case(rule["id"].removeprefix(profile.key + "."), rule["id"], None, rule)
+        for rule in envelope.get("on_success", [])
+    ]
 
 
 def envelope_fields(profile: Profile) -> list[Case]:
     """One case per member of the success envelope that has its own requirement."""
     members = profile.schemas.get("envelope", {}).get("properties", {})
-    return [Case(name, rid, None, {"schema": schema, "pointer": "/" + name})
-            for name, schema in members.items() if (rid := known(profile, f"envelope.{name}"))]
+    return [
+        Case(name, rid, None, {"schema": schema, "pointer": "/" + name})
+        for name, schema in members.items()
+        if (rid := known(profile, f"envelope.{name}"))
+    ]
 
 
 def undocumented_content_types(profile: Profile) -> list[Case]:
@@ -307,51 +371,10 @@ def _free_text_field(profile: Profile) -> str | None:
     if profile.tagged_fields:
         return profile.tagged_fields[0]
     for name, schema in request_properties(profile).items():
-        if schema.get("type") == "string" and not ({"enum", "format", "x-file"} & schema.keys()) \
-                and name not in profile.param_fields:
+        if (
+            schema.get("type") == "string"
+            and not ({"enum", "format", "x-file"} & schema.keys())
+            and name not in profile.param_fields
+        ):
             return name
     return None
-
-
-LONE_SURROGATE = "lone-surrogate"  # a break that is valid JSON text: it must only never 5xx
-NULL_OPTIONAL = "null-optional"  # an optional field sent as null: rejected, or taken as absent
-
-
-def mutations(profile: Profile, field: str) -> list[tuple[str, str]]:
-    """The single-place breaks that apply to `field`: (kind, requirement id)."""
-    k = profile.key
-    schema = request_properties(profile)[field]
-    json_body = profile.primary_encoding == "json"
-    out = []
-    if field in profile.request_schema.get("required", []):
-        out.append(("drop", f"{k}.{field}.required"))
-        if json_body:
-            out.append(("null", f"{k}.{field}.required"))
-    if json_body and schema.get("type") == "string":  # the generated wrong types are for strings
-        out.append(("wrong-type", f"{k}.{field}.type"))
-        if field not in profile.request_schema.get("required", []):
-            out.append((NULL_OPTIONAL, f"{k}.{field}.type"))
-    if "maxLength" in schema:
-        out.append(("too-long", f"{k}.{field}.max-length"))
-    if schema.get("minLength", 0) > 0:
-        out.append(("too-short", f"{k}.{field}.min-length"))
-    if "enum" in schema:
-        out.append(("off-enum", f"{k}.{field}.enum"))
-    if formats.known(schema.get("format")):
-        out.append(("bad-format", f"{k}.{field}.format"))
-    if json_body and schema.get("type") == "string" and "enum" not in schema and "format" not in schema:
-        out.append((LONE_SURROGATE, f"{k}.robustness.no-server-error"))
-    return out
-
-
-def generated_invalid(profile: Profile) -> list[Case]:
-    """One generated-negative case per request field that can be broken; its findings name
-    the exact requirement each break violates."""
-    out = []
-    for name in request_properties(profile):
-        found = mutations(profile, name)
-        if found:
-            # One run judges every break of the field: a counterexample for one requirement
-            # stops it, which leaves the others unjudged by this probe, not blocked.
-            out.append(Case(name, found[0][1], name, {"covers": sorted({rid for _, rid in found})}))
-    return out

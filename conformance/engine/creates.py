@@ -10,12 +10,19 @@ The plan is static (the same in every pytest-xdist worker) and chooses, within t
 the cases that check the most requirements first. A case left out is *not-run*, never pass.
 A target that accepts what it must reject creates more than planned: the report counts it.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING
 
+from conformance.model.catalog import by_id
 from conformance.registry import full_name
+
+if TYPE_CHECKING:  # annotations only
+    from conformance.engine.cases import Case
+    from conformance.model.profile import Profile
 
 OWN = "own"  # a create of the case's own: its key is made unique per case
 # A create the case makes only if the target accepts what it may refuse or accept (a generated
@@ -28,21 +35,24 @@ MAYBE = "maybe:"
 class Elastic:
     """`creates=` of the generated valid bodies: they take what the budget leaves, but at least
     `minimum(profile)` (the fixed corner bodies every run sends), or they are left out."""
+
     minimum: Callable
 
 
-def none(profile, case) -> tuple:
+def none(profile: Profile, case: Case) -> tuple:
     return ()
 
 
-def own(profile, case) -> tuple:
+def own(profile: Profile, case: Case) -> tuple:
     return (OWN,)
 
 
 def shares(*kinds):
     """The case reads shared creates only."""
-    def keys(profile, case) -> tuple:
+
+    def keys(profile: Profile, case: Case) -> tuple:
         return kinds
+
     keys.__name__ = f"shares({', '.join(kinds)})"
     return keys
 
@@ -64,11 +74,11 @@ class Candidate:
 @dataclass
 class CreatePlan:
     limit: int | None
-    chosen: set = field(default_factory=set)   # Candidate.name of the cases that run
+    chosen: set = field(default_factory=set)  # Candidate.name of the cases that run
     left_out: set = field(default_factory=set)
-    planned: int = 0                           # creates the chosen fixed cases ask for
-    elastic: int | None = None                 # creates left for the generated valid bodies
-    maybe: set = field(default_factory=set)    # the MAYBE creates the budget has room for
+    planned: int = 0  # creates the chosen fixed cases ask for
+    elastic: int | None = None  # creates left for the generated valid bodies
+    maybe: set = field(default_factory=set)  # the MAYBE creates the budget has room for
 
     def admits(self, probe: str, case: str) -> bool:
         return self.limit is None or f"{probe}[{case}]" not in self.left_out
@@ -91,8 +101,13 @@ class CreatePlan:
         return self.limit is None or f"{probe}[{case}]:{label}" in self.maybe
 
     def to_dict(self) -> dict:
-        return {"max_creates": self.limit, "planned_creates": self.planned, "generated_creates": self.elastic,
-                "cases_left_out": sorted(shown(name) for name in self.left_out), "maybe_creates": len(self.maybe)}
+        return {
+            "max_creates": self.limit,
+            "planned_creates": self.planned,
+            "generated_creates": self.elastic,
+            "cases_left_out": sorted(shown(name) for name in self.left_out),
+            "maybe_creates": len(self.maybe),
+        }
 
 
 UNLIMITED = CreatePlan(None)
@@ -103,7 +118,7 @@ def shown(name: str) -> str:
     return name.split(":", 1)[-1]
 
 
-def candidates(pairs, profile) -> list[Candidate]:
+def candidates(pairs: list[tuple[Callable, Case]], profile: Profile) -> list[Candidate]:
     """`pairs`: (probe function, case) in run order."""
     out = []
     for function, case in pairs:
@@ -115,21 +130,21 @@ def candidates(pairs, profile) -> list[Candidate]:
             continue
         keys = () if declared is None else declared(profile, case)
         hard = frozenset(_key(name, k) for k in keys if not k.startswith(MAYBE))
-        soft = frozenset(_key(name, k[len(MAYBE):]) for k in keys if k.startswith(MAYBE))
+        soft = frozenset(_key(name, k[len(MAYBE) :]) for k in keys if k.startswith(MAYBE))
         out.append(Candidate(full_name(function), case.id, _checks(case), hard, soft))
     return out
 
 
-def _checks(case) -> frozenset:
+def _checks(case: Case) -> frozenset:
     return frozenset({case.requirement, *getattr(case, "params", {}).get("covers", ())})
 
 
 def _key(case_name: str, key: str) -> str:
     """`own` and `own:<label>` are the case's own creates; any other key is shared."""
-    return case_name + key[len(OWN):] if key == OWN or key.startswith(OWN + ":") else key
+    return case_name + key[len(OWN) :] if key == OWN or key.startswith(OWN + ":") else key
 
 
-def plan(pairs, profile, limit: int | None) -> CreatePlan:
+def plan(pairs: list[tuple[Callable, Case]], profile: Profile, limit: int | None) -> CreatePlan:
     """The plan for a budget of `limit` workspaces (see _plan). The budget is a hard cap, and
     the probes that expect a refusal still send after the planned creates: where the chosen
     fixed cases would take the whole budget (no generated valid bodies left to absorb what a
@@ -137,7 +152,6 @@ def plan(pairs, profile, limit: int | None) -> CreatePlan:
     is what such a target spends."""
     if limit is None:
         return UNLIMITED
-    from conformance.model.catalog import by_id
 
     found = candidates(pairs, profile)
     weight = {r.id: (1000 if r.level == "MUST" else 1) for r in by_id(profile).values()}
@@ -148,7 +162,7 @@ def plan(pairs, profile, limit: int | None) -> CreatePlan:
     return made
 
 
-def _plan(found: list[Candidate], limit: int, weight: dict | None = None) -> CreatePlan:
+def _plan(found: list[Candidate], limit: int, weight: dict[str, int]) -> CreatePlan:
     """Greedy: first the cases that add requirements not yet checked, most new requirements
     per create first (paying for a shared create counts every case it unlocks); then the
     remaining cases, cheapest first, while the budget lasts; then the MAYBE creates of the
@@ -181,8 +195,12 @@ def _plan(found: list[Candidate], limit: int, weight: dict | None = None) -> Cre
             spend = cost(c)
             if c in chosen or spend > room:
                 continue
-            unlocked = {r for o in found if o not in chosen and not o.elastic and o.keys <= paid | c.keys
-                        for r in o.requirements} | (c.requirements if c.elastic else set())
+            unlocked = {
+                r
+                for o in found
+                if o not in chosen and not o.elastic and o.keys <= paid | c.keys
+                for r in o.requirements
+            } | (c.requirements if c.elastic else set())
             gain = sum(weight.get(r, 1) for r in unlocked - covered)
             score = gain / spend if spend else float("inf")
             if gain and score > best_score:
@@ -195,7 +213,7 @@ def _plan(found: list[Candidate], limit: int, weight: dict | None = None) -> Cre
         if cost(c) <= limit - len(paid) - elastic_min:
             take(c)
             free_cases()
-    maybe = set()
+    maybe: set[str] = set()
     for c in chosen:  # then the creates that happen only if the target accepts, while room lasts
         for key in sorted(c.soft - paid):
             if len(paid) + elastic_min < limit:

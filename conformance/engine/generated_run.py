@@ -5,15 +5,15 @@ probe; what Hypothesis asks for beyond that (late shrinking) is treated as passi
 being sent. Answers are memoised by payload, so the replay of the smallest failing body reads
 the memo instead of sending it again, and a target is never asked the same thing twice.
 """
+
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, seed, settings
+from hypothesis.errors import Flaky
 
-from conformance.model.catalog import request_properties, rid
-from conformance.model.outcome import NOT_RUN, CheckBlocked, ConformanceFailure, Finding, ProbeError
-from conformance.model.profile import ABSENT, value_at
 from conformance.engine.checks import (
     describe,
     expect_created,
@@ -21,9 +21,17 @@ from conformance.engine.checks import (
     expect_no_server_error,
     expect_null_rejected_or_absent,
     expect_rejected,
+    index_of,
 )
-from conformance.model.statuses import status_allowed
 from conformance.engine.strategies import LONE_SURROGATE, NULL_OPTIONAL
+from conformance.model.catalog import rid
+from conformance.model.outcome import NOT_RUN, CheckBlocked, ConformanceFailure, Finding, ProbeError
+from conformance.model.profile import ABSENT, value_at
+from conformance.model.request_requirements import request_properties
+from conformance.model.statuses import status_allowed
+
+if TYPE_CHECKING:  # annotations only
+    from conformance.client.target import Target
 
 
 class GenerationOff(ProbeError):
@@ -39,7 +47,7 @@ class _Counterexample(Exception):
 
 
 class GeneratedRun:
-    def __init__(self, target, strategy, judge, label: str, explicit=(), max_sent: int | None = None):
+    def __init__(self, target: Target, strategy, judge, label: str, explicit=(), max_sent: int | None = None):
         """`max_sent`: a hard cap on requests (the workspaces the create budget leaves)."""
         self.target, self.strategy, self.judge, self.label = target, strategy, judge, label
         self.explicit = list(explicit)[:max_sent]  # tried first, every run, whatever the seed
@@ -61,20 +69,25 @@ class GeneratedRun:
         if self.examples <= 0:
             raise GenerationOff("generated probes are off (--conformance-examples 0)")
 
-        def generated(drawn):
+        def judged_example(drawn: object) -> None:
             findings = self._judged(drawn)
             if findings:
                 raise _Counterexample(findings)
 
+        test = judged_example
         for drawn in reversed(self.explicit):
-            generated = example(drawn)(generated)
+            test = example(drawn)(test)
         generated = settings(
-            max_examples=self.examples, database=None, deadline=None, derandomize=False,
-            suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet, report_multiple_bugs=False,
-            print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        )(seed(self.target.hypothesis_seed)(given(self.strategy)(generated)))
-
-        from hypothesis.errors import Flaky
+            max_examples=self.examples,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+            print_blob=False,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        )(seed(self.target.hypothesis_seed)(given(self.strategy)(test)))
 
         try:
             generated()
@@ -83,11 +96,13 @@ class GeneratedRun:
         except Flaky:
             # The answers are memoised, so a replay reads what the target said the first time;
             # should Hypothesis still find them inconsistent, what the target broke stands.
-            found = next((f for f in self.memo.values() if f), None)
-            if found is None:
-                raise ProbeError(f"Hypothesis found the answers to {self.label} inconsistent when it replayed "
-                                 f"them (after {self.sent} generated requests)") from None
-            raise ConformanceFailure([self._explained(f, shrunk=False) for f in found]) from None
+            memoised = next((f for f in self.memo.values() if f), None)
+            if memoised is None:
+                raise ProbeError(
+                    f"Hypothesis found the answers to {self.label} inconsistent when it replayed "
+                    f"them (after {self.sent} generated requests)"
+                ) from None
+            raise ConformanceFailure([self._explained(f, shrunk=False) for f in memoised]) from None
         if self.stopped is not None:
             stopped = self.stopped  # raised as it is (its kind and fields say why), with the count
             stopped.args = (f"{stopped} (after {self.sent} generated requests)",)
@@ -123,22 +138,27 @@ class GeneratedRun:
         return outcome
 
     def _blocked_finding(self, blocked: CheckBlocked) -> Finding:
-        from conformance.engine.checks import index_of
-
         exchange = self.last
         server_error = exchange is not None and exchange.status is not None and exchange.status >= 500
         title = "no request is answered with a 5xx" if server_error else f"{self.label} can be judged"
-        return Finding(blocked.by[0], title, "a 2xx or 4xx answer",
-                       describe(exchange) if exchange is not None else blocked.observed,
-                       None if exchange is None else index_of(self.target, exchange))
+        return Finding(
+            blocked.by[0],
+            title,
+            "a 2xx or 4xx answer",
+            describe(exchange) if exchange is not None else blocked.observed,
+            None if exchange is None else index_of(self.target, exchange),
+        )
 
     def _explained(self, finding: Finding, shrunk: bool = True) -> Finding:
         finding.title = f"{finding.title} (Hypothesis, {'smallest failing body' if shrunk else 'a failing body'})"
-        finding.observed += f"; replay with --conformance-hypothesis-seed {self.target.hypothesis_seed} --conformance-examples {self.examples}"
+        finding.observed += (
+            f"; replay with --conformance-hypothesis-seed {self.target.hypothesis_seed}"
+            f" --conformance-examples {self.examples}"
+        )
         return finding
 
 
-def prepared(target, body: dict, keep: str | None = None) -> dict:
+def prepared(target: Target, body: dict, keep: str | None = None) -> dict:
     """A drawn body made sendable: param fields take the target's values (a real organization)
     and unique fields a per-run value of the same kind; `keep` (the broken field) is untouched."""
     profile = target.profile
@@ -178,19 +198,32 @@ def judge_valid(run: GeneratedRun, body: dict) -> None:
         returned, sent = value_at(resource, pointer), body[name]
         if request_properties(profile)[name].get("format") == "uuid" and isinstance(returned, str):
             returned, sent = returned.lower(), sent.lower()  # a UUID's case carries no meaning
-        if sent == "" and returned in (None, ABSENT) and profile.primary_encoding == "multipart" \
-                and name not in profile.request_schema.get("required", []):
+        if (
+            sent == ""
+            and returned in (None, ABSENT)
+            and profile.primary_encoding == "multipart"
+            and name not in profile.request_schema.get("required", [])
+        ):
             # In a form an empty optional field is what a blank input sends: reading it as "not
             # given" is a sound choice (an implementation written from the page made it).
             target.observe(rid(profile, f"{name}.echoed"), f"an empty `{name}` is taken as not given")
             continue
-        expect_equal(target, rid(profile, f"{name}.echoed"), f"`{name}` is returned as submitted",
-                     sent, returned, exchange)
+        expect_equal(
+            target, rid(profile, f"{name}.echoed"), f"`{name}` is returned as submitted", sent, returned, exchange
+        )
 
 
-_BROKEN = {"drop": "missing", "null": "null", "wrong-type": "not a string", "too-long": "too long",
-           "too-short": "too short", "off-enum": "not a documented value", "bad-format": "malformed",
-           LONE_SURROGATE: "text with a lone surrogate", NULL_OPTIONAL: "null (optional)"}
+_BROKEN = {
+    "drop": "missing",
+    "null": "null",
+    "wrong-type": "not a string",
+    "too-long": "too long",
+    "too-short": "too short",
+    "off-enum": "not a documented value",
+    "bad-format": "malformed",
+    LONE_SURROGATE: "text with a lone surrogate",
+    NULL_OPTIONAL: "null (optional)",
+}
 
 
 # Breaks a conformant target may accept (null taken as absent; a lone surrogate stored as its
@@ -231,4 +264,3 @@ def _units(value, kind: str) -> str:
     utf16 = len(value.encode("utf-16-le", "surrogatepass")) // 2
     utf8 = len(value.encode("utf-8", "surrogatepass"))
     return f" (the value is {len(value)} code points, {utf16} UTF-16 units, {utf8} UTF-8 bytes)"
-

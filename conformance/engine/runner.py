@@ -1,17 +1,19 @@
 """The probe registry and the one way a probe is run, by pytest or by the selftest."""
+
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from conformance import __version__
-from conformance.client.counters import Budget
-from conformance.client.target import Target
+from hypothesis import configuration
+
+from conformance.engine.checks import passive_findings
+from conformance.engine.creates import UNLIMITED
 from conformance.model.catalog import by_id, known
 from conformance.model.outcome import (
     BLOCKED,
@@ -29,13 +31,13 @@ from conformance.model.outcome import (
     WaitSpent,
 )
 from conformance.model.profile import Profile
-from conformance.engine.checks import passive_findings
-from conformance.engine.creates import plan
 from conformance.registry import Registry, full_name
-from conformance.reports.summary import summarize
-from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_REQUEST_TIMEOUT
 
-REGISTRY: Registry["ProbeSpec"] = Registry("probe")  # keyed module:qualname
+if TYPE_CHECKING:  # annotations only
+    from conformance.client.target import Target
+    from conformance.engine.cases import Case
+
+REGISTRY: Registry[ProbeSpec] = Registry("probe")  # keyed module:qualname
 
 
 @dataclass
@@ -53,13 +55,16 @@ def probe(cases: Callable, prepare: Callable | None = None, *, creates):
     `creates(profile, case)` names the creates a case asks for when the target behaves (see
     conformance.engine.creates: `none` for a probe that expects rejections only). It is required, so
     a new probe cannot be left out of the workspace budget by omission."""
+
     def decorate(function):
         function.conformance_cases = cases
         function.conformance_prepare = prepare
         function.conformance_creates = creates
-        REGISTRY.add(full_name(function), ProbeSpec(function.__name__, function, cases, function.__module__),
-                     full_name(function))
+        REGISTRY.add(
+            full_name(function), ProbeSpec(function.__name__, function, cases, function.__module__), full_name(function)
+        )
         return function
+
     return decorate
 
 
@@ -73,9 +78,6 @@ def share_hypothesis_cache():
     (None when nothing changed), which the plugin runs at the end of the session."""
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
         return None
-    from pathlib import Path
-
-    from hypothesis import configuration
 
     previous = getattr(configuration, "__hypothesis_home_directory", None)
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -83,28 +85,32 @@ def share_hypothesis_cache():
     return lambda: configuration.set_hypothesis_home_dir(previous)
 
 
-def prepare_probes(functions, profile) -> None:
+def prepare_probes(functions: Iterable[Callable], profile: Profile) -> None:
     """Run each distinct `prepare` of the given probe functions once, before any request."""
     found = (getattr(function, "conformance_prepare", None) for function in functions)
     for prepare in dict.fromkeys(p for p in found if p is not None):
         try:
             prepare(profile)
-        except Exception:  # noqa: BLE001 - the probe meets the same error when it runs, and reports it
+        except Exception:
             pass
 
 
-def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
+def execute(function: Callable, target: Target, case: Case, nodeid: str = "") -> ProbeResult:
     """Run one probe case and judge every exchange it made.
 
     The probe's own requirement passes only when the probe returned: its check ran and held.
     A failure raised on another requirement first (the create it needed was refused) leaves
     its own requirement *blocked* by that one, never passed."""
     target.begin()
-    raised, own, message, unreachable, blocked_by, crash_trace, stopped = [], PASS, "", "", [], "", ""
+    raised: list[Finding] = []
+    own: str | None = PASS  # None: the probe makes no claim on its own requirement
+    blocked_by: list[str] = []
+    message, unreachable, crash_trace, stopped = "", "", "", ""
     started = time.perf_counter()
     try:
-        if not target.create_plan.admits(full_name(function), case.id):
-            raise CreatesLeftOut(f"left out: its creates do not fit --conformance-max-creates {target.create_plan.limit}")
+        plan_ = target.create_plan or UNLIMITED
+        if not plan_.admits(full_name(function), case.id):
+            raise CreatesLeftOut(f"left out: its creates do not fit --conformance-max-creates {plan_.limit}")
         function(target, case)
     except ConformanceFailure as failure:
         raised = failure.findings
@@ -126,7 +132,11 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         own = ERROR
         message = unreachable = target.redactor.text(f"could not reach the target: {problem}")
     except WaitSpent as problem:  # the run stops sending: INCOMPLETE, with the sentence saying why
-        own, message, stopped = problem.verdict, target.redactor.text(str(problem)), target.redactor.text(problem.sentence)
+        own, message, stopped = (
+            problem.verdict,
+            target.redactor.text(str(problem)),
+            target.redactor.text(problem.sentence),
+        )
     except ProbeError as problem:
         own, message = problem.verdict, str(problem)
     except Exception as crash:  # a bug of ours, or a target answer we did not foresee
@@ -155,20 +165,25 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         if case.requirement in catalog and outcomes.get(case.requirement) != FAIL:
             outcomes[case.requirement] = ERROR
         own = ERROR
-        message = stray_message = (f"the suite named requirements the {target.profile.key} catalog does not hold: "
-                                   f"{', '.join(strays)}")
+        message = stray_message = (
+            f"the suite named requirements the {target.profile.key} catalog does not hold: {', '.join(strays)}"
+        )
     if findings:
         message = "\n".join(
             [f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in findings]
-            + ([stray_message] if stray_message else []))
+            + ([stray_message] if stray_message else [])
+        )
         if own == BLOCKED:
             message += f"\n[{case.requirement}] not checked: blocked by {', '.join(blocked_by)}"
+    status = FAIL if findings else own
+    if status is None:  # own is None only where the probe raised findings of its own
+        raise RuntimeError(f"{function.__name__}[{case.id}] raised a ConformanceFailure without findings")
     return ProbeResult(
         nodeid=nodeid or f"{function.__name__}[{case.id}]",
         probe=function.__name__,
         case=case.id,
         requirements=list(outcomes),
-        status=FAIL if findings else own,
+        status=status,
         message=target.redactor.text(message),
         findings=[f.to_dict() for f in findings],
         observations=[o.to_dict() for o in target.observations],
@@ -176,11 +191,12 @@ def execute(function: Callable, target, case, nodeid: str = "") -> ProbeResult:
         duration=time.perf_counter() - started,
         unreachable=unreachable,
         stopped=stopped,
-        created=target.created[target.created_before:],
+        created=target.created[target.created_before :],
         outcomes=outcomes,
         blocked_by={case.requirement: blocked_by} if own == BLOCKED else {},
         traceback=crash_trace,
     )
+
 
 RUN_WIDE_NODEID = "conformance/probes/test_06_robustness.py::transient server errors, judged over the whole run"
 
@@ -190,13 +206,20 @@ def run_wide_results(profile: Profile, results: list[dict]) -> list[dict]:
     worker: the controller holds them all): a passing 5xx the retries hid, where the provider
     documents retrying (`transient` in its profile)."""
     requirement = known(profile, "robustness.transient-server-errors")
-    sent = [e for r in results for e in r["exchanges"]
-            if "(sent once" not in e["note"] and (e["response"] is not None or e["error"])]
+    sent = [
+        e
+        for r in results
+        for e in r["exchanges"]
+        if "(sent once" not in e["note"] and (e["response"] is not None or e["error"])
+    ]
     answered = [e for e in sent if e["response"] is not None]
     if requirement is None or not answered:
         return []  # nothing answered, nothing checked: the requirement is not run
-    hidden = [e for e in answered if e["response"]["status"] < 500
-              and any(status >= 500 for status in e.get("retried_statuses", ()))]
+    hidden = [
+        e
+        for e in answered
+        if e["response"]["status"] < 500 and any(status >= 500 for status in e.get("retried_statuses", ()))
+    ]
     findings, message = [], ""
     if hidden:
         counts: dict[int, int] = {}
@@ -204,54 +227,28 @@ def run_wide_results(profile: Profile, results: list[dict]) -> list[dict]:
             for status in sorted({s for s in e["retried_statuses"] if s >= 500}):
                 counts[status] = counts.get(status, 0) + 1
         said = " and ".join(f"{status} to {n}" for status, n in sorted(counts.items()))
-        finding = Finding(requirement, "a create is not answered with a passing 5xx that succeeds on retry",
-                          "an answer at the first sending",
-                          f"answered {said} of {len(sent)} requests; each succeeded on retry", 0)
+        finding = Finding(
+            requirement,
+            "a create is not answered with a passing 5xx that succeeds on retry",
+            "an answer at the first sending",
+            f"answered {said} of {len(sent)} requests; each succeeded on retry",
+            0,
+        )
         findings = [finding.to_dict()]
         message = f"[{requirement}] {finding.title}: expected {finding.expected}; observed {finding.observed}"
-    return [ProbeResult(
-        nodeid=RUN_WIDE_NODEID, probe="transient_server_errors", case="run", requirements=[requirement],
-        status=FAIL if hidden else PASS, message=message, findings=findings,
-        exchanges=[{**e, "note": f"{e['note']} (sent once, by its probe; shown again here)".lstrip()} for e in hidden[:1]],
-        outcomes={requirement: FAIL if hidden else PASS},
-    ).to_dict() | {"run_wide": True}]
-
-
-def probe_specs() -> list[ProbeSpec]:
-    """Every registered probe, in workflow order (the test_NN modules, then definition order)."""
-    from conformance import probes
-
-    for info in sorted(pkgutil.iter_modules(probes.__path__), key=lambda m: m.name):
-        if info.name.startswith("test_"):
-            importlib.import_module(f"conformance.probes.{info.name}")
-    return list(REGISTRY.values())
-
-
-def run_suite(profile: Profile, base_url: str, credential: str | None, params: dict, *,
-              max_requests: int | None = None, examples: int = DEFAULT_EXAMPLES, seed: int = 0,
-              run_id: str = "selftest", timeout: float = DEFAULT_REQUEST_TIMEOUT, max_creates: int | None = None) -> dict:
-    """`max_creates`: the workspace budget (conformance.engine.creates); None sends every case."""
-    started = time.time()
-    target = Target(profile, base_url, credential, params, run_id=run_id,
-                    budget=Budget(max_requests), timeout=timeout, examples=examples, hypothesis_seed=seed)
-    results = []
-    try:
-        specs = probe_specs()
-        prepare_probes([spec.function for spec in specs], profile)
-        pairs = [(spec, case) for spec in specs for case in spec.cases(profile)]
-        target.create_plan = plan([(spec.function, case) for spec, case in pairs], profile, max_creates)
-        for spec, case in pairs:
-            nodeid = f"conformance/probes/{spec.module.rsplit('.', 1)[-1]}.py::{spec.name}[{case.id}]"
-            results.append(execute(spec.function, target, case, nodeid).to_dict())
-    finally:
-        target.close()
-    results += run_wide_results(profile, results)
-    unreachable = next((r["unreachable"] for r in results if r.get("unreachable")), None)
-    meta = {"target": target.redactor.url(base_url), "suite_version": __version__,
-            "duration_s": round(time.time() - started, 3), "requests_sent": target.budget.sent,
-            "hypothesis_seed": seed}
-    summary = summarize(profile, results, meta=meta, unreachable=unreachable)
-    summary["created_workspaces"] = [i for r in results for i in r.get("created", [])]
-    summary["workspaces_created"] = len(summary["created_workspaces"])
-    summary["create_budget"] = target.create_plan.to_dict()
-    return summary
+    return [
+        ProbeResult(
+            nodeid=RUN_WIDE_NODEID,
+            probe="transient_server_errors",
+            case="run",
+            requirements=[requirement],
+            status=FAIL if hidden else PASS,
+            message=message,
+            findings=findings,
+            exchanges=[
+                {**e, "note": f"{e['note']} (sent once, by its probe; shown again here)".lstrip()} for e in hidden[:1]
+            ],
+            outcomes={requirement: FAIL if hidden else PASS},
+        ).to_dict()
+        | {"run_wide": True}
+    ]

@@ -10,6 +10,7 @@ where the break itself cannot be told from an edge value (text of any kind that 
 the text is drawn from every corner of Unicode. The mutations are ours, because a schema
 cannot say "this one keyword, and only it, is broken".
 """
+
 from __future__ import annotations
 
 import string
@@ -17,10 +18,10 @@ import string
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
+from conformance.engine.mutations import LONE_SURROGATE, NULL_OPTIONAL, mutations
 from conformance.model import formats, tolerance
-from conformance.model.catalog import request_properties
 from conformance.model.profile import FORMATS, Profile
-from conformance.engine.cases import LONE_SURROGATE, NULL_OPTIONAL, mutations
+from conformance.model.request_requirements import request_properties
 
 # NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
 # valid body never carries them; every other character is fair game.
@@ -42,9 +43,13 @@ _CONTROL = st.characters(categories=["Cc"], exclude_characters="\x00")
 
 _WRONG_TYPES = {
     # Containers, booleans and floats: the hand-picked probe only sends an integer.
-    "string": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
-                        st.lists(st.text(max_size=3), max_size=2),
-                        st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2)),
+    "string": st.one_of(
+        st.integers(),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.booleans(),
+        st.lists(st.text(max_size=3), max_size=2),
+        st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+    ),
 }
 
 
@@ -63,8 +68,11 @@ def text_values(min_size: int = 0, max_size: int | None = None, *, unusual: bool
 
     def around(one):
         """Any text with one character of `one` inside, which the length cap never cuts off."""
-        return st.tuples(st.text(anything, max_size=cap - 1), one, st.text(anything, max_size=cap - 1)).map(
-            lambda p: p[0] + p[1] + p[2][:cap - 1 - len(p[0])]).filter(lambda s: len(s) >= low)
+        return (
+            st.tuples(st.text(anything, max_size=cap - 1), one, st.text(anything, max_size=cap - 1))
+            .map(lambda p: p[0] + p[1] + p[2][: cap - 1 - len(p[0])])
+            .filter(lambda s: len(s) >= low)
+        )
 
     branches = [of(anything), of(_DIGITS, max(low, 1)), of(_MARKS_AND_RTL), of(_ASTRAL)]
     if unusual:
@@ -90,8 +98,11 @@ def ordinary_text(schema: dict, min_size: int = 1, max_size: int | None = None):
     top = max_size if max_size is not None else schema.get("maxLength", ORDINARY_UNBOUNDED)
     low = max(1, min_size)
     alphabet = st.sampled_from(tolerance.alphabet(schema))
-    return st.text(alphabet, min_size=low, max_size=max(low, top)).map(lambda v: v.strip(" ")).filter(
-        lambda v: low <= len(v))
+    return (
+        st.text(alphabet, min_size=low, max_size=max(low, top))
+        .map(lambda v: v.strip(" "))
+        .filter(lambda v: low <= len(v))
+    )
 
 
 def _field_strategy(schema: dict, required: bool):
@@ -106,8 +117,11 @@ def _field_strategy(schema: dict, required: bool):
 
 def _strip_annotations(node):
     if isinstance(node, dict):
-        return {k: _strip_annotations(v) for k, v in node.items()
-                if not k.startswith("x-") and k not in ("examples", "title", "$id", "default")}
+        return {
+            k: _strip_annotations(v)
+            for k, v in node.items()
+            if not k.startswith("x-") and k not in ("examples", "title", "$id", "default")
+        }
     if isinstance(node, list):
         return [_strip_annotations(v) for v in node]
     return node
@@ -130,13 +144,21 @@ def _valid(profile: Profile):
     # File parts travel beside the form, not in it; an unknown field is not a valid body's business.
     props = {n: s for n, s in request_properties(profile).items() if not s.get("x-file")}
     strategies = {n: _field_strategy(s, n in required) for n, s in props.items()}
-    return st.fixed_dictionaries({n: v for n, v in strategies.items() if n in required},
-                                 optional={n: v for n, v in strategies.items() if n not in required})
+    return st.fixed_dictionaries(
+        {n: v for n, v in strategies.items() if n in required},
+        optional={n: v for n, v in strategies.items() if n not in required},
+    )
 
 
 def _free_text(schema: dict) -> bool:
-    return (schema.get("type") == "string" and not schema.get("x-file") and "enum" not in schema
-            and "format" not in schema and "pattern" not in schema and schema.get("x-generate") != "example")
+    return (
+        schema.get("type") == "string"
+        and not schema.get("x-file")
+        and "enum" not in schema
+        and "format" not in schema
+        and "pattern" not in schema
+        and schema.get("x-generate") != "example"
+    )
 
 
 def _plain_body(profile: Profile) -> dict:
@@ -147,8 +169,8 @@ def _plain_body(profile: Profile) -> dict:
             continue
         if "enum" in schema:
             plain[name] = schema["enum"][0]
-        elif formats.known(schema.get("format")):
-            plain[name] = formats.known(schema["format"]).good
+        elif fmt := formats.known(schema.get("format")):
+            plain[name] = fmt.good
         elif "examples" in schema:
             plain[name] = schema["examples"][0]
         else:
@@ -172,8 +194,7 @@ def corner_bodies(profile: Profile) -> list[dict]:
         if chunks:
             sweeps[name] = chunks
     count = max((len(chunks) for chunks in sweeps.values()), default=0)
-    return [{**plain, **{name: chunks[i] for name, chunks in sweeps.items() if i < len(chunks)}}
-            for i in range(count)]
+    return [{**plain, **{name: chunks[i] for name, chunks in sweeps.items() if i < len(chunks)}} for i in range(count)]
 
 
 # The wrong types a lenient parser turns into text ("True", "[]"): tried on every string field
@@ -184,9 +205,12 @@ WRONG_TYPE_CORNERS = [True, 1.5, ["corner"], {"corner": "corner"}]
 def corner_breaks(profile: Profile, field: str) -> list[tuple]:
     """Explicit broken bodies for `field`, in the shape `invalid_bodies` draws."""
     plain = _plain_body(profile)
-    return [({**plain, field: value}, field, "wrong-type", requirement)
-            for kind, requirement in mutations(profile, field) if kind == "wrong-type"
-            for value in WRONG_TYPE_CORNERS]
+    return [
+        ({**plain, field: value}, field, "wrong-type", requirement)
+        for kind, requirement in mutations(profile, field)
+        if kind == "wrong-type"
+        for value in WRONG_TYPE_CORNERS
+    ]
 
 
 def valid_bodies(profile: Profile):
@@ -211,11 +235,17 @@ def _broken_value(profile: Profile, field: str, kind: str):
         # No value of the format at all: another spelling of a valid one ("+12", a dashless
         # uuid) is the edge tier's probe, and so is an empty optional string (read as absent).
         optional = field not in profile.request_schema.get("required", [])
-        return text_values(0, 40).filter(lambda v: not FORMATS.conforms(v, schema["format"])
-                                         and not formats.is_edge(schema["format"], v) and not (optional and v == ""))
+        return text_values(0, 40).filter(
+            lambda v: (
+                not FORMATS.conforms(v, schema["format"])
+                and not formats.is_edge(schema["format"], v)
+                and not (optional and v == "")
+            )
+        )
     if kind == LONE_SURROGATE:
-        return st.tuples(text_values(0, 6), st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]),
-                         text_values(0, 6)).map("".join)
+        return st.tuples(
+            text_values(0, 6), st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]), text_values(0, 6)
+        ).map("".join)
     raise ValueError(kind)
 
 
@@ -230,9 +260,15 @@ def _invalid(profile: Profile, field: str | None):
     # Every strategy is built here, once: a strategy built inside a draw is validated afresh
     # on every example, and that cost more than the request it fed.
     pick_field = st.sampled_from(fields)
-    pick_break = {name: st.sampled_from([(kind, requirement, None if kind == "drop" else _broken_value(profile, name, kind))
-                                         for kind, requirement in mutations(profile, name)])
-                  for name in fields}
+    pick_break = {
+        name: st.sampled_from(
+            [
+                (kind, requirement, None if kind == "drop" else _broken_value(profile, name, kind))
+                for kind, requirement in mutations(profile, name)
+            ]
+        )
+        for name in fields
+    }
 
     @st.composite
     def broken(draw):

@@ -4,6 +4,7 @@ and an optional expiry date, the way web-platform-tests keeps per-implementation
 The verdict stays what the target earned; only the gate (the exit status) excuses what a team
 declared. Expectations that no longer hold are listed so the file shrinks as fixes land.
 """
+
 from __future__ import annotations
 
 import sys
@@ -26,10 +27,10 @@ ENTRY_KEYS = {"outcome", "reason", "until"}
 PLACEHOLDER_REASON = "TODO: why this deviation is accepted, and where its fix is tracked"
 
 # How each expectation turned out in a run (the `state` of a requirement's `expectation`).
-EXPECTED = "expected"                    # the outcome came as declared: the gate excuses it
+EXPECTED = "expected"  # the outcome came as declared: the gate excuses it
 UNEXPECTEDLY_PASSING = "unexpectedly-passing"  # it holds now: remove it from the file
-EXPIRED = "expired"                      # past its `until` date: no longer excused
-DIFFERENT = "different-outcome"          # another non-pass outcome than declared: not excused
+EXPIRED = "expired"  # past its `until` date: no longer excused
+DIFFERENT = "different-outcome"  # another non-pass outcome than declared: not excused
 
 
 class ExpectationsError(ValueError):
@@ -47,8 +48,7 @@ class Expectation:
         return self.until is not None and today > self.until
 
     def to_dict(self) -> dict:
-        return {"outcome": self.outcome, "reason": self.reason,
-                "until": self.until.isoformat() if self.until else None}
+        return {"outcome": self.outcome, "reason": self.reason, "until": self.until.isoformat() if self.until else None}
 
 
 def today() -> date:
@@ -69,10 +69,12 @@ def load(path: str) -> dict[str, Expectation]:
         raise ExpectationsError(f"{where} is not valid TOML: {exc}") from None
     extra = sorted(set(data) - {"expect"})
     if extra:
-        raise ExpectationsError(f"{where} has a top-level key {extra[0]!r}; it holds only [expect.\"<requirement id>\"] tables")
+        raise ExpectationsError(
+            f'{where} has a top-level key {extra[0]!r}; it holds only [expect."<requirement id>"] tables'
+        )
     table = data.get("expect", {})
     if not isinstance(table, dict):
-        raise ExpectationsError(f"{where}: `expect` must be a table of [expect.\"<requirement id>\"] entries")
+        raise ExpectationsError(f'{where}: `expect` must be a table of [expect."<requirement id>"] entries')
     found = {}
     for rid, entry in table.items():
         found[rid] = _entry(where, rid, entry)
@@ -90,7 +92,9 @@ def _entry(where: str, rid: str, entry) -> Expectation:
     if outcome not in EXPECTABLE:
         raise ExpectationsError(f"{name} has outcome {outcome!r}; expected one of {', '.join(EXPECTABLE)}")
     reason = entry.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
+    if not isinstance(reason, str):
+        # An empty reason is written but not yet said: a warning at start (a usage error with
+        # --conformance-strict-expectations, see conformance.settings), like a TODO placeholder.
         raise ExpectationsError(f"{name} needs a reason: say why the deviation is accepted")
     until = entry.get("until")
     if isinstance(until, datetime):
@@ -100,7 +104,9 @@ def _entry(where: str, rid: str, entry) -> Expectation:
     return Expectation(rid, outcome, reason.strip(), until)
 
 
-def for_provider(expectations: dict[str, Expectation], provider: str, known_ids, other_providers) -> dict[str, Expectation]:
+def for_provider(
+    expectations: dict[str, Expectation], provider: str, known_ids, other_providers
+) -> dict[str, Expectation]:
     """This provider's entries. One file may serve every provider of `conformance run --all`, so
     another provider's ids are left to its own run; an id nobody knows is a usage error."""
     known = set(known_ids)
@@ -109,17 +115,27 @@ def for_provider(expectations: dict[str, Expectation], provider: str, known_ids,
         if rid in known:
             mine[rid] = expectation
         elif not any(rid.startswith(f"{other}.") for other in other_providers if other != provider):
-            raise ExpectationsError(f"the expectations file names {rid!r}, which is not a requirement of {provider} "
-                                    f"(`conformance requirements {provider}` lists them)")
+            raise ExpectationsError(
+                f"the expectations file names {rid!r}, which is not a requirement of {provider} "
+                f"(`conformance requirements {provider}` lists them)"
+            )
     return mine
 
 
-def apply(summary: dict, expectations: dict[str, Expectation], source: str, *, unreachable: str | None = None,
-          interrupted: str | None = None, on: date | None = None) -> dict:
+def apply(
+    summary: dict,
+    expectations: dict[str, Expectation],
+    source: str,
+    *,
+    unreachable: str | None = None,
+    interrupted: str | None = None,
+    on: date | None = None,
+) -> dict:
     """Mark each expected requirement with how its expectation turned out and set the gate: the
     exit status the rows the file does not excuse earn. Returns summary["gate"]."""
     on = on or today()
-    excused, lists = set(), {EXPECTED: [], UNEXPECTEDLY_PASSING: [], EXPIRED: [], DIFFERENT: []}
+    excused: set[str] = set()
+    lists: dict[str, list[str]] = {EXPECTED: [], UNEXPECTEDLY_PASSING: [], EXPIRED: [], DIFFERENT: []}
     for row in summary["requirements"]:
         expectation = expectations.get(row["id"])
         if expectation is None:
@@ -163,7 +179,9 @@ def _note(status: int, expected: int, unexpected: int) -> str:
     if status == 0:
         return f"gate passed with {_plural(expected, 'expected failure')}"
     if unexpected:
-        return f"gate failed: {_plural(unexpected, 'unexpected failure')}" + (f", {expected} expected" if expected else "")
+        return f"gate failed: {_plural(unexpected, 'unexpected failure')}" + (
+            f", {expected} expected" if expected else ""
+        )
     return f"gate incomplete: some requirements could not be checked ({expected} expected failures)"
 
 
@@ -177,23 +195,31 @@ def closing_lines(summary: dict) -> list[str]:
     if gate["unexpected_failures"]:
         lines.append("failed unexpectedly: " + ", ".join(gate["unexpected_failures"]))
     if gate["unexpectedly_passing"]:
-        lines.append(f"unexpectedly passing: remove them from {gate['expectations']}: "
-                     + ", ".join(gate["unexpectedly_passing"]))
+        lines.append(
+            f"unexpectedly passing: remove them from {gate['expectations']}: " + ", ".join(gate["unexpectedly_passing"])
+        )
     for rid in gate["expired"]:
-        lines.append(f"expired expectation (not excused any more): {rid} was expected to {rows[rid]['expectation']['outcome']} "
-                     f"until {rows[rid]['expectation']['until']}; it is {rows[rid]['status']}")
+        lines.append(
+            f"expired expectation (not excused any more): {rid} was expected to {rows[rid]['expectation']['outcome']} "
+            f"until {rows[rid]['expectation']['until']}; it is {rows[rid]['status']}"
+        )
     for rid in gate["different_outcome"]:
-        lines.append(f"expected {rows[rid]['expectation']['outcome']} but got {rows[rid]['status']}: {rid} (not excused)")
+        lines.append(
+            f"expected {rows[rid]['expectation']['outcome']} but got {rows[rid]['status']}: {rid} (not excused)"
+        )
     return lines
 
 
 def bootstrap(reports: list[dict], sources: list[str]) -> str:
     """An expectations file excusing every requirement that did not pass in these reports."""
-    lines = ["# Known deviations for the workspace-conformance gate, written by",
-             f"# `conformance expectations --from {' --from '.join(sources)}`.",
-             "# Replace each reason with why the deviation is accepted and where its fix is tracked;",
-             "# add `until = YYYY-MM-DD` to make an entry expire. Use it with",
-             "# --conformance-expectations FILE or CONFORMANCE_EXPECTATIONS=FILE.", ""]
+    lines = [
+        "# Known deviations for the workspace-conformance gate, written by",
+        f"# `conformance expectations --from {' --from '.join(sources)}`.",
+        "# Replace each reason with why the deviation is accepted and where its fix is tracked;",
+        "# add `until = YYYY-MM-DD` to make an entry expire. Use it with",
+        "# --conformance-expectations FILE or CONFORMANCE_EXPECTATIONS=FILE.",
+        "",
+    ]
     entries = 0
     for report in reports:
         for row in report["requirements"]:

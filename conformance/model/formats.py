@@ -9,15 +9,17 @@ valid values. A format no one registered is still checked when jsonschema knows 
 (`email`, `ipv4`, ...), but gets no hand-picked probes: its requirement then rests on the
 generated probes alone.
 """
+
 from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
 
 import jsonschema
+from hypothesis import strategies as st
 
 from conformance.registry import Registry
 
@@ -52,24 +54,35 @@ class StringFormat:
 REGISTRY: Registry[StringFormat] = Registry("string format")
 
 
-def register(name: str, *, good: str, bad, fresh: Callable[[], str] | None = None,
-             check: Callable[[str], bool] | None = None, strategy: Callable | None = None,
-             edge: dict | None = None, reads_edge: Callable[[str], bool] | None = None,
-             same_value: Callable[[str, object], bool] | None = None) -> StringFormat:
+def register(
+    name: str,
+    *,
+    good: str,
+    bad,
+    fresh: Callable[[], str] | None = None,
+    check: Callable[[str], bool] | None = None,
+    strategy: Callable | None = None,
+    edge: dict | None = None,
+    reads_edge: Callable[[str], bool] | None = None,
+    same_value: Callable[[str, object], bool] | None = None,
+) -> StringFormat:
     """Make `name` known to the validators, the hand-picked probes, the baseline bodies and the
     generated probes. `bad` (or a list of values) and the spellings map a label (the case id)
     to a value or to a function of the good value; every edge spelling must read as an edge
-    spelling (`reads_edge`), so the generator never sends one as a break. `check` is needed only where jsonschema does not know the
-    format; `strategy` (built lazily: Hypothesis is imported only when generating) only where
-    hypothesis-jsonschema does not."""
+    spelling (`reads_edge`), so the generator never sends one as a break. `check` is needed
+    only where jsonschema does not know the format; `strategy` (a function, built when
+    generating) only where hypothesis-jsonschema does not."""
     if check is not None:
+
         def conforms(value) -> bool:
             return not isinstance(value, str) or check(value)  # a format constrains strings only
+
         CHECKER.checks(name, raises=())(conforms)
     if not isinstance(bad, dict):  # a plain list: labelled by position
         bad = {f"bad-{i}": value for i, value in enumerate(bad)}
-    fmt = StringFormat(name, good, dict(bad), fresh or (lambda: good), strategy, dict(edge or {}), reads_edge,
-                       same_value)
+    fmt = StringFormat(
+        name, good, dict(bad), fresh or (lambda: good), strategy, dict(edge or {}), reads_edge, same_value
+    )
     for label, spelling in fmt.bad.items():
         value = spelled(spelling, good)
         if CHECKER.conforms(value, name) or (reads_edge and reads_edge(value)):
@@ -100,15 +113,11 @@ def custom_strategies() -> dict:
 
 
 def _uuid_strategy():
-    from hypothesis import strategies as st
-
     # hypothesis-jsonschema leaves `uuid` (new in 2019-09) unconstrained; any version will do.
     return st.uuids(version=None).map(str)
 
 
 def _uint64_strategy():
-    from hypothesis import strategies as st
-
     return st.integers(min_value=0, max_value=UINT64_MAX).map(str)
 
 
@@ -149,40 +158,61 @@ def _uint64_number(value: str) -> int | None:
 
 
 def _uint64_edge(value: str) -> bool:
-    return _uint64_number(value) is not None and not (value.isascii() and value.isdigit()
-                                                      and (value == "0" or value[0] != "0"))
+    return _uint64_number(value) is not None and not (
+        value.isascii() and value.isdigit() and (value == "0" or value[0] != "0")
+    )
 
 
-register("uuid", good="3fa85f64-5717-4562-b3fc-2c963f66afa6",
-         bad={"not-a-uuid": "not-a-uuid",
-              "one-digit-short": "3fa85f64-5717-4562-b3fc-2c963f66afa",
-              "x-for-dashes": "3fa85f64x5717x4562xb3fcx2c963f66afa6"},
-         edge={"upper-case": str.upper,
-               "without-dashes": lambda good: good.replace("-", ""),
-               "in-braces": lambda good: "{" + good + "}"},
-         reads_edge=_uuid_edge,
-         same_value=lambda sent, stored: _as_uuid(stored) is not None and _as_uuid(stored) == _as_uuid(sent),
-         fresh=lambda: str(uuid.uuid4()), strategy=_uuid_strategy)
+register(
+    "uuid",
+    good="3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    bad={
+        "not-a-uuid": "not-a-uuid",
+        "one-digit-short": "3fa85f64-5717-4562-b3fc-2c963f66afa",
+        "x-for-dashes": "3fa85f64x5717x4562xb3fcx2c963f66afa6",
+    },
+    edge={
+        "upper-case": str.upper,
+        "without-dashes": lambda good: good.replace("-", ""),
+        "in-braces": lambda good: "{" + good + "}",
+    },
+    reads_edge=_uuid_edge,
+    same_value=lambda sent, stored: _as_uuid(stored) is not None and _as_uuid(stored) == _as_uuid(sent),
+    fresh=lambda: str(uuid.uuid4()),
+    strategy=_uuid_strategy,
+)
 # wacht-backend documents organization_id as string<uint64>: decimal digits, no sign.
-register("uint64", good="18446744073709551615",
-         bad={"letters": "abc",
-              "negative": "-1",
-              "two-to-the-64": "18446744073709551616",
-              "decimal": "12.5",
-              "empty": "",
-              "wraps-to-good": lambda good: str(int(_digits(good)) + 2**64)},  # a uint64 parser that wraps
-         edge={"fullwidth-digits": lambda good: _digits(good).translate(_FULLWIDTH),
-               "arabic-indic-digits": lambda good: _digits(good).translate(_ARABIC_INDIC),
-               "gujarati-digits": lambda good: _digits(good).translate(_GUJARATI),
-               "underscore": lambda good: _digits(good)[:1] + "_" + _digits(good)[1:],
-               "spaces-around": lambda good: f" {_digits(good)} ",
-               "plus-sign": lambda good: "+" + _digits(good),
-               "leading-zero": lambda good: "0" + _digits(good)},
-         reads_edge=_uint64_edge,
-         same_value=lambda sent, stored: isinstance(stored, str) and stored.isascii() and stored.isdigit()
-         and _uint64_number(sent) == int(stored),
-         fresh=lambda: "1", check=lambda v: v.isascii() and v.isdigit() and int(v) <= UINT64_MAX,
-         strategy=_uint64_strategy)
-register("date-time", good="2024-01-15T10:30:00Z",
-         bad={"yesterday": "yesterday", "out-of-range": "2024-13-45T25:61:00Z", "without-offset": "2024-01-15T10:30:00"},
-         fresh=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+register(
+    "uint64",
+    good="18446744073709551615",
+    bad={
+        "letters": "abc",
+        "negative": "-1",
+        "two-to-the-64": "18446744073709551616",
+        "decimal": "12.5",
+        "empty": "",
+        "wraps-to-good": lambda good: str(int(_digits(good)) + 2**64),
+    },  # a uint64 parser that wraps
+    edge={
+        "fullwidth-digits": lambda good: _digits(good).translate(_FULLWIDTH),
+        "arabic-indic-digits": lambda good: _digits(good).translate(_ARABIC_INDIC),
+        "gujarati-digits": lambda good: _digits(good).translate(_GUJARATI),
+        "underscore": lambda good: _digits(good)[:1] + "_" + _digits(good)[1:],
+        "spaces-around": lambda good: f" {_digits(good)} ",
+        "plus-sign": lambda good: "+" + _digits(good),
+        "leading-zero": lambda good: "0" + _digits(good),
+    },
+    reads_edge=_uint64_edge,
+    same_value=lambda sent, stored: (
+        isinstance(stored, str) and stored.isascii() and stored.isdigit() and _uint64_number(sent) == int(stored)
+    ),
+    fresh=lambda: "1",
+    check=lambda v: v.isascii() and v.isdigit() and int(v) <= UINT64_MAX,
+    strategy=_uint64_strategy,
+)
+register(
+    "date-time",
+    good="2024-01-15T10:30:00Z",
+    bad={"yesterday": "yesterday", "out-of-range": "2024-13-45T25:61:00Z", "without-offset": "2024-01-15T10:30:00"},
+    fresh=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+)

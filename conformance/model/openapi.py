@@ -7,15 +7,21 @@ OpenAPI 3.1 schemas are JSON Schema 2020-12, so the profile's schemas go in as t
 three changes: our `x-` annotations are dropped (`x-source` becomes the description), a file
 part becomes a binary string, and the envelope's resource member points at the resource.
 """
+
 from __future__ import annotations
 
 import copy
 import re
+from typing import Any
 
 from conformance.model.profile import Profile
 
-COMPONENT = {"request": "CreateWorkspaceRequest", "resource": "Workspace", "envelope": "CreateWorkspaceResponse",
-             "error": "Error"}
+COMPONENT = {
+    "request": "CreateWorkspaceRequest",
+    "resource": "Workspace",
+    "envelope": "CreateWorkspaceResponse",
+    "error": "Error",
+}
 
 
 def _text(source) -> str:
@@ -23,8 +29,10 @@ def _text(source) -> str:
     provider-notes quote says it is our summary, not the provider's words."""
     if isinstance(source, dict) and source.get("kind") == "provider-notes":
         parts = [source.get("quote", ""), source.get("reading", "")]
-        return (" ".join(filter(None, parts))
-                + f" (our summary, not the provider's words: {source.get('document') or 'provider notes'})")
+        return (
+            " ".join(filter(None, parts))
+            + f" (our summary, not the provider's words: {source.get('document') or 'provider notes'})"
+        )
     if isinstance(source, dict):
         parts = [source.get("quote", ""), source.get("reading", "")]
         where = source.get("document") or source.get("url")
@@ -34,6 +42,7 @@ def _text(source) -> str:
 
 def _schema(schema: dict) -> dict:
     """A profile schema made an OpenAPI component."""
+
     def clean(node):
         if isinstance(node, list):
             return [clean(n) for n in node]
@@ -47,9 +56,14 @@ def _schema(schema: dict) -> dict:
         if node.get("x-source") and "description" not in out:
             out["description"] = _text(node["x-source"])
         if node.get("x-file"):
-            out = {"type": "string", "format": "binary", **({"description": out["description"]} if "description" in out else {}),
-                   **({"contentMediaType": node["contentMediaType"]} if "contentMediaType" in node else {})}
+            out = {
+                "type": "string",
+                "format": "binary",
+                **({"description": out["description"]} if "description" in out else {}),
+                **({"contentMediaType": node["contentMediaType"]} if "contentMediaType" in node else {}),
+            }
         return out
+
     return clean(copy.deepcopy(schema))
 
 
@@ -74,8 +88,7 @@ def _security(auth: dict) -> dict:
 
 def _servers(profile: Profile) -> list[dict]:
     base = profile.data["endpoint"].get("documented_base", "")
-    variables = {name: {"default": "8000" if name == "port" else "localhost"}
-                 for name in re.findall(r"{(\w+)}", base)}
+    variables = {name: {"default": "8000" if name == "port" else "localhost"} for name in re.findall(r"{(\w+)}", base)}
     return [{"url": base, **({"variables": variables} if variables else {})}] if base else []
 
 
@@ -98,31 +111,58 @@ def document(profile: Profile, pinned: dict[str, str] | None = None) -> dict:
         schemas[COMPONENT["error"]] = _schema(profile.schemas["error"])
 
     media = {"json": "application/json", "multipart": "multipart/form-data"}
-    body = {"required": True, "content": {media[e]: {"schema": {"$ref": f"#/components/schemas/{COMPONENT['request']}"}}
-                                          for e in profile.encodings if e in media}}
-    responses = {}
+    body = {
+        "required": True,
+        "content": {
+            media[e]: {"schema": {"$ref": f"#/components/schemas/{COMPONENT['request']}"}}
+            for e in profile.encodings
+            if e in media
+        },
+    }
+    responses: dict[str, dict[str, Any]] = {}  # status -> OpenAPI response object (JSON)
     for status in profile.success_statuses:
-        responses[str(status)] = {"description": _text(profile.data["success"].get("source")) or "created",
-                                  "content": {"application/json": {"schema": success_schema}}}
+        responses[str(status)] = {
+            "description": _text(profile.data["success"].get("source")) or "created",
+            "content": {"application/json": {"schema": success_schema}},
+        }
     for situation, rejection in profile.data.get("rejections", {}).items():
         for status in rejection["statuses"]:
             entry = responses.setdefault(str(status), {"description": ""})
-            entry["description"] = "; ".join(filter(None, [entry["description"], f"{situation}: {_text(rejection.get('source'))}"]))
+            entry["description"] = "; ".join(
+                filter(None, [entry["description"], f"{situation}: {_text(rejection.get('source'))}"])
+            )
             if "error" in profile.schemas:
-                entry["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{COMPONENT['error']}"}}}
-    parameters = [{"name": rule["header"], "in": "header", "required": False,
-                   "schema": {"type": "string", "enum": rule["enum"], "default": rule.get("default")},
-                   "description": _text(rule.get("source"))}
-                  for rule in profile.rules.values() if rule.get("kind") == "header"]
-    operation = {"operationId": "createWorkspace", "summary": profile.title,
-                 "security": [{"credential": []}], "requestBody": body, "responses": responses}
+                entry["content"] = {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{COMPONENT['error']}"}}
+                }
+    parameters = [
+        {
+            "name": rule["header"],
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string", "enum": rule["enum"], "default": rule.get("default")},
+            "description": _text(rule.get("source")),
+        }
+        for rule in profile.rules.values()
+        if rule.get("kind") == "header"
+    ]
+    operation = {
+        "operationId": "createWorkspace",
+        "summary": profile.title,
+        "security": [{"credential": []}],
+        "requestBody": body,
+        "responses": responses,
+    }
     if parameters:
         operation["parameters"] = parameters
     return {
         "openapi": "3.1.0",
-        "info": {"title": profile.title, "version": profile.document.get("revision", "unversioned"),
-                 "description": f"Exported by workspace-conformance from the profile of {profile.key} "
-                                f"({profile.document.get('file', '')})."},
+        "info": {
+            "title": profile.title,
+            "version": profile.document.get("revision", "unversioned"),
+            "description": f"Exported by workspace-conformance from the profile of {profile.key} "
+            f"({profile.document.get('file', '')}).",
+        },
         "servers": _servers(profile),
         "paths": {profile.path: {profile.method.lower(): operation}},
         "components": {"schemas": schemas, "securitySchemes": {"credential": _security(profile.auth)}},

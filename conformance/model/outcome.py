@@ -6,6 +6,7 @@ from being made: verdict *blocked*), or raises ProbeError (the suite could not c
 *error*, or *not-run* when the request budget was spent before the probe began). A
 requirement passes only when its own check ran and held.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -48,8 +49,7 @@ class ConformanceFailure(AssertionError):
 
     def summary(self) -> str:
         return "\n".join(
-            f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}"
-            for f in self.findings
+            f"[{f.requirement}] {f.title}: expected {f.expected}; observed {f.observed}" for f in self.findings
         )
 
 

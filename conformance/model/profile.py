@@ -1,4 +1,5 @@
 """A provider as data: the profile file and its JSON Schemas, loaded and compiled once."""
+
 from __future__ import annotations
 
 import functools
@@ -6,10 +7,13 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 from jsonschema import Draft202012Validator
 
+from conformance.model.auth import AUTH_PLACEMENTS
+from conformance.model.encodings import ENCODINGS
 from conformance.model.formats import CHECKER as FORMATS
 
 
@@ -66,8 +70,6 @@ class Profile:
     @property
     def base_path(self) -> str:
         """The path part of the documented base URL (orgo's `/api`): where a server mounts it."""
-        from urllib.parse import urlsplit
-
         return urlsplit(self.data["endpoint"].get("documented_base", "")).path.rstrip("/")
 
     @property
@@ -167,8 +169,12 @@ class Profile:
     def resource_schema(self) -> dict:
         return self.schemas["resource"]
 
-    def validator(self, name: str) -> Draft202012Validator | None:
-        return _validators(self)[name] if name in self.schemas else None
+    def validator(self, name: str) -> Draft202012Validator:
+        """The compiled schema `name`; every caller asks for one the profile has (request,
+        resource, or one it checked for), so a missing one is a bug, said as such."""
+        if name not in self.schemas:
+            raise ProfileError(f"profile {self.key!r} has no {name} schema")
+        return _validators(self)[name]
 
     def source(self, spec) -> dict:
         """A requirement's source, in the one shape every report shows (see SOURCE_KINDS).
@@ -187,10 +193,15 @@ class Profile:
         if kind == "provider-notes" and (spec.get("url") or f"{PROVIDER_NOTES}#" not in spec.get("document", "")):
             # The notes are our words: they name the page they summarise, but no address is
             # claimed as the origin of a quote that was never on that page.
-            raise ProfileError(f"profile {self.key!r}: a provider-notes source names its section "
-                               f"({PROVIDER_NOTES}#...) in `document` and no `url`: {spec!r}")
-        out = {"kind": kind, "document": spec.get("document") or (self.document["file"] if kind == "page" else ""),
-               "quote": spec.get("quote", "")}
+            raise ProfileError(
+                f"profile {self.key!r}: a provider-notes source names its section "
+                f"({PROVIDER_NOTES}#...) in `document` and no `url`: {spec!r}"
+            )
+        out = {
+            "kind": kind,
+            "document": spec.get("document") or (self.document["file"] if kind == "page" else ""),
+            "quote": spec.get("quote", ""),
+        }
         for key in ("url", "reading"):
             if spec.get(key):
                 out[key] = spec[key]
@@ -208,8 +219,7 @@ def _validators(profile: Profile) -> dict:
     cached = profile.__dict__.get("_validators")
     if cached is None:
         cached = {
-            name: Draft202012Validator(schema, format_checker=FORMATS)
-            for name, schema in profile.schemas.items()
+            name: Draft202012Validator(schema, format_checker=FORMATS) for name, schema in profile.schemas.items()
         }
         profile.__dict__["_validators"] = cached
     return cached
@@ -226,14 +236,13 @@ def builtin_directory() -> Path:
 
 def builtin() -> tuple[str, ...]:
     """The bundled providers: every folder of `schemas/` that holds a profile.json."""
-    return tuple(sorted(entry.name for entry in builtin_directory().iterdir()
-                        if (entry / "profile.json").is_file()))
+    return tuple(sorted(entry.name for entry in builtin_directory().iterdir() if (entry / "profile.json").is_file()))
 
 
 BUILTIN = builtin()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load(name_or_path: str) -> Profile:
     """Load a built-in provider by key, or a profile directory by path."""
     directory = Path(name_or_path)
@@ -247,10 +256,9 @@ def load(name_or_path: str) -> Profile:
     try:
         data = json.loads((directory / "profile.json").read_text(encoding="utf-8"))
         schemas = {
-            name: json.loads((directory / file).read_text(encoding="utf-8"))
-            for name, file in data["schemas"].items()
+            name: json.loads((directory / file).read_text(encoding="utf-8")) for name, file in data["schemas"].items()
         }
-        for name, schema in schemas.items():
+        for _name, schema in schemas.items():
             Draft202012Validator.check_schema(schema)
         _check_mechanisms(data)
     except (OSError, ValueError, KeyError, jsonschema.SchemaError) as exc:
@@ -259,17 +267,19 @@ def load(name_or_path: str) -> Profile:
 
 
 def _check_mechanisms(data: dict) -> None:
-    """The auth placement and body encodings a profile names must be registered in client.py."""
-    from conformance.client.auth import AUTH_PLACEMENTS
-    from conformance.client.encodings import ENCODINGS
-
+    """The auth placement and body encodings a profile names must be registered
+    (conformance.model.auth, conformance.model.encodings)."""
     if data["auth"]["in"] not in AUTH_PLACEMENTS:
-        raise ValueError(f"auth.in {data['auth']['in']!r} is not a known placement "
-                         f"({', '.join(AUTH_PLACEMENTS)}; a new one is registered with @auth_placement)")
+        raise ValueError(
+            f"auth.in {data['auth']['in']!r} is not a known placement "
+            f"({', '.join(AUTH_PLACEMENTS)}; a new one is registered with @auth_placement)"
+        )
     for name in data["encodings"]:
         if name not in ENCODINGS:
-            raise ValueError(f"encoding {name!r} is not a known body encoding "
-                             f"({', '.join(ENCODINGS)}; a new one is registered with @body_encoding)")
+            raise ValueError(
+                f"encoding {name!r} is not a known body encoding "
+                f"({', '.join(ENCODINGS)}; a new one is registered with @body_encoding)"
+            )
 
 
 ABSENT = "(absent)"

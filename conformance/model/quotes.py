@@ -8,6 +8,7 @@ notes shipped with the profiles (schemas/provider-notes.md, our own summary of o
 never the page: its quote is looked for, by the same rule, in the section of the notes it names,
 always, whichever document was given.
 """
+
 from __future__ import annotations
 
 import re
@@ -87,8 +88,10 @@ _CITED = re.compile(r"provider-notes\.md#([A-Za-z0-9_-]+)")
 def notes_sections(text: str) -> dict[str, str]:
     """Each section of the provider notes by its anchor (`<a id="..."></a>`), up to the next."""
     marks = list(_ANCHOR.finditer(text))
-    return {m.group(1): text[m.end():(marks[i + 1].start() if i + 1 < len(marks) else len(text))]
-            for i, m in enumerate(marks)}
+    return {
+        m.group(1): text[m.end() : (marks[i + 1].start() if i + 1 < len(marks) else len(text))]
+        for i, m in enumerate(marks)
+    }
 
 
 def cited_section(source: dict) -> str | None:
@@ -100,8 +103,11 @@ def cited_section(source: dict) -> str | None:
 def profile_notes_quotes(profile, requirements=()) -> list[tuple[str, str, str | None]]:
     """(where, quote, section) of every provider-notes quote: the requirements' (by id) and
     each `source` in profile.json and `x-source` in its schemas."""
-    found = [(r.id, r.source["quote"], cited_section(r.source))
-             for r in requirements if r.source.get("kind") == "provider-notes"]
+    found = [
+        (r.id, r.source["quote"], cited_section(r.source))
+        for r in requirements
+        if r.source.get("kind") == "provider-notes"
+    ]
     for where, spec in _profile_sources(profile):
         if spec["kind"] == "provider-notes":
             found.append((where, spec["quote"], cited_section(spec)))
@@ -114,8 +120,15 @@ def missing_notes_quotes(profile, notes: str, requirements=()) -> list[tuple[str
     missing = []
     for where, quote, section in profile_notes_quotes(profile, requirements):
         if section is None or section not in sections:
-            missing.append((where, quote, f"no section provider-notes.md#{section}" if section else
-                            "names no section (provider-notes.md#...)"))
+            missing.append(
+                (
+                    where,
+                    quote,
+                    f"no section provider-notes.md#{section}"
+                    if section
+                    else "names no section (provider-notes.md#...)",
+                )
+            )
         elif not occurs(quote, sections[section]):
             missing.append((where, quote, f"not in provider-notes.md#{section}"))
     return missing

@@ -1,4 +1,5 @@
 """HTTP statuses as the profiles write them: a number, or a class such as "4XX"."""
+
 from __future__ import annotations
 
 

@@ -7,6 +7,7 @@ or in the ini file, or the suite's probes named as what to run (`--pyargs confor
 `CONFORMANCE_*` environment variables only supply values. Once chosen, the run is a
 `hooks.ConformanceRun` registered with the plugin manager, which does the rest.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,27 +15,23 @@ from pathlib import Path
 
 import pytest
 
-from conformance.settings import OPTIONS, REPEATABLE, SWITCHES, Given, flag_name, from_environment
+from conformance.options import OPTIONS, Given, argument_spec, flag_name, from_environment
+from conformance.settings import SettingsError, resolve
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # conformance/
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("conformance", "workspace-conformance (inert unless one of these is given)")
-    for flag, dest, env, help_text in OPTIONS:
-        if dest in SWITCHES:
-            group.addoption(flag, dest=dest, action="store_true", default=None, help=f"{help_text} [env {env}]")
-        elif dest in REPEATABLE:
-            group.addoption(flag, dest=dest, action="append", default=None, metavar="KEY=VALUE",
-                            help=f"{help_text} [env {env}]")
-        else:
-            group.addoption(flag, dest=dest, default=None, help=f"{help_text} [env {env}]")
-        parser.addini(dest, f"{help_text} (as {flag})")
+    for option in OPTIONS:
+        group.addoption(option.flag, **argument_spec(option))
+        parser.addini(option.dest, f"{option.help} (as {option.flag})")
 
 
 def lookup_in(config):
     """Command line first, then the environment, then the ini file; each value says where it
     came from, so a wrong one is named where the user set it."""
+
     def lookup(dest: str) -> Given | None:
         value = config.getoption(dest)
         if value not in (None, []):
@@ -44,12 +41,13 @@ def lookup_in(config):
             return from_env
         ini = config.getini(dest)
         return Given(ini, f"the {dest} ini key") if ini not in (None, "", []) else None
+
     return lookup
 
 
 def _chosen(config) -> bool:
-    for _, dest, _, _ in OPTIONS:
-        if config.getoption(dest) not in (None, []) or config.getini(dest) not in (None, "", []):
+    for option in OPTIONS:
+        if config.getoption(option.dest) not in (None, []) or config.getini(option.dest) not in (None, "", []):
             return True
     return _names_our_probes(config)
 
@@ -73,15 +71,15 @@ def _names_our_probes(config) -> bool:
 def pytest_configure(config):
     if not _chosen(config):
         return
-    from conformance.settings import SettingsError, resolve
-
     try:
         settings = resolve(lookup_in(config))
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     if settings is None:
         return  # the probes without a provider: refused once they are collected
-    from conformance.pytest_plugin.hooks import NAME, ConformanceRun
+    # Here, not at the top: this module is loaded in every pytest run of every project where the
+    # package is installed; the hooks (and the suite behind them) only once the suite is chosen.
+    from conformance.pytest_plugin.hooks import NAME, ConformanceRun  # noqa: PLC0415
 
     run = ConformanceRun(config, settings)
     config.pluginmanager.register(run, NAME)
@@ -94,5 +92,7 @@ def pytest_collection_modifyitems(config, items):
         return
     if any(hasattr(getattr(item, "obj", None), "conformance_cases") for item in items):
         hint = " (CONFORMANCE_* variables only supply values)" if os.environ.get("CONFORMANCE_PROVIDER") else ""
-        raise pytest.UsageError(f"choose a provider: {flag_name('conformance_provider')} NAME "
-                                f"(or CONFORMANCE_PROVIDER with --pyargs conformance){hint}")
+        raise pytest.UsageError(
+            f"choose a provider: {flag_name('conformance_provider')} NAME "
+            f"(or CONFORMANCE_PROVIDER with --pyargs conformance){hint}"
+        )

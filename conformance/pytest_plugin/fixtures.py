@@ -1,10 +1,12 @@
 """The public fixtures for users' own probes, registered only once the suite is chosen (so an
 unrelated project's `target` or `profile` fixture is never shadowed or supplied by us)."""
+
 from __future__ import annotations
 
 import pytest
 
-from conformance.pytest_plugin.hooks import active_run
+from conformance.engine.strategies import invalid_bodies, valid_bodies
+from conformance.pytest_plugin.run import active_run
 
 
 @pytest.fixture(scope="session")
@@ -39,14 +41,10 @@ def target(request):
 @pytest.fixture(scope="session")
 def valid_payloads(profile):
     """Hypothesis strategy of request bodies the provider's request schema allows."""
-    from conformance.engine.strategies import valid_bodies
-
     return valid_bodies(profile)
 
 
 @pytest.fixture(scope="session")
 def invalid_payloads(profile):
     """Hypothesis strategy of (body, field, kind, requirement id), each body broken in one place."""
-    from conformance.engine.strategies import invalid_bodies
-
     return invalid_bodies(profile)

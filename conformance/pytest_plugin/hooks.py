@@ -4,32 +4,30 @@ The entry module (`entry.py`) registers a `ConformanceRun` with the plugin manag
 a conformance option is given or the suite's probes are named; the run's state lives on this
 object, never in module globals, so two sessions in one process stay apart.
 """
+
 from __future__ import annotations
 
 import atexit
 import gc
-import os
 import signal
 import threading
 
 import pytest
 
-from conformance.text import printable, terminal_safe
-from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS, Finding, ProbeError, ProbeResult
 from conformance.engine.runner import execute, prepare_probes, share_hypothesis_cache
+from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN
+from conformance.pytest_plugin import fixtures, probe_reports, progress, report_files
 from conformance.pytest_plugin import run as run_session
-from conformance.settings import Settings, flag_name
+from conformance.pytest_plugin.run import RUN
+from conformance.reports.html_page import ConformanceHtml
+from conformance.settings import Settings
+from conformance.text import terminal_safe
 
 NAME = "conformance-run"
 RESULT = pytest.StashKey[dict]()
-
-
-def active_run(config) -> "run_session.Run":
-    plugin = config.pluginmanager.get_plugin(NAME)
-    if plugin is None:
-        raise pytest.UsageError(f"choose a provider: {flag_name('conformance_provider')} NAME "
-                                "(or CONFORMANCE_PROVIDER)")
-    return plugin.run
+# What pytest prints (`! ... !`) when the run stops the session itself: the closing lines above
+# it have said why, once.
+STOPPED = "the conformance run stopped sending; its closing lines above say why"
 
 
 class ConformanceRun:
@@ -38,7 +36,10 @@ class ConformanceRun:
         worker = getattr(config, "workerinput", None)
         seed = settings.seed if settings.seed is not None else config.getoption("hypothesis_seed", None)
         self.run = run_session.Run(settings, worker=worker, seed=seed)
+        config.stash[RUN] = self.run
         self.worker = worker
+        self.session = None
+        self.catalog_items = 0  # the catalog's probes that apply to this provider, before any -k
         self.collect_only = bool(config.option.collectonly)
         self.caseless: set[str] = set()  # node ids of probe functions with no case for this provider
 
@@ -55,9 +56,11 @@ class ConformanceRun:
         undo = share_hypothesis_cache()
         if undo is not None:
             config.add_cleanup(undo)
-        config.addinivalue_line("markers", "requirement(id, level='MUST', title=''): the requirement a "
-                                           "user-written probe checks (reported beside the catalog's)")
-        from conformance.pytest_plugin import fixtures
+        config.addinivalue_line(
+            "markers",
+            "requirement(id, level='MUST', title=''): the requirement a "
+            "user-written probe checks (reported beside the catalog's)",
+        )
 
         config.pluginmanager.register(fixtures, "conformance-fixtures")
         if self.worker is None:
@@ -66,7 +69,7 @@ class ConformanceRun:
                     run.point_reports(config)
                 except run_session.StartError as exc:
                     raise pytest.UsageError(str(exc)) from None
-                config.pluginmanager.register(_ReportPlacer(run), "conformance-reports")
+                config.pluginmanager.register(report_files.ReportPlacer(run), "conformance-reports")
             _stop_on_sigterm(config, run)
             if not self.collect_only:
                 try:
@@ -75,13 +78,10 @@ class ConformanceRun:
                     raise pytest.UsageError(str(exc)) from None
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistHooks(run), "conformance-xdist")
-        from conformance.pytest_plugin import progress
 
         if self.worker is None and not self.collect_only and progress.wanted(config):
             config.pluginmanager.register(progress.ProgressLine(config, run), "conformance-progress")
         if self.worker is None and run.paths and config.pluginmanager.hasplugin("html"):
-            from conformance.reports.html_page import ConformanceHtml
-
             config.pluginmanager.register(ConformanceHtml(run), "conformance-html")
 
     def pytest_unconfigure(self, config):
@@ -89,6 +89,15 @@ class ConformanceRun:
 
     def pytest_report_header(self, config):
         return self.run.header_lines()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session):
+        """The first line on the console, before pytest's own: the URL the suite POSTs to."""
+        self.session = session
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if self.worker is None and reporter is not None:
+            for line in self.run.first_lines():
+                reporter.write_line(line)
 
     def pytest_generate_tests(self, metafunc):
         cases = getattr(metafunc.function, "conformance_cases", None)
@@ -99,27 +108,35 @@ class ConformanceRun:
             self.caseless.add(metafunc.definition.nodeid)
         metafunc.parametrize("case", found, ids=[c.id for c in found])
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, config, items):
-        """Probes with no case for this provider do not apply to it: deselect, do not skip."""
-        keep, drop = [], []
-        for item in items:
-            (drop if item.nodeid.split("[", 1)[0] in self.caseless else keep).append(item)
-        if drop:
-            config.hook.pytest_deselected(items=drop)
-            items[:] = keep
+        """Probes with no case for this provider do not apply to it: left out, neither skipped
+        nor counted as deselected (a count nobody chose, which pytest would print unexplained).
+        Runs before -k and -m, so a user's own deselection is counted as pytest counts it."""
+        items[:] = [item for item in items if item.nodeid.split("[", 1)[0] not in self.caseless]
+        self.catalog_items = sum(1 for item in items if _is_catalog_probe(item))
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session):
         """Set-up is paid before the first request, not between requests."""
         run = self.run
-        run.selected = _selected_requirements(session.items)
+        catalog = [item for item in session.items if _is_catalog_probe(item)]
+        # Every catalog probe selected: the whole catalog is judged, even where a stopped run
+        # never touched a requirement (an unreachable target: every requirement counts).
+        whole = self.catalog_items > 0 and len(catalog) == self.catalog_items
+        run.selected = None if whole else _selected_requirements(session.items)
         if self.collect_only:
             return
         prepare_probes((getattr(item, "obj", None) for item in session.items), run.profile)
         run.target()  # the HTTP client, and the transport modules httpx imports on first use
         # Every xdist worker collects the same items, so each makes the same plan.
-        run.plan_creates([(item.obj, item.callspec.params["case"]) for item in session.items
-                          if hasattr(getattr(item, "obj", None), "conformance_cases") and hasattr(item, "callspec")])
+        run.plan_creates(
+            [
+                (item.obj, item.callspec.params["case"])
+                for item in session.items
+                if hasattr(getattr(item, "obj", None), "conformance_cases") and hasattr(item, "callspec")
+            ]
+        )
         if self.worker is None:
             sentence = run.credential_warning()
             if sentence:
@@ -141,7 +158,7 @@ class ConformanceRun:
         pyfuncitem.stash[RESULT] = result
         if result.get("unreachable") or result.get("stopped"):
             # Nothing more can be measured (or sent): stop now rather than print one error per probe.
-            pyfuncitem.session.shouldstop = result["unreachable"] or result["stopped"]
+            pyfuncitem.session.shouldstop = STOPPED
             self.run.stopped_itself = True  # pytest then ends the session as interrupted: not so
         if result["status"] == NOT_RUN:
             pytest.skip(f"not run: {result['message']}")
@@ -157,24 +174,34 @@ class ConformanceRun:
         outcome = yield
         report = outcome.get_result()
         run = self.run
-        _redact_report(report, run.redactor)
+        probe_reports.redact_report(report, run.redactor)
         result = item.stash.get(RESULT, None)
         if result is None and call.when == "call" and "target" in getattr(item, "fixturenames", ()):
-            result = _user_probe_result(item, report, run, call)
+            result = probe_reports.user_probe_result(item, report, run, call)
         if call.when != "call" or result is None:
             return
         report.conformance = result
         report.user_properties.append(("requirements", " ".join(result["requirements"])))
         try:
-            _attach_evidence(item, report, result, run.redactor)
-        except Exception as exc:  # noqa: BLE001 - the HTML loses this row's evidence, nothing else
+            probe_reports.attach_evidence(item, report, result, run.redactor)
+        except Exception as exc:  # the HTML loses this row's evidence, nothing else
             run.writer_failed(None, f"the HTML evidence of {item.nodeid}", exc)
         if result["status"] in (FAIL, ERROR) and item.stash.get(RESULT, None) is not None:
             report.longrepr = result["message"]
-            _redact_report(report, run.redactor)  # the message replaces what was made safe above
+            if result.get("unreachable"):  # said once, in the closing lines, not once per place
+                report.longrepr = "not checked: the target could not be reached (the closing lines say why)"
+            probe_reports.redact_report(report, run.redactor)  # the message replaces what was made safe above
+        expected = probe_reports.expected_by(result, run.settings)
+        if expected and report.failed:
+            # An expected failure is pytest's xfail: `x` on the console, <skipped> in JUnit,
+            # pytest-html's "Expected failures"; the verdict itself stays what the target earned.
+            report.outcome = "skipped"
+            report.wasxfail = expected
 
     def pytest_report_teststatus(self, report, config):
         result = getattr(report, "conformance", None)
+        if hasattr(report, "wasxfail"):
+            return None  # pytest's own xfail status
         if result and result["status"] == ERROR and report.when == "call":
             return "error", "E", ("ERROR", {"yellow": True})
         if result and result["status"] == BLOCKED and report.when == "call":
@@ -186,6 +213,10 @@ class ConformanceRun:
         if result is not None and report.when == "call":
             self.run.results.append(result)
             if result.get("unreachable") or result.get("stopped"):  # a worker's, under xdist
+                self.run.stopped_itself = True
+            elif self.session is not None and not self.session.shouldstop and self.run.wrong_url():
+                # Most creates answered 404 or 405: the URL names no endpoint; the rest would too.
+                self.session.shouldstop = STOPPED
                 self.run.stopped_itself = True
 
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -199,8 +230,8 @@ class ConformanceRun:
             return (yield)
         try:
             yield
-        except Exception as exc:  # noqa: BLE001 - reported as an internal error, never a verdict
-            report, where = _failed_writer(exc)
+        except Exception as exc:  # reported as an internal error, never a verdict
+            report, where = probe_reports.failed_writer(exc)
             self.run.writer_failed(report, where, exc)
         session.exitstatus = self.run.finish(int(exitstatus))
         return None
@@ -232,34 +263,6 @@ def _stop_on_sigterm(config, run) -> None:
     config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
 
 
-class _ReportPlacer:
-    """Registered on the controller: wraps every end-of-session hook, pytest-html's (which
-    writes its page last of all) included."""
-
-    def __init__(self, run):
-        self.run = run
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_sessionfinish(self, session):
-        yield
-        status = self.run.place_reports()
-        if status is not None:
-            session.exitstatus = status
-        _name_reports_where_they_are(session.config, self.run.renamed)
-
-
-def _name_reports_where_they_are(config, renamed: dict) -> None:
-    """pytest ("generated xml file: ...") and pytest-html ("Generated html report: ...") name
-    the file they wrote in their closing line; it has been renamed into place since. Neither
-    offers a way to change the name, so their attributes are set where they are found."""
-    for plugin in config.pluginmanager.get_plugins():
-        for attribute in ("logfile", "_report_path"):
-            written = getattr(plugin, attribute, None)
-            if isinstance(written, (str, os.PathLike)) and str(os.path.abspath(written)) in renamed:
-                final = renamed[str(os.path.abspath(written))]
-                setattr(plugin, attribute, final if isinstance(written, os.PathLike) else str(final))
-
-
 class _XdistHooks:
     def __init__(self, run):
         self.run = run
@@ -277,6 +280,10 @@ class _Verdict(Exception):
     """Carries a failure or error message that is already redacted and needs no traceback."""
 
 
+def _is_catalog_probe(item) -> bool:
+    return hasattr(getattr(item, "obj", None), "conformance_cases") and hasattr(item, "callspec")
+
+
 def _selected_requirements(items) -> set[str]:
     """The requirements the selected catalog probes check: a run of some probes (a user's own
     file, -k) is judged on those, not on catalog probes nobody selected."""
@@ -287,64 +294,3 @@ def _selected_requirements(items) -> set[str]:
         if hasattr(getattr(item, "obj", None), "conformance_cases") and case is not None:
             selected.add(case.requirement)
     return selected
-
-
-def _attach_evidence(item, report, result, redactor) -> None:
-    """pytest-html shows `report.extras` under the row: the failed probe's evidence."""
-    if not item.config.pluginmanager.hasplugin("html"):
-        return
-    from pytest_html import extras
-
-    from conformance.reports.html_page import extras_for
-
-    evidence = extras_for(result)
-    if evidence:
-        report.extras = [*getattr(report, "extras", []), extras.html(redactor.text(evidence))]
-
-
-def _failed_writer(exc: BaseException) -> tuple[str | None, str]:
-    """Which report a plugin's end-of-session failure cost: read from where it was raised."""
-    import traceback
-
-    files = [frame.filename.replace("\\", "/") for frame in traceback.extract_tb(exc.__traceback__)]
-    for fragment, report, where in (("/pytest_html/", "html", "the HTML report (pytest-html)"),
-                                    ("/_pytest/junitxml", "junit", "the JUnit report (pytest junitxml)")):
-        if any(fragment in name for name in files):
-            return report, where
-    return None, "a plugin's end-of-session step"
-
-
-def _redact_report(report, redactor) -> None:
-    """Whatever a probe (ours or a user's) printed or asserted, the secret never leaves, and
-    text no UTF-8 report can hold (a lone surrogate) is made printable, and a target's control
-    characters (ANSI escapes) reach neither the terminal nor the JUnit file."""
-    shown = None if report.longrepr is None else str(report.longrepr)
-    if shown is not None:
-        safe = terminal_safe(redactor.text(shown))
-        if safe != shown:
-            report.longrepr = safe
-    report.sections = [(terminal_safe(title), terminal_safe(redactor.text(text))) for title, text in report.sections]
-
-
-def _user_probe_result(item, report, run, call) -> dict:
-    """A user's own test that used the `target` fixture: its requirement comes from
-    @pytest.mark.requirement("id", level="MUST", title="..."), else `custom.<test name>`."""
-    marker = item.get_closest_marker("requirement")
-    rid = marker.args[0] if marker and marker.args else f"{run.profile.key}.custom.{item.name}"
-    status = {"passed": PASS, "failed": FAIL, "skipped": NOT_RUN}[report.outcome]
-    stopped = call.excinfo.value if call.excinfo is not None else None
-    if isinstance(stopped, ProbeError):  # the suite stopped it (budget spent, dry run): no verdict on the target
-        status = stopped.verdict
-    target = run.target()
-    message = run.redactor.text(str(report.longrepr)) if report.failed else ""
-    findings = [Finding(rid, item.name, "the test's assertions hold",
-                        message.strip().splitlines()[-1] if message.strip() else "failed",
-                        len(target.transcript) - 1 if target.transcript else None)] if report.failed else []
-    result = ProbeResult(nodeid=item.nodeid, probe=item.name, case="", requirements=[rid], status=status,
-                         message=message, findings=[f.to_dict() for f in findings] if status == FAIL else [],
-                         created=target.created[target.created_before:],
-                         exchanges=[e.to_dict() for e in target.transcript], duration=report.duration,
-                         outcomes={rid: status})
-    level = marker.kwargs.get("level", "MUST") if marker else "MUST"
-    title = marker.kwargs.get("title", item.name) if marker else item.name
-    return {**result.to_dict(), "custom": printable({"level": level, "title": title})}

@@ -2,6 +2,7 @@
 the budget, for runs longer than a couple of seconds. Written to the terminal only (stderr
 that is a TTY), and erased before pytest writes anything, so pytest's own output and every
 log or CI transcript stay exactly as they were."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,9 +17,13 @@ SAVE, RESTORE, CLEAR_TO_END = "\x1b7", "\x1b8", "\x1b[K"
 
 def wanted(config) -> bool:
     stream = sys.stderr
-    return (config.get_verbosity() <= 0 and hasattr(stream, "isatty") and stream.isatty()
-            and config.getoption("capture", "fd") != "no"  # -s: a probe's own prints share the line
-            and getattr(config.option, "dist", "no") == "no")  # xdist: the workers send, not this process
+    return (
+        config.get_verbosity() <= 0
+        and hasattr(stream, "isatty")
+        and stream.isatty()
+        and config.getoption("capture", "fd") != "no"  # -s: a probe's own prints share the line
+        and getattr(config.option, "dist", "no") == "no"
+    )  # xdist: the workers send, not this process
 
 
 class ProgressLine:

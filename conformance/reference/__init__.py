@@ -4,9 +4,12 @@ named faults (single deviations) and conformant variants (choices where the page
 Found by convention: the provider `wacht-backend` (its folder `schemas/wacht-backend/`) has
 its server in `conformance/reference/wacht_backend.py`, a module with FAULTS, VARIANTS,
 TARGET_PARAMS and create_app(). No list to keep: a new module is found by its name."""
+
 from __future__ import annotations
 
 import importlib
+
+from conformance.model.profile import BUILTIN
 
 
 def module_name(key: str) -> str:
@@ -30,8 +33,6 @@ def provider_module(key: str):
 
 def available() -> list[str]:
     """The bundled providers that have a reference server."""
-    from conformance.model.profile import BUILTIN
-
     out = []
     for key in BUILTIN:
         try:

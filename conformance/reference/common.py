@@ -1,4 +1,5 @@
 """What every reference server shares: SQLite state, fault switches, body parsing, serving."""
+
 from __future__ import annotations
 
 import itertools
@@ -7,6 +8,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -28,8 +30,10 @@ class Fault:
 
 def faults_of(provider: str):
     """`_f(name, description, *requirement suffixes)`: a Fault declaring `<provider>.<suffix>` ids."""
+
     def make(name: str, description: str, *suffixes: str, generated_only: bool = False) -> Fault:
         return Fault(name, description, tuple(f"{provider}.{s}" for s in suffixes), generated_only)
+
     return make
 
 
@@ -77,15 +81,18 @@ class Store:
         self._lock = threading.Lock()
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS workspaces (row INTEGER PRIMARY KEY, id TEXT NOT NULL, "
-            "owner TEXT, name TEXT, doc TEXT NOT NULL, created REAL NOT NULL)")
+            "owner TEXT, name TEXT, doc TEXT NOT NULL, created REAL NOT NULL)"
+        )
 
     def insert(self, doc: dict, owner: str = "") -> None:
         # Text is stored as UTF-8, so a lone surrogate raises UnicodeEncodeError here, as in
         # real servers: the conformant apps reject it first, a fault lets it through to a 500.
         text = json.dumps(doc, ensure_ascii=False)
         with self._lock:
-            self._db.execute("INSERT INTO workspaces (id, owner, name, doc, created) VALUES (?, ?, ?, ?, ?)",
-                             (str(doc["id"]), owner, doc.get("name"), text, time.time()))
+            self._db.execute(
+                "INSERT INTO workspaces (id, owner, name, doc, created) VALUES (?, ?, ?, ?, ?)",
+                (str(doc["id"]), owner, doc.get("name"), text, time.time()),
+            )
 
     def name_taken(self, name: str, owner: str = "") -> bool:
         with self._lock:
@@ -94,8 +101,9 @@ class Store:
 
     def domain_taken(self, domain: str) -> bool:
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM workspaces WHERE json_extract(doc, '$.domain_name') = ?",
-                                   (domain,)).fetchone()
+            row = self._db.execute(
+                "SELECT 1 FROM workspaces WHERE json_extract(doc, '$.domain_name') = ?", (domain,)
+            ).fetchone()
         return row is not None
 
     def get(self, workspace_id: str) -> dict | None:
@@ -105,7 +113,9 @@ class Store:
 
     def replace(self, doc: dict) -> None:
         with self._lock:
-            self._db.execute("UPDATE workspaces SET doc = ? WHERE id = ?", (json.dumps(doc, ensure_ascii=False), doc["id"]))
+            self._db.execute(
+                "UPDATE workspaces SET doc = ? WHERE id = ?", (json.dumps(doc, ensure_ascii=False), doc["id"])
+            )
 
 
 def now_rfc3339() -> str:
@@ -161,8 +171,6 @@ def lie_about_encoding(response: Response, behaviour) -> Response:
 
 def string_length(text: str, unit: str) -> int:
     """How a (possibly faulty) server counts a name: code points unless a fault says otherwise."""
-    import unicodedata
-
     if unit == "utf8-bytes":
         return len(text.encode("utf-8", "surrogatepass"))
     if unit == "utf16-units":
@@ -175,8 +183,6 @@ def string_length(text: str, unit: str) -> int:
 def picky_text_problem(field: str, value, behaviour: Behaviour) -> str | None:
     """Generated-only faults any reference may carry: a valid text refused for a quirk the page
     does not state (digits only, taken for an id; a combining mark, taken for garbage)."""
-    import unicodedata
-
     if not isinstance(value, str) or not value:
         return None
     if behaviour.has(f"digits-only-{field}-rejected") and value.isdigit():

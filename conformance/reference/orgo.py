@@ -1,4 +1,5 @@
 """Reference server for Orgo's Create workspace (seed 000), with faults and variants."""
+
 from __future__ import annotations
 
 import random
@@ -28,71 +29,114 @@ STATUSES = ("active", "inactive")
 TARGET_PARAMS: dict[str, str] = {}
 OWNER = "4d96f9a0-7727-4b63-889a-32544c206d7c"
 
-VARIANTS = {v.name: v for v in [
-    Variant("default", "answers 201, ignores unknown fields, returns icon_url null when unset"),
-    Variant("created-200", "answers 200 and validation errors with 422; omits icon_url when unset"),
-    Variant("strict", "rejects unknown fields with 400 and adds undocumented response fields"),
-    Variant("trims-names", "refuses a name of whitespace only with 400 (Name is empty, as documented); takes a "
-                           "null status as absent (active) and refuses a null icon_url; answers a missing or "
-                           "wrong key with 403"),
-]}
+VARIANTS = {
+    v.name: v
+    for v in [
+        Variant("default", "answers 201, ignores unknown fields, returns icon_url null when unset"),
+        Variant("created-200", "answers 200 and validation errors with 422; omits icon_url when unset"),
+        Variant("strict", "rejects unknown fields with 400 and adds undocumented response fields"),
+        Variant(
+            "trims-names",
+            "refuses a name of whitespace only with 400 (Name is empty, as documented); takes a "
+            "null status as absent (active) and refuses a null icon_url; answers a missing or "
+            "wrong key with 403",
+        ),
+    ]
+}
 
 
 _f = faults_of(K)
 
 
-FAULTS = {f.name: f for f in [
-    _f("empty-name-accepted", "accepts an empty name", "name.min-length"),
-    _f("empty-name-422", "answers an empty name with 422 where the page says 400", "name.min-length"),
-    _f("name-missing-accepted", "names a body without name 'Untitled'", "name.required"),
-    _f("name-null-accepted", "treats a null name as 'Untitled'", "name.required"),
-    _f("name-number-coerced", "coerces a numeric name to a string", "name.type"),
-    _f("name-trimmed", "trims the name before storing it", "name.edge-echoed"),
-    _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
-    _f("duplicate-name-accepted", "accepts a second workspace with the same name", "name.unique"),
-    _f("duplicate-name-409", "answers a duplicate name with 409 where the page says 400", "name.unique"),
-    _f("status-case-insensitive", "accepts 'ACTIVE' as a status", "status.enum"),
-    _f("status-any-accepted", "accepts any status string", "status.enum"),
-    _f("status-default-inactive", "stores an omitted status as inactive", "status.default"),
-    _f("status-ignored", "always stores active, whatever was sent", "status.echoed"),
-    _f("icon-url-dropped", "does not store icon_url", "icon_url.echoed"),
-    _f("icon-url-number-accepted", "accepts a numeric icon_url", "icon_url.type"),
-    _f("auth-not-enforced", "creates without any token", "auth.missing-credential", "auth.wrong-credential"),
-    _f("any-token-accepted", "accepts any bearer token", "auth.wrong-credential"),
-    _f("status-202", "answers a create with 202", "response.success-status"),
-    _f("content-type-html", "sends the workspace as text/html", "response.content-type"),
-    _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
-    _f("user-id-missing", "leaves user_id out", "response.user_id"),
-    _f("id-number", "returns id as a number", "response.id"),
-    _f("status-uppercase", "returns the status upper-cased", "response.status", "status.echoed"),
-    _f("created-at-not-iso", "writes created_at as a Unix timestamp", "response.created_at"),
-    _f("updated-at-garbage", "writes updated_at as 'now'", "response.updated_at"),
-    _f("icon-url-false", "returns icon_url false when unset", "response.icon_url"),
-    _f("created-at-stale", "stamps created_at in 2020", "response.created-at-recent"),
-    _f("same-id", "returns the same id for every create", "response.id-unique"),
-    _f("malformed-json-500", "answers malformed JSON with a 500", "robustness.malformed-body",
-       "robustness.no-server-error"),
-    _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
-    _f("lone-surrogate-500", "answers a lone surrogate with a 500", "robustness.no-server-error"),
-    _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
-    _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
-    _f("unknown-field-500", "answers unknown body fields with a 500", "request.unknown-fields",
-       "robustness.no-server-error"),
-    _f("status-number-defaulted", "takes a numeric status for the default 'active'", "status.type"),
-    _f("control-character-name-rejected", "rejects names containing a control character",
-       "request.unusual-text-accepted"),
-    _f("blank-name-422", "refuses a name of whitespace only with 422, where the page's reason (Name is empty) "
-       "gives 400", "request.unusual-text-accepted"),
-    _f("status-null-stored", "accepts a null status and stores it as null", "status.type"),
-    _f("icon-url-null-500", "answers a null icon_url with a 500", "icon_url.type", "robustness.no-server-error"),
-    _f("icon-url-container-accepted", "accepts a list, object or boolean as icon_url", "icon_url.type",
-       generated_only=True),
-    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
-       "request.valid-accepted", generated_only=True),
-    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
-    _f("q-or-z-name-rejected", "rejects a name holding a Q or a z (ordinary printable ASCII)",
-       "request.valid-accepted", generated_only=True),
-]}
+FAULTS = {
+    f.name: f
+    for f in [
+        _f("empty-name-accepted", "accepts an empty name", "name.min-length"),
+        _f("empty-name-422", "answers an empty name with 422 where the page says 400", "name.min-length"),
+        _f("name-missing-accepted", "names a body without name 'Untitled'", "name.required"),
+        _f("name-null-accepted", "treats a null name as 'Untitled'", "name.required"),
+        _f("name-number-coerced", "coerces a numeric name to a string", "name.type"),
+        _f("name-trimmed", "trims the name before storing it", "name.edge-echoed"),
+        _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
+        _f("duplicate-name-accepted", "accepts a second workspace with the same name", "name.unique"),
+        _f("duplicate-name-409", "answers a duplicate name with 409 where the page says 400", "name.unique"),
+        _f("status-case-insensitive", "accepts 'ACTIVE' as a status", "status.enum"),
+        _f("status-any-accepted", "accepts any status string", "status.enum"),
+        _f("status-default-inactive", "stores an omitted status as inactive", "status.default"),
+        _f("status-ignored", "always stores active, whatever was sent", "status.echoed"),
+        _f("icon-url-dropped", "does not store icon_url", "icon_url.echoed"),
+        _f("icon-url-number-accepted", "accepts a numeric icon_url", "icon_url.type"),
+        _f("auth-not-enforced", "creates without any token", "auth.missing-credential", "auth.wrong-credential"),
+        _f("any-token-accepted", "accepts any bearer token", "auth.wrong-credential"),
+        _f("status-202", "answers a create with 202", "response.success-status"),
+        _f("content-type-html", "sends the workspace as text/html", "response.content-type"),
+        _f(
+            "gzip-not-gzip",
+            "labels the created resource Content-Encoding: gzip but sends it plain",
+            "response.encoding",
+        ),
+        _f("user-id-missing", "leaves user_id out", "response.user_id"),
+        _f("id-number", "returns id as a number", "response.id"),
+        _f("status-uppercase", "returns the status upper-cased", "response.status", "status.echoed"),
+        _f("created-at-not-iso", "writes created_at as a Unix timestamp", "response.created_at"),
+        _f("updated-at-garbage", "writes updated_at as 'now'", "response.updated_at"),
+        _f("icon-url-false", "returns icon_url false when unset", "response.icon_url"),
+        _f("created-at-stale", "stamps created_at in 2020", "response.created-at-recent"),
+        _f("same-id", "returns the same id for every create", "response.id-unique"),
+        _f(
+            "malformed-json-500",
+            "answers malformed JSON with a 500",
+            "robustness.malformed-body",
+            "robustness.no-server-error",
+        ),
+        _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
+        _f("lone-surrogate-500", "answers a lone surrogate with a 500", "robustness.no-server-error"),
+        _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
+        _f("any-content-type", "parses the body as JSON whatever its Content-Type", "robustness.wrong-content-type"),
+        _f(
+            "unknown-field-500",
+            "answers unknown body fields with a 500",
+            "request.unknown-fields",
+            "robustness.no-server-error",
+        ),
+        _f("status-number-defaulted", "takes a numeric status for the default 'active'", "status.type"),
+        _f(
+            "control-character-name-rejected",
+            "rejects names containing a control character",
+            "request.unusual-text-accepted",
+        ),
+        _f(
+            "blank-name-422",
+            "refuses a name of whitespace only with 422, where the page's reason (Name is empty) gives 400",
+            "request.unusual-text-accepted",
+        ),
+        _f("status-null-stored", "accepts a null status and stores it as null", "status.type"),
+        _f("icon-url-null-500", "answers a null icon_url with a 500", "icon_url.type", "robustness.no-server-error"),
+        _f(
+            "icon-url-container-accepted",
+            "accepts a list, object or boolean as icon_url",
+            "icon_url.type",
+            generated_only=True,
+        ),
+        _f(
+            "digits-only-name-rejected",
+            "rejects a name made only of digits, taking it for an id",
+            "request.valid-accepted",
+            generated_only=True,
+        ),
+        _f(
+            "combining-mark-name-rejected",
+            "rejects a name containing a combining mark",
+            "request.unusual-text-accepted",
+        ),
+        _f(
+            "q-or-z-name-rejected",
+            "rejects a name holding a Q or a z (ordinary printable ASCII)",
+            "request.valid-accepted",
+            generated_only=True,
+        ),
+    ]
+}
 
 
 def _error(message: str, status: int = 400):
@@ -137,15 +181,17 @@ def _validate(body: dict, b: Behaviour):
     icon = body.get("icon_url")
     if icon is not None and not isinstance(icon, str):
         numeric = isinstance(icon, (int, float)) and not isinstance(icon, bool)
-        if not ((numeric and b.has("icon-url-number-accepted"))
-                or (not numeric and b.has("icon-url-container-accepted"))):
+        if not (
+            (numeric and b.has("icon-url-number-accepted")) or (not numeric and b.has("icon-url-container-accepted"))
+        ):
             return validation, "icon_url must be a string"
     status = body.get("status", "active")
     if isinstance(status, (int, float)) and not isinstance(status, bool) and b.has("status-number-defaulted"):
         status = body["status"] = "active"
     if status not in STATUSES:
-        lenient = (b.has("status-case-insensitive") and isinstance(status, str) and status.lower() in STATUSES) \
-            or b.has("status-any-accepted")
+        lenient = (
+            b.has("status-case-insensitive") and isinstance(status, str) and status.lower() in STATUSES
+        ) or b.has("status-any-accepted")
         if not lenient:
             return validation, "status must be active or inactive"
     if has_lone_surrogate(body) and not b.has("lone-surrogate-500"):
@@ -172,7 +218,9 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         if not authorized(request):
             return _error("Invalid or missing API key", 403 if b.variant == "trims-names" else 401)
         try:
-            body = await read_json_object(request, media_types=None if b.has("any-content-type") else ("application/json",))
+            body = await read_json_object(
+                request, media_types=None if b.has("any-content-type") else ("application/json",)
+            )
         except BadBody as bad:
             if b.has("malformed-json-500") and "not valid JSON" in str(bad):
                 return PlainTextResponse("Internal Server Error", status_code=500)
@@ -206,8 +254,9 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         if b.has("name-renamed"):
             wire["workspace_name"] = wire.pop("name")
         status = 202 if b.has("status-202") else 200 if b.variant == "created-200" else 201
-        return lie_about_encoding(json_response(wire, status, media_type="text/html" if b.has("content-type-html")
-                                                else "application/json"), b)
+        return lie_about_encoding(
+            json_response(wire, status, media_type="text/html" if b.has("content-type-html") else "application/json"), b
+        )
 
     return Starlette(routes=[Route("/workspaces", create_workspace, methods=["POST"])])
 

@@ -9,6 +9,7 @@ while some other requirement the fault declares still fails. So each requirement
 provider's catalog must itself fail, under a fault that declares it; those that never do are
 listed, and the selftest does not pass while any are.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -18,12 +19,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from conformance.defaults import DEFAULT_MAX_CREATES
+from conformance.engine.runner import share_hypothesis_cache
 from conformance.model.catalog import derive
 from conformance.model.profile import load
-from conformance.engine.runner import probe_specs, run_suite, share_hypothesis_cache
+from conformance.probes import probe_specs, run_in_process
 from conformance.reference import available, provider_module
 from conformance.reference.serving import ServerThread, behaviour_prefix, selftest_app
-from conformance.defaults import DEFAULT_MAX_CREATES
 
 SELFTEST_SEED = 20261125  # fixed: the selftest must give the same matrix on every run
 
@@ -31,7 +33,7 @@ SELFTEST_SEED = 20261125  # fixed: the selftest must give the same matrix on eve
 @dataclass
 class Outcome:
     provider: str
-    behaviour: str            # "variant/<name>" or "fault/<name>"
+    behaviour: str  # "variant/<name>" or "fault/<name>"
     declared: tuple[str, ...]
     failed: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -55,8 +57,14 @@ class Outcome:
         return "misattributed" if self.failed else "survived"
 
 
-def run(keys=None, *, jobs: int | None = None, examples: int | None = None,
-        only_generated: bool = False, max_creates: int | None = DEFAULT_MAX_CREATES) -> list[Outcome]:
+def run(
+    keys=None,
+    *,
+    jobs: int | None = None,
+    examples: int | None = None,
+    only_generated: bool = False,
+    max_creates: int | None = DEFAULT_MAX_CREATES,
+) -> list[Outcome]:
     """The reference apps serve from a thread of this process; the suite runs in `jobs` worker
     processes (one per core by default), so the clients and the server do not share one GIL."""
     keys = list(keys or available())
@@ -73,13 +81,15 @@ def run(keys=None, *, jobs: int | None = None, examples: int | None = None,
         for name, fault in module.FAULTS.items():
             if only_generated and not fault.generated_only:
                 continue
-            jobs_list.append((root, credential, examples, key, name, "default", fault.caught_by, fault.generated_only,
-                              max_creates))
+            jobs_list.append(
+                (root, credential, examples, key, name, "default", fault.caught_by, fault.generated_only, max_creates)
+            )
     workers = max(1, min(jobs or os.cpu_count() or 2, len(jobs_list)))
     try:
         # spawn, not fork: this process runs the server's event loop in a thread.
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_start_worker) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker
+        ) as pool:
             return list(pool.map(_one_job, jobs_list, chunksize=4))
     finally:
         server.stop()
@@ -94,16 +104,18 @@ def _one_job(job) -> Outcome:
     return _one(*job)
 
 
-def _one(root, credential, examples, key, fault, variant, declared, generated_only=False,
-         max_creates=DEFAULT_MAX_CREATES) -> Outcome:
+def _one(
+    root, credential, examples, key, fault, variant, declared, generated_only=False, max_creates=DEFAULT_MAX_CREATES
+) -> Outcome:
     profile = load(key)
     module = provider_module(key)
     url = root + behaviour_prefix(key, fault, variant) + profile.base_path
     started = time.perf_counter()
     kwargs = {"max_creates": max_creates} if examples is None else {"examples": examples, "max_creates": max_creates}
     params = module.VARIANTS[variant].target_params(module.TARGET_PARAMS)
-    summary = run_suite(profile, url, credential, params, seed=SELFTEST_SEED,
-                        run_id=f"st{secrets.token_hex(2)}", **kwargs)
+    summary = run_in_process(
+        profile, url, credential, params, seed=SELFTEST_SEED, run_id=f"st{secrets.token_hex(2)}", **kwargs
+    )
     rows = summary["requirements"]
     if not fault:
         levels = {r["id"]: r["level"] for r in rows}
@@ -111,11 +123,20 @@ def _one(root, credential, examples, key, fault, variant, declared, generated_on
         if musts:  # a variant may only show that a SHOULD can be broken
             raise ValueError(f"{key} variant {variant} declares breaking {musts}, which are not SHOULDs")
     return Outcome(
-        provider=key, behaviour=f"fault/{fault}" if fault else f"variant/{variant}", declared=tuple(declared),
+        provider=key,
+        behaviour=f"fault/{fault}" if fault else f"variant/{variant}",
+        declared=tuple(declared),
         failed=[r["id"] for r in rows if r["status"] == "fail"],
-        errors=[f"{r['id']}: {p['message']}" for r in rows if r["status"] == "error" for p in r["probes"]
-                if p["status"] == "error"],
-        seconds=time.perf_counter() - started, requests=summary["requests_sent"], generated_only=generated_only,
+        errors=[
+            f"{r['id']}: {p['message']}"
+            for r in rows
+            if r["status"] == "error"
+            for p in r["probes"]
+            if p["status"] == "error"
+        ],
+        seconds=time.perf_counter() - started,
+        requests=summary["requests_sent"],
+        generated_only=generated_only,
         creates=summary["workspaces_created"],
     )
 
@@ -167,19 +188,22 @@ def tally(outcomes: list[Outcome]) -> dict:
 
 def last_line(outcomes: list[Outcome]) -> str:
     t = tally(outcomes)
-    return (f"selftest: killed {t['killed']}/{t['faults']} ({100 * t['killed'] / max(1, t['faults']):.1f}%), "
-            f"misattributed {t['misattributed']}, false positives {t['false_positives']}, "
-            f"requirements never failed {t['never_failed']}")
+    return (
+        f"selftest: killed {t['killed']}/{t['faults']} ({100 * t['killed'] / max(1, t['faults']):.1f}%), "
+        f"misattributed {t['misattributed']}, false positives {t['false_positives']}, "
+        f"requirements never failed {t['never_failed']}"
+    )
 
 
 def creates_line(outcomes: list[Outcome]) -> str:
     """Workspaces each conformant variant was asked to create: what a live target would keep."""
     variants = [o for o in outcomes if not o.is_fault]
-    per = {}
+    per: dict[str, list[int]] = {}
     for o in variants:
         per.setdefault(o.provider, []).append(o.creates)
     return "workspaces created per conformant variant: " + ", ".join(
-        f"{key} {max(counts)}" for key, counts in per.items())
+        f"{key} {max(counts)}" for key, counts in per.items()
+    )
 
 
 def passed(outcomes: list[Outcome]) -> bool:

@@ -1,5 +1,6 @@
 """Running reference apps on loopback: in a thread for the embedded default, mounted side by
 side (one path prefix per variant and fault) for the selftest."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +11,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from conformance.model.profile import load
 from conformance.reference import provider_module
 from conformance.reference.common import Behaviour
 
@@ -20,8 +22,9 @@ class ServerThread:
     """A uvicorn server on a free loopback port, in a daemon thread of this process."""
 
     def __init__(self, app, host: str = LOOPBACK, port: int = 0):
-        self.config = uvicorn.Config(app, host=host, port=port, log_level="error", access_log=False,
-                                     lifespan="off", timeout_graceful_shutdown=1)
+        self.config = uvicorn.Config(
+            app, host=host, port=port, log_level="error", access_log=False, lifespan="off", timeout_graceful_shutdown=1
+        )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self._run, name="conformance-reference", daemon=True)
 
@@ -43,11 +46,8 @@ class ServerThread:
         self.thread.join(timeout=5)
 
 
-def provider_app(key: str, credential: str, fault: str | None = None, variant: str = "default",
-                 db: str = ":memory:"):
+def provider_app(key: str, credential: str, fault: str | None = None, variant: str = "default", db: str = ":memory:"):
     """One provider's app, mounted under its documented base path (orgo's /api)."""
-    from conformance.model.profile import load
-
     module = provider_module(key)
     app = module.create_app(Behaviour(fault, variant), credential=credential, db=db)
     base = load(key).base_path
@@ -55,8 +55,6 @@ def provider_app(key: str, credential: str, fault: str | None = None, variant: s
 
 
 def base_url(server_url: str, key: str) -> str:
-    from conformance.model.profile import load
-
     return server_url + load(key).base_path
 
 

@@ -4,6 +4,7 @@ The body is multipart/form-data, parsed by Starlette's own form parser (python-m
 the answer is the envelope the page documents, status 200 with `errors: null` on success.
 Organizations and memberships live in the same SQLite database as the workspaces.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,103 +47,202 @@ FIELDS = ("name", "organization_id", "description", "image")
 IMAGE_LIMIT = 5 * 1024 * 1024
 STRICT_BODY_LIMIT = 64 * 1024
 
-VARIANTS = {v.name: v for v in [
-    Variant("default", "401 without a valid session; 400 for validation; unknown form fields ignored; "
-                       "image_url null when no image was sent"),
-    Variant("forbidden", "403 without a valid session; 422 for validation"),
-    Variant("strict", "rejects unknown form fields with 400 and bodies over 64 KiB with 413; "
-                      "leaves image_url out when no image was sent"),
-    Variant("chatty", "adds undocumented fields to the workspace, the membership and the envelope; "
-                      "image_url \"\" when no image was sent"),
-    Variant("lookup-only", "checks no format: looks any organization_id up as text and answers 404 when none "
-                           "matches ('abc', '-1', '\u0ae6' included)"),
-    Variant("lenient-numbers", "reads '+12' and leading zeros as the number they spell, stored canonically"),
-]}
+VARIANTS = {
+    v.name: v
+    for v in [
+        Variant(
+            "default",
+            "401 without a valid session; 400 for validation; unknown form fields ignored; "
+            "image_url null when no image was sent",
+        ),
+        Variant("forbidden", "403 without a valid session; 422 for validation"),
+        Variant(
+            "strict",
+            "rejects unknown form fields with 400 and bodies over 64 KiB with 413; "
+            "leaves image_url out when no image was sent",
+        ),
+        Variant(
+            "chatty",
+            "adds undocumented fields to the workspace, the membership and the envelope; "
+            'image_url "" when no image was sent',
+        ),
+        Variant(
+            "lookup-only",
+            "checks no format: looks any organization_id up as text and answers 404 when none "
+            "matches ('abc', '-1', '\u0ae6' included)",
+        ),
+        Variant("lenient-numbers", "reads '+12' and leading zeros as the number they spell, stored canonically"),
+    ]
+}
 
 
 _f = faults_of(K)
 
 
-FAULTS = {f.name: f for f in [
-    _f("name-missing-accepted", "creates 'Untitled' when name is missing", "name.required"),
-    _f("organization-id-missing-accepted", "falls back to the caller's first organization when "
-       "organization_id is missing", "organization_id.required"),
-    _f("organization-id-int-parsed", "reads organization_id with int(), so Unicode digits, '1_000' and ' 12 ' "
-       "name an organization, and returns organization_id as sent", "organization_id.format-edge"),
-    _f("organization-id-isdigit", "checks organization_id with str.isdigit() and reads it with int(), so "
-       "'\u0ae6' (a Gujarati zero) or full-width digits name an organization; returns it as sent",
-       "organization_id.format-edge"),
-    _f("uint64-wraps", "reads organization_id modulo 2^64, so 2^64 + an id names that organization",
-       "organization_id.format"),
-    _f("membership-other-workspace", "answers a membership whose workspace_id is not the created workspace's",
-       "envelope.membership-workspace-id"),
-    _f("error-session-missing", "leaves session out of error answers", "envelope.session-on-every-answer"),
-    _f("name-empty-accepted", "accepts an empty name", "name.min-length"),
-    _f("foreign-organization-accepted", "skips the membership check", "organization_id.foreign"),
-    _f("organization-id-as-number", "returns organization_id as a JSON number", "response.organization_id",
-       "organization_id.echoed"),
-    _f("auth-not-enforced", "creates without any session", "auth.missing-credential", "auth.wrong-credential"),
-    _f("any-session-accepted", "accepts any non-empty session_id cookie", "auth.wrong-credential"),
-    _f("auth-missing-400", "answers a create without a session with 400", "auth.missing-credential"),
-    _f("status-201", "answers a create with HTTP 201 (and status 201), as the frontend API does", "response.documented-status"),
-    _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
-    _f("gzip-not-gzip", "labels the created resource Content-Encoding: gzip but sends it plain", "response.encoding"),
-    _f("envelope-status-201", "answers HTTP 200 with an envelope status of 201", "envelope.status"),
-    _f("error-envelope-status-200", "puts status 200 in the envelope of every error answer", "envelope.status"),
-    _f("errors-example-on-success", "copies the page's example INVALID_CREDENTIALS entry into errors on success",
-       "envelope.errors-null-on-success"),
-    _f("errors-empty-list-on-success", "sends errors [] instead of null on success", "envelope.errors-null-on-success"),
-    _f("errors-string-on-success", "sends errors \"\" on success", "envelope.errors",
-       "envelope.errors-null-on-success"),
-    _f("message-on-success", "says 'Workspace created' in message on success", "envelope.message-empty-on-success"),
-    _f("message-null-on-success", "sends message null on success", "envelope.message",
-       "envelope.message-empty-on-success"),
-    _f("session-missing", "leaves session out of the envelope", "envelope.session"),
-    _f("membership-missing", "leaves membership out of data", "envelope.membership"),
-    _f("data-unwrapped", "puts the workspace's fields in data itself, not in data.workspace", "envelope.data"),
-    _f("error-entry-without-code", "sends error entries without a code", "error.body"),
-    _f("id-integer", "returns the workspace id as a number", "response.id"),
-    _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
-    _f("description-as-list", "returns description as a list of lines", "response.description",
-       "description.echoed"),
-    _f("image-url-number", "returns image_url as 0 when there is no image", "response.image_url"),
-    _f("whitelisted-ips-string", "returns whitelisted_ips as one comma-separated string", "response.whitelisted_ips"),
-    _f("ip-restriction-string", "returns enable_ip_restriction as \"false\"", "response.enable_ip_restriction"),
-    _f("enforce-mfa-missing", "leaves enforce_mfa out", "response.enforce_mfa"),
-    _f("member-count-string", "returns member_count as a string", "response.member_count"),
-    _f("public-metadata-null", "returns public_metadata as null", "response.public_metadata"),
-    _f("private-metadata-string", "returns private_metadata as a JSON string", "response.private_metadata"),
-    _f("created-at-not-rfc3339", "writes created_at as '2024-01-15 10:30:00'", "response.example-formats"),
-    _f("updated-at-epoch", "writes updated_at as epoch seconds", "response.updated_at"),
-    _f("created-at-stale", "stamps created_at with a time in 2020", "response.created-at-recent"),
-    _f("same-id", "returns the same id for every create", "response.id-unique"),
-    _f("name-trimmed", "trims the name before storing it", "name.edge-echoed"),
-    _f("description-dropped", "does not store the description", "description.echoed"),
-    _f("image-part-rejected", "refuses any file part with 400", "image.file-part"),
-    _f("image-ignored", "accepts the image but leaves image_url null", "image.image-url"),
-    _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
-    _f("malformed-multipart-500", "answers a broken multipart body with a 500", "robustness.malformed-body",
-       "robustness.no-server-error"),
-    _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
-    _f("json-accepted", "also takes the fields from a JSON body", "robustness.wrong-content-type"),
-    _f("unknown-field-500", "answers unknown form fields with a 500", "request.unknown-fields",
-       "robustness.no-server-error"),
-    # Only Hypothesis-generated bodies reach these: the hand-picked probes send plain text.
-    _f("control-character-name-rejected", "rejects a name containing a control character (U+0001-U+001F)",
-       "request.unusual-text-accepted"),
-    _f("blank-description-rejected", "rejects a description made only of whitespace",
-       "request.unusual-text-accepted"),
-    _f("digits-only-name-rejected", "rejects a name made only of digits, taking it for an id",
-       "request.valid-accepted", generated_only=True),
-    _f("combining-mark-name-rejected", "rejects a name containing a combining mark", "request.unusual-text-accepted"),
-    _f("description-trimmed", "trims the description before storing it", "description.edge-echoed"),
-    _f("status-302", "answers a successful create with HTTP 302 and the envelope", "response.success-status"),
-    _f("created-at-epoch", "writes created_at as seconds since 1970", "response.created_at"),
-    _f("q-or-z-name-rejected", "rejects a name holding a Q or a z (ordinary printable ASCII)",
-       "request.valid-accepted", generated_only=True),
-    _f("q-or-z-description-rejected", "rejects a description holding a Q or a z (ordinary printable ASCII)",
-       "request.valid-accepted", generated_only=True),
-]}
+FAULTS = {
+    f.name: f
+    for f in [
+        _f("name-missing-accepted", "creates 'Untitled' when name is missing", "name.required"),
+        _f(
+            "organization-id-missing-accepted",
+            "falls back to the caller's first organization when organization_id is missing",
+            "organization_id.required",
+        ),
+        _f(
+            "organization-id-int-parsed",
+            "reads organization_id with int(), so Unicode digits, '1_000' and ' 12 ' "
+            "name an organization, and returns organization_id as sent",
+            "organization_id.format-edge",
+        ),
+        _f(
+            "organization-id-isdigit",
+            "checks organization_id with str.isdigit() and reads it with int(), so "
+            "'\u0ae6' (a Gujarati zero) or full-width digits name an organization; returns it as sent",
+            "organization_id.format-edge",
+        ),
+        _f(
+            "uint64-wraps",
+            "reads organization_id modulo 2^64, so 2^64 + an id names that organization",
+            "organization_id.format",
+        ),
+        _f(
+            "membership-other-workspace",
+            "answers a membership whose workspace_id is not the created workspace's",
+            "envelope.membership-workspace-id",
+        ),
+        _f("error-session-missing", "leaves session out of error answers", "envelope.session-on-every-answer"),
+        _f("name-empty-accepted", "accepts an empty name", "name.min-length"),
+        _f("foreign-organization-accepted", "skips the membership check", "organization_id.foreign"),
+        _f(
+            "organization-id-as-number",
+            "returns organization_id as a JSON number",
+            "response.organization_id",
+            "organization_id.echoed",
+        ),
+        _f("auth-not-enforced", "creates without any session", "auth.missing-credential", "auth.wrong-credential"),
+        _f("any-session-accepted", "accepts any non-empty session_id cookie", "auth.wrong-credential"),
+        _f("auth-missing-400", "answers a create without a session with 400", "auth.missing-credential"),
+        _f(
+            "status-201",
+            "answers a create with HTTP 201 (and status 201), as the frontend API does",
+            "response.documented-status",
+        ),
+        _f("content-type-text", "sends the envelope as text/plain", "response.content-type"),
+        _f(
+            "gzip-not-gzip",
+            "labels the created resource Content-Encoding: gzip but sends it plain",
+            "response.encoding",
+        ),
+        _f("envelope-status-201", "answers HTTP 200 with an envelope status of 201", "envelope.status"),
+        _f("error-envelope-status-200", "puts status 200 in the envelope of every error answer", "envelope.status"),
+        _f(
+            "errors-example-on-success",
+            "copies the page's example INVALID_CREDENTIALS entry into errors on success",
+            "envelope.errors-null-on-success",
+        ),
+        _f(
+            "errors-empty-list-on-success",
+            "sends errors [] instead of null on success",
+            "envelope.errors-null-on-success",
+        ),
+        _f(
+            "errors-string-on-success",
+            'sends errors "" on success',
+            "envelope.errors",
+            "envelope.errors-null-on-success",
+        ),
+        _f("message-on-success", "says 'Workspace created' in message on success", "envelope.message-empty-on-success"),
+        _f(
+            "message-null-on-success",
+            "sends message null on success",
+            "envelope.message",
+            "envelope.message-empty-on-success",
+        ),
+        _f("session-missing", "leaves session out of the envelope", "envelope.session"),
+        _f("membership-missing", "leaves membership out of data", "envelope.membership"),
+        _f("data-unwrapped", "puts the workspace's fields in data itself, not in data.workspace", "envelope.data"),
+        _f("error-entry-without-code", "sends error entries without a code", "error.body"),
+        _f("id-integer", "returns the workspace id as a number", "response.id"),
+        _f("name-renamed", "returns the name as workspace_name", "response.name", "name.echoed"),
+        _f(
+            "description-as-list",
+            "returns description as a list of lines",
+            "response.description",
+            "description.echoed",
+        ),
+        _f("image-url-number", "returns image_url as 0 when there is no image", "response.image_url"),
+        _f(
+            "whitelisted-ips-string",
+            "returns whitelisted_ips as one comma-separated string",
+            "response.whitelisted_ips",
+        ),
+        _f("ip-restriction-string", 'returns enable_ip_restriction as "false"', "response.enable_ip_restriction"),
+        _f("enforce-mfa-missing", "leaves enforce_mfa out", "response.enforce_mfa"),
+        _f("member-count-string", "returns member_count as a string", "response.member_count"),
+        _f("public-metadata-null", "returns public_metadata as null", "response.public_metadata"),
+        _f("private-metadata-string", "returns private_metadata as a JSON string", "response.private_metadata"),
+        _f("created-at-not-rfc3339", "writes created_at as '2024-01-15 10:30:00'", "response.example-formats"),
+        _f("updated-at-epoch", "writes updated_at as epoch seconds", "response.updated_at"),
+        _f("created-at-stale", "stamps created_at with a time in 2020", "response.created-at-recent"),
+        _f("same-id", "returns the same id for every create", "response.id-unique"),
+        _f("name-trimmed", "trims the name before storing it", "name.edge-echoed"),
+        _f("description-dropped", "does not store the description", "description.echoed"),
+        _f("image-part-rejected", "refuses any file part with 400", "image.file-part"),
+        _f("image-ignored", "accepts the image but leaves image_url null", "image.image-url"),
+        _f("intermittent-500", "answers every 7th request with a 500", "robustness.no-server-error"),
+        _f(
+            "malformed-multipart-500",
+            "answers a broken multipart body with a 500",
+            "robustness.malformed-body",
+            "robustness.no-server-error",
+        ),
+        _f("nul-500", "answers a NUL in the name with a 500", "robustness.no-server-error"),
+        _f("json-accepted", "also takes the fields from a JSON body", "robustness.wrong-content-type"),
+        _f(
+            "unknown-field-500",
+            "answers unknown form fields with a 500",
+            "request.unknown-fields",
+            "robustness.no-server-error",
+        ),
+        # Only Hypothesis-generated bodies reach these: the hand-picked probes send plain text.
+        _f(
+            "control-character-name-rejected",
+            "rejects a name containing a control character (U+0001-U+001F)",
+            "request.unusual-text-accepted",
+        ),
+        _f(
+            "blank-description-rejected",
+            "rejects a description made only of whitespace",
+            "request.unusual-text-accepted",
+        ),
+        _f(
+            "digits-only-name-rejected",
+            "rejects a name made only of digits, taking it for an id",
+            "request.valid-accepted",
+            generated_only=True,
+        ),
+        _f(
+            "combining-mark-name-rejected",
+            "rejects a name containing a combining mark",
+            "request.unusual-text-accepted",
+        ),
+        _f("description-trimmed", "trims the description before storing it", "description.edge-echoed"),
+        _f("status-302", "answers a successful create with HTTP 302 and the envelope", "response.success-status"),
+        _f("created-at-epoch", "writes created_at as seconds since 1970", "response.created_at"),
+        _f(
+            "q-or-z-name-rejected",
+            "rejects a name holding a Q or a z (ordinary printable ASCII)",
+            "request.valid-accepted",
+            generated_only=True,
+        ),
+        _f(
+            "q-or-z-description-rejected",
+            "rejects a description holding a Q or a z (ordinary printable ASCII)",
+            "request.valid-accepted",
+            generated_only=True,
+        ),
+    ]
+}
 
 
 def _new_id(behaviour: Behaviour) -> str:
@@ -198,7 +298,8 @@ async def _fields(request: Request, behaviour: Behaviour):
         return {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}, {}
     if media != "multipart/form-data":
         raise Rejection(400, "BAD_REQUEST_BODY", f"Content-Type must be multipart/form-data, not {media or 'absent'}")
-    text, files = {}, {}
+    text: dict[str, str] = {}
+    files: dict[str, tuple[str | None, bytes, str | None]] = {}  # name -> (file name, content, media type)
     try:
         async with request.form() as form:
             for key, value in form.multi_items():
@@ -257,11 +358,16 @@ def _validated(text: dict, files: dict, behaviour: Behaviour) -> dict:
     if image is not None:
         if behaviour.has("image-part-rejected"):
             raise Rejection(validation, "INVALID_FIELD", "image uploads are not supported")
-        filename, content, media_type = image
+        _filename, content, media_type = image
         if len(content) > IMAGE_LIMIT or not (media_type or "").startswith("image/"):
             raise Rejection(validation, "INVALID_FIELD", "image must be an image of at most 5 MiB")
-    return {"name": name, "description": description, "organization_id": org_id, "image": image,
-            "sent_organization_id": sent_org_id}
+    return {
+        "name": name,
+        "description": description,
+        "organization_id": org_id,
+        "image": image,
+        "sent_organization_id": sent_org_id,
+    }
 
 
 def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str = ":memory:") -> Starlette:
@@ -269,8 +375,13 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
     store = Directory(db, ORGANIZATIONS, USER_ID)
 
     def envelope(status: int, data, errors, *, signed_in: bool = True, message: str = "") -> dict:
-        body = {"status": status, "message": message, "data": data,
-                "session": dict(SESSION) if signed_in else None, "errors": errors}
+        body = {
+            "status": status,
+            "message": message,
+            "data": data,
+            "session": dict(SESSION) if signed_in else None,
+            "errors": errors,
+        }
         if errors and behaviour.has("error-session-missing"):
             del body["session"]
         if behaviour.variant == "chatty":
@@ -278,7 +389,9 @@ def create_app(behaviour: Behaviour | None = None, credential: str = "", db: str
         return body
 
     def error(status: int, code: str, message: str, *, signed_in: bool = True):
-        entry = {"message": message} if behaviour.has("error-entry-without-code") else {"code": code, "message": message}
+        entry = (
+            {"message": message} if behaviour.has("error-entry-without-code") else {"code": code, "message": message}
+        )
         carried = 200 if behaviour.has("error-envelope-status-200") else status
         return json_response(envelope(carried, None, [entry], signed_in=signed_in, message=message), status)
 
@@ -340,17 +453,30 @@ def _created(fields: dict, organization_membership_id: str, behaviour: Behaviour
     if fields["image"] is not None and not behaviour.has("image-ignored"):
         image_url = f"https://cdn.conformance.invalid/workspaces/{workspace_id}/{fields['image'][0] or 'image'}"
     workspace = {
-        "id": workspace_id, "organization_id": fields["sent_organization_id"] if behaviour.has(
-            "organization-id-int-parsed") or behaviour.has("organization-id-isdigit") else fields["organization_id"],
+        "id": workspace_id,
+        "organization_id": fields["sent_organization_id"]
+        if behaviour.has("organization-id-int-parsed") or behaviour.has("organization-id-isdigit")
+        else fields["organization_id"],
         "name": name,
-        "description": description, "image_url": image_url, "whitelisted_ips": [],
-        "enable_ip_restriction": False, "enforce_mfa": False, "member_count": 1,
-        "public_metadata": {}, "private_metadata": {}, "created_at": now, "updated_at": now,
+        "description": description,
+        "image_url": image_url,
+        "whitelisted_ips": [],
+        "enable_ip_restriction": False,
+        "enforce_mfa": False,
+        "member_count": 1,
+        "public_metadata": {},
+        "private_metadata": {},
+        "created_at": now,
+        "updated_at": now,
     }
-    membership = {"id": _new_id(behaviour),
-                  "workspace_id": _new_id(behaviour) if behaviour.has("membership-other-workspace") else workspace_id,
-                  "organization_membership_id": organization_membership_id, "user_id": USER_ID,
-                  "created_at": now, "updated_at": now}
+    membership: dict[str, object] = {
+        "id": _new_id(behaviour),
+        "workspace_id": _new_id(behaviour) if behaviour.has("membership-other-workspace") else workspace_id,
+        "organization_membership_id": organization_membership_id,
+        "user_id": USER_ID,
+        "created_at": now,
+        "updated_at": now,
+    }
     if behaviour.variant == "strict" and image_url is None:
         del workspace["image_url"]
     if behaviour.variant == "chatty":
@@ -397,7 +523,7 @@ def _break(workspace: dict, behaviour: Behaviour) -> None:
 
 def _answer(workspace: dict, membership: dict, behaviour: Behaviour, envelope):
     status = 201 if behaviour.has("status-201") else 302 if behaviour.has("status-302") else 200
-    errors = None
+    errors: list[dict[str, str]] | str | None = None  # a string under the errors-string-on-success fault
     if behaviour.has("errors-example-on-success"):
         errors = [{"code": "INVALID_CREDENTIALS", "message": "Invalid credentials. Please try again."}]
     if behaviour.has("errors-empty-list-on-success"):

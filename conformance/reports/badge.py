@@ -1,12 +1,13 @@
 """reports/<provider>.svg: a small static badge (provider, verdict, MUST score) that an
 implementation's README can show from its CI artifacts. No script, no external font or image."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from conformance.model.catalog import MUST
 from conformance.model.outcome import PASS
+from conformance.model.requirement import MUST
 from conformance.reports.summary import write_atomically
 
 _COLOUR = {"CONFORMANT": "#2e7d32", "NOT CONFORMANT": "#c62828", "INCOMPLETE": "#a66a00"}

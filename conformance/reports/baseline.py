@@ -1,4 +1,5 @@
 """Regressions: this run's requirement outcomes beside those of an earlier JSON report."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,11 @@ def load(path: str, provider: str) -> dict:
         raise BaselineError(f"cannot read {name}: {exc.strerror or exc}") from None
     except ValueError:
         raise BaselineError(f"{name} is not JSON") from None
-    if not isinstance(report, dict) or report.get("format") != FORMAT or not isinstance(report.get("requirements"), list):
+    if (
+        not isinstance(report, dict)
+        or report.get("format") != FORMAT
+        or not isinstance(report.get("requirements"), list)
+    ):
         raise BaselineError(f"{name} is not a workspace-conformance JSON report ({FORMAT})")
     if report.get("provider") != provider:
         raise BaselineError(f"{name} is a report for {report.get('provider')!r}, not {provider}")
@@ -33,8 +38,12 @@ def load(path: str, provider: str) -> dict:
         outcomes = {r["id"]: r["status"] for r in report["requirements"]}
     except (KeyError, TypeError):
         raise BaselineError(f"{name} has a requirement without an id or status") from None
-    return {"file": str(where), "started": report.get("started"), "verdict": report.get("verdict"),
-            "outcomes": outcomes}
+    return {
+        "file": str(where),
+        "started": report.get("started"),
+        "verdict": report.get("verdict"),
+        "outcomes": outcomes,
+    }
 
 
 def compare(baseline: dict, rows: list[dict]) -> dict:
@@ -52,18 +61,29 @@ def compare(baseline: dict, rows: list[dict]) -> dict:
             newly_passing.append(change)
         elif was is not None:
             changed.append(change)
-    return {"file": baseline["file"], "started": baseline["started"], "verdict": baseline["verdict"],
-            "newly_failing": newly_failing, "newly_passing": newly_passing, "changed": changed}
+    return {
+        "file": baseline["file"],
+        "started": baseline["started"],
+        "verdict": baseline["verdict"],
+        "newly_failing": newly_failing,
+        "newly_passing": newly_passing,
+        "changed": changed,
+    }
 
 
 def closing_lines(summary: dict) -> list[str]:
     b = summary.get("baseline")
     if not b:
         return []
-    lines = [f"compared with {b['file']} ({b['verdict']}, {b['started']}): {len(b['newly_failing'])} newly failing, "
-             f"{len(b['newly_passing'])} newly passing, {len(b['changed'])} other changes"]
-    for label, changes in (("newly failing", b["newly_failing"]), ("newly passing", b["newly_passing"]),
-                           ("changed", b["changed"])):
+    lines = [
+        f"compared with {b['file']} ({b['verdict']}, {b['started']}): {len(b['newly_failing'])} newly failing, "
+        f"{len(b['newly_passing'])} newly passing, {len(b['changed'])} other changes"
+    ]
+    for label, changes in (
+        ("newly failing", b["newly_failing"]),
+        ("newly passing", b["newly_passing"]),
+        ("changed", b["changed"]),
+    ):
         for c in changes[:20]:
             lines.append(f"  {label}: {c['id']} ({c['was'] or 'new'} -> {c['now']})")
         if len(changes) > 20:

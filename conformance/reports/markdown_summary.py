@@ -1,6 +1,7 @@
 """A short Markdown summary of one run for a CI page (GitHub's job summary, a merge request note):
 the verdict, the gate, the scores, what failed and what the expectations file no longer covers,
 and the artifacts to open for the evidence."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,8 @@ import re
 from pathlib import Path
 
 from conformance.exitcodes import MEANING
-from conformance.model.catalog import MUST, SHOULD
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, PASS
+from conformance.model.requirement import MUST, SHOULD
 
 MAX_ROWS = 30  # a job summary is for a glance; the reports hold every row
 _ICON = {"CONFORMANT": "✅", "NOT CONFORMANT": "❌", "INCOMPLETE": "⚠️"}
@@ -35,16 +36,24 @@ def render(summary: dict, artifacts: list[str], run_url: str | None = None) -> s
     lines = [f"### {_ICON.get(s['verdict'], '')} workspace-conformance: {text(s['provider'])}: **{s['verdict']}**", ""]
     gate = s.get("gate")
     if gate:
-        lines.append(f"**Gate:** {text(gate['note'].removeprefix('gate '))} (exit {gate['exit_status']}; "
-                     f"expectations {code(Path(gate['expectations']).name)})")
+        lines.append(
+            f"**Gate:** {text(gate['note'].removeprefix('gate '))} (exit {gate['exit_status']}; "
+            f"expectations {code(Path(gate['expectations']).name)})"
+        )
     else:
         lines.append(f"**Gate:** exit {s['exit_status']}: {text(MEANING.get(s['exit_status'], ''))}")
-    lines += ["", f"**Target:** {code(s.get('target', ''))} · document revision "
-                  f"{text(s['profile']['document'].get('revision', '?'))}"]
+    lines += [
+        "",
+        f"**Target:** {code(s.get('target', ''))} · document revision "
+        f"{text(s['profile']['document'].get('revision', '?'))}",
+    ]
     if s.get("problem"):
         lines += ["", f"**Incomplete:** {text(s['problem'])}"]
-    lines += ["", "| level | passed | failed | blocked | could not be checked | not run | total |",
-              "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| level | passed | failed | blocked | could not be checked | not run | total |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for level in (MUST, SHOULD):
         c = s["summary"][level]
         lines.append(f"| {level} | {c[PASS]} | {c[FAIL]} | {c[BLOCKED]} | {c[ERROR]} | {c[NOT_RUN]} | {c['total']} |")
@@ -52,26 +61,53 @@ def render(summary: dict, artifacts: list[str], run_url: str | None = None) -> s
     expected = set(gate["expected"]) if gate else set()
     failed = [r for r in s["requirements"] if r["status"] not in (PASS, NOT_RUN) and r["id"] not in expected]
     title = "Failed unexpectedly" if gate else "Failed"
-    lines += _table(title, ["requirement", "level", "outcome", "what it asks"],
-                    [[code(r["id"]), r["level"], r["status"], text(r["title"])] for r in failed])
+    lines += _table(
+        title,
+        ["requirement", "level", "outcome", "what it asks"],
+        [[code(r["id"]), r["level"], r["status"], text(r["title"])] for r in failed],
+    )
     if gate:
-        lines += _table("Expected failures", ["requirement", "level", "outcome", "what it asks", "reason", "until"],
-                        [[code(i), rows[i]["level"], rows[i]["status"], text(rows[i]["title"]),
-                          text(rows[i]["expectation"]["reason"]), rows[i]["expectation"]["until"] or ""]
-                         for i in gate["expected"]])
-        lines += _table(f"Unexpectedly passing: remove them from {code(Path(gate['expectations']).name)}",
-                        ["requirement", "what it asks"],
-                        [[code(i), text(rows[i]["title"])] for i in gate["unexpectedly_passing"]])
-        lines += _table("Expired expectations (no longer excused)", ["requirement", "expected", "until", "now"],
-                        [[code(i), rows[i]["expectation"]["outcome"], rows[i]["expectation"]["until"], rows[i]["status"]]
-                         for i in gate["expired"]])
+        lines += _table(
+            "Expected failures",
+            ["requirement", "level", "outcome", "what it asks", "reason", "until"],
+            [
+                [
+                    code(i),
+                    rows[i]["level"],
+                    rows[i]["status"],
+                    text(rows[i]["title"]),
+                    text(rows[i]["expectation"]["reason"]),
+                    rows[i]["expectation"]["until"] or "",
+                ]
+                for i in gate["expected"]
+            ],
+        )
+        lines += _table(
+            f"Unexpectedly passing: remove them from {code(Path(gate['expectations']).name)}",
+            ["requirement", "what it asks"],
+            [[code(i), text(rows[i]["title"])] for i in gate["unexpectedly_passing"]],
+        )
+        lines += _table(
+            "Expired expectations (no longer excused)",
+            ["requirement", "expected", "until", "now"],
+            [
+                [code(i), rows[i]["expectation"]["outcome"], rows[i]["expectation"]["until"], rows[i]["status"]]
+                for i in gate["expired"]
+            ],
+        )
     base = s.get("baseline")
     if base:
-        changes = [("newly failing", c) for c in base["newly_failing"]] + \
-                  [("newly passing", c) for c in base["newly_passing"]] + [("changed", c) for c in base["changed"]]
-        lines += _table(f"Compared with {code(Path(base['file']).name)}", ["change", "requirement", "was", "now"],
-                        [[kind, code(c["id"]), c["was"] or "new", c["now"]] for kind, c in changes],
-                        empty="no outcome changed")
+        changes = (
+            [("newly failing", c) for c in base["newly_failing"]]
+            + [("newly passing", c) for c in base["newly_passing"]]
+            + [("changed", c) for c in base["changed"]]
+        )
+        lines += _table(
+            f"Compared with {code(Path(base['file']).name)}",
+            ["change", "requirement", "was", "now"],
+            [[kind, code(c["id"]), c["was"] or "new", c["now"]] for kind, c in changes],
+            empty="no outcome changed",
+        )
     where = f" in [this run's artifacts]({run_url})" if run_url else ""
     lines += ["", f"**Reports**{where}: " + ", ".join(code(a) for a in artifacts), ""]
     return "\n".join(lines) + "\n"

@@ -3,20 +3,21 @@
 Every report (JSON, HTML, the terminal summary, the selftest) reads this one summary, so
 people and CI systems see the same truth.
 """
+
 from __future__ import annotations
 
 import functools
-import json
 import os
 import tempfile
 from pathlib import Path
 
 from conformance import exitcodes
-from conformance.model.verdict import judge
-from conformance.text import printable
-from conformance.model.catalog import MUST, SHOULD, Requirement, derive
+from conformance.model.catalog import derive
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS, evidence_of, worst
 from conformance.model.profile import Profile
+from conformance.model.requirement import MUST, SHOULD, Requirement
+from conformance.model.verdict import judge
+from conformance.text import pretty_json, printable
 
 FORMAT = "workspace-conformance/verdicts/1"
 
@@ -31,9 +32,20 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
     for rid, probes in touched.items():  # requirements a user's own probes declared
         if rid not in known:
             custom = probes[0].get("custom") or {}
-            catalog.append(Requirement(rid, custom.get("level", MUST), custom.get("title", rid), "custom",
-                                       {"kind": "user", "document": "user probe", "quote": "",
-                                        "reading": f"declared by {probes[0]['nodeid']}"}))
+            catalog.append(
+                Requirement(
+                    rid,
+                    custom.get("level", MUST),
+                    custom.get("title", rid),
+                    "custom",
+                    {
+                        "kind": "user",
+                        "document": "user probe",
+                        "quote": "",
+                        "reading": f"declared by {probes[0]['nodeid']}",
+                    },
+                )
+            )
     rows = []
     for req in catalog:
         probes = touched.get(req.id, [])
@@ -43,16 +55,21 @@ def requirement_verdicts(profile: Profile, results: list[dict]) -> list[dict]:
             for f in r["findings"]:
                 if f["requirement"] == req.id:
                     findings.append({**f, "probe": r["nodeid"], "evidence": evidence_of(r, f)})
-        rows.append({
-            **req.to_dict(),
-            "status": worst(statuses) if probes else NOT_RUN,
-            "probes": [{"nodeid": r["nodeid"], "status": s, "message": r["message"] if s != PASS else ""}
-                       for r, s in zip(probes, statuses)],
-            "blocked_by": sorted({b for r in probes for b in r.get("blocked_by", {}).get(req.id, [])}),
-            "findings": findings,
-            "observations": sorted({o["text"] for r in probes for o in r["observations"]
-                                    if o["requirement"] == req.id}),
-        })
+        rows.append(
+            {
+                **req.to_dict(),
+                "status": worst(statuses) if probes else NOT_RUN,
+                "probes": [
+                    {"nodeid": r["nodeid"], "status": s, "message": r["message"] if s != PASS else ""}
+                    for r, s in zip(probes, statuses)
+                ],
+                "blocked_by": sorted({b for r in probes for b in r.get("blocked_by", {}).get(req.id, [])}),
+                "findings": findings,
+                "observations": sorted(
+                    {o["text"] for r in probes for o in r["observations"] if o["requirement"] == req.id}
+                ),
+            }
+        )
     return rows
 
 
@@ -64,9 +81,17 @@ def outcome_for(result: dict, rid: str) -> str:
     return result.get("outcomes", {}).get(rid, result["status"])
 
 
-def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", meta: dict | None = None,
-              unreachable: str | None = None, interrupted: str | None = None,
-              internal_errors: list[dict] | None = None, selected: set[str] | None = None) -> dict:
+def summarize(
+    profile: Profile,
+    results: list[dict],
+    *,
+    fail_on: str = "must",
+    meta: dict | None = None,
+    unreachable: str | None = None,
+    interrupted: str | None = None,
+    internal_errors: list[dict] | None = None,
+    selected: set[str] | None = None,
+) -> dict:
     rows = requirement_verdicts(profile, results)
     # A judgement over the whole run (a passing 5xx the retries hid) is no probe of its own: its
     # requirement's row shows it, and the report keeps it apart from the probes pytest ran.
@@ -89,7 +114,11 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
     return {
         "format": FORMAT,
         "provider": profile.key,
-        "profile": {"title": profile.title, "document": profile.document, "directory_name": Path(profile.directory).name},
+        "profile": {
+            "title": profile.title,
+            "document": profile.document,
+            "directory_name": Path(profile.directory).name,
+        },
         **printable(meta or {}),  # the target URL is the user's text: it may hold anything
         "fail_on": fail_on,
         "verdict": verdict,
@@ -106,8 +135,13 @@ def summarize(profile: Profile, results: list[dict], *, fail_on: str = "must", m
 
 def probe_crashes(results: list[dict]) -> list[dict]:
     """Probes that crashed (a bug of ours, not the target's): each as an internal error."""
-    return [internal_error(f"probe {r['nodeid']}", r["message"].splitlines()[0] if r["message"] else "crashed",
-                           r["traceback"]) for r in results if r.get("traceback")]
+    return [
+        internal_error(
+            f"probe {r['nodeid']}", r["message"].splitlines()[0] if r["message"] else "crashed", r["traceback"]
+        )
+        for r in results
+        if r.get("traceback")
+    ]
 
 
 def internal_error(where: str, what: str, trace: str) -> dict:
@@ -147,17 +181,19 @@ def _umask() -> int:
 def write_json(path: Path, summary: dict, redactor=None) -> None:
     """printable before dumping: a lone surrogate is stored as the text `\\ud800`, as everywhere
     else; `redactor` goes over the whole text last: whatever field a secret reached, it stops here."""
-    text = json.dumps(printable(summary), indent=2, ensure_ascii=False) + "\n"
+    text = pretty_json(printable(summary)) + "\n"
     write_atomically(path, redactor.text(text) if redactor is not None else text)
 
 
 def one_line(summary: dict) -> str:
     must, should = summary["summary"][MUST], summary["summary"][SHOULD]
     gate = f" ({summary['gate']['note']})" if summary.get("gate") else ""
-    return (f"{summary['provider']}: {summary['verdict']}{gate}: MUST {must[PASS]}/{must['total']} passed"
-            f", SHOULD {should[PASS]}/{should['total']} passed"
-            + (f", {must[FAIL] + should[FAIL]} failed" if must[FAIL] + should[FAIL] else "")
-            + (f", {must[BLOCKED] + should[BLOCKED]} blocked" if must[BLOCKED] + should[BLOCKED] else "")
-            + (f", {must[ERROR] + should[ERROR]} could not be checked" if must[ERROR] + should[ERROR] else "")
-            + (f", {must[NOT_RUN] + should[NOT_RUN]} not run" if must[NOT_RUN] + should[NOT_RUN] else "")
-            + (f"; {summary['workspaces_created']} workspaces created" if "workspaces_created" in summary else ""))
+    return (
+        f"{summary['provider']}: {summary['verdict']}{gate}: MUST {must[PASS]}/{must['total']} passed"
+        f", SHOULD {should[PASS]}/{should['total']} passed"
+        + (f", {must[FAIL] + should[FAIL]} failed" if must[FAIL] + should[FAIL] else "")
+        + (f", {must[BLOCKED] + should[BLOCKED]} blocked" if must[BLOCKED] + should[BLOCKED] else "")
+        + (f", {must[ERROR] + should[ERROR]} could not be checked" if must[ERROR] + should[ERROR] else "")
+        + (f", {must[NOT_RUN] + should[NOT_RUN]} not run" if must[NOT_RUN] + should[NOT_RUN] else "")
+        + (f"; {summary['workspaces_created']} workspaces created" if "workspaces_created" in summary else "")
+    )

@@ -1,11 +1,15 @@
 """Where the credential goes: the auth placements a profile names (`auth.in`), registered by name."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING
 
-from conformance.model.profile import Profile
 from conformance.registry import Registry
+
+if TYPE_CHECKING:  # annotations only: the profile loader imports this module
+    from conformance.model.profile import Profile
 
 
 def credential_name(profile: Profile, params: dict) -> str:
@@ -20,7 +24,6 @@ def credential_name(profile: Profile, params: dict) -> str:
 def credential_place(profile: Profile, params: dict) -> str:
     """Where the credential goes, for people: `header X-Api-Key`, `cookie __session`."""
     return f"{'cookie' if profile.auth['in'] == 'cookie' else profile.auth['in']} {credential_name(profile, params)}"
-
 
 
 @dataclass

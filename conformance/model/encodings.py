@@ -1,9 +1,11 @@
 """Request body encodings a profile names (`encodings`), registered by name, and multipart."""
+
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from conformance.registry import Registry
 
@@ -12,7 +14,6 @@ def encode_json(payload) -> bytes:
     # backslashreplace turns a lone surrogate into its JSON escape (\ud800), which is exactly
     # the hostile-but-valid JSON text we want to send; every other character goes as UTF-8.
     return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
-
 
 
 @dataclass
@@ -42,18 +43,16 @@ def _multipart_body(payload, files: dict) -> Body:
     return Body(content, media_type, fields)
 
 
-
 def encode_multipart(fields: list[tuple[str, str]], files: dict) -> tuple[str, bytes]:
     """An RFC 7578 multipart/form-data body: text parts in UTF-8, then the file parts
     (`files` maps a field to (filename, bytes, content type)); returns (Content-Type, body)."""
-    import secrets
-
     boundary = "conformance-" + secrets.token_hex(12)
 
     def disposition(name: str, filename: str | None = None) -> str:
         # Quoting as browsers do (HTML's form-data encoding): CR, LF and '"' percent-escaped.
         def q(text):
             return text.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
+
         extra = "" if filename is None else f'; filename="{q(filename)}"'
         return f'Content-Disposition: form-data; name="{q(name)}"{extra}'
 

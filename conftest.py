@@ -4,6 +4,7 @@ suite run as a user runs it (a pytest subprocess from an empty directory).
 
 Only fixtures and helpers live here, nothing that changes how pytest runs: the conformance
 suite itself, run from this folder, is not affected by it."""
+
 from __future__ import annotations
 
 import json
@@ -29,30 +30,6 @@ def _checkout_files() -> dict[str, int]:
             continue
         found["/".join(parts)] = path.stat().st_mtime_ns
     return found
-
-
-@pytest.fixture(scope="session", autouse=True)
-def one_hypothesis_cache():
-    """Every suite run these tests start (most in a fresh temporary directory) shares the
-    checkout's Hypothesis cache: building its Unicode character map afresh costs about 3 s of
-    start-up per run, most of what a small end-to-end test costs."""
-    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(CHECKOUT / ".hypothesis"))
-    yield
-
-
-@pytest.fixture(scope="session", autouse=True)
-def checkout_left_alone():
-    """The project's tests write only under temporary directories, never into the checkout.
-    Not inside a mutation run: there the "checkout" is mutmut's scratch copy, whose bookkeeping
-    files mutmut rewrites while other mutants' tests run (an error there would count as a kill)."""
-    if "MUTANT_UNDER_TEST" in os.environ:
-        yield
-        return
-    before = _checkout_files()
-    yield
-    after = _checkout_files()
-    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
-    assert not changed, f"the tests wrote into the checkout: {changed[:10]}"
 
 
 @pytest.fixture
@@ -81,7 +58,11 @@ class CountingCreates:
 
     async def __call__(self, scope, receive, send):
         async def counted(message):
-            if message["type"] == "http.response.start" and scope["method"] == "POST" and 200 <= message["status"] < 300:
+            if (
+                message["type"] == "http.response.start"
+                and scope["method"] == "POST"
+                and 200 <= message["status"] < 300
+            ):
                 self.made += 1
             await send(message)
 
@@ -124,9 +105,25 @@ def run_suite(tmp_path: Path, *args: str, env: dict | None = None, timeout: floa
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     full_env.update(env or {})
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-         "--conformance-report-dir", str(workdir / "reports"), *args],
-        cwd=workdir, env=full_env, capture_output=True, text=True, timeout=timeout)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--conformance-report-dir",
+            str(workdir / "reports"),
+            *args,
+        ],
+        cwd=workdir,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     reports = sorted((workdir / "reports").glob("*.json"))
     verdicts = json.loads(reports[0].read_text()) if reports else None
     return completed, verdicts

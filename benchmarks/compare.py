@@ -20,6 +20,7 @@ document with one operation:
     pip install -e '.[bench]'
     python benchmarks/compare.py [--provider P ...] [--examples 10] [--jobs 2] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,11 +33,24 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-CHECKS_RUN = ["not_a_server_error", "content_type_conformance", "response_headers_conformance",
-              "response_schema_conformance", "negative_data_rejection", "positive_data_acceptance",
-              "missing_required_header", "ignored_auth"]
-CHECKS_LEFT_OUT = ["status_code_conformance", "unsupported_method", "allow_header_conformance",
-                   "use_after_free", "ensure_resource_availability", "object_level_authorization"]
+CHECKS_RUN = [
+    "not_a_server_error",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "ignored_auth",
+]
+CHECKS_LEFT_OUT = [
+    "status_code_conformance",
+    "unsupported_method",
+    "allow_header_conformance",
+    "use_after_free",
+    "ensure_resource_availability",
+    "object_level_authorization",
+]
 SEED = 20261126
 
 
@@ -76,9 +90,13 @@ def suite_run(profile, url: str, credential: str, params: dict, allowed=()) -> d
     from conformance.probes import run_in_process
 
     summary = run_in_process(profile, url, credential, params, seed=SEED, run_id=f"cmp{secrets.token_hex(2)}")
-    return {"failed": [r["id"] for r in summary["requirements"]
-                       if r["status"] in ("fail", "error") and r["id"] not in allowed],
-            "requests": summary["requests_sent"], "creates": summary["workspaces_created"]}
+    return {
+        "failed": [
+            r["id"] for r in summary["requirements"] if r["status"] in ("fail", "error") and r["id"] not in allowed
+        ],
+        "requests": summary["requests_sent"],
+        "creates": summary["workspaces_created"],
+    }
 
 
 def one_job(job) -> dict:
@@ -94,8 +112,10 @@ def one_job(job) -> dict:
     allowed = () if fault else tuple(f"{key}.{suffix}" for suffix in chosen.should_breaks)
     url = root + behaviour_prefix(key, fault, variant) + profile.base_path
     out = {"provider": key, "behaviour": f"fault/{fault}" if fault else f"variant/{variant}"}
-    for tool, run in (("suite", lambda: suite_run(profile, url, credential, params, allowed)),
-                      ("schemathesis", lambda: schemathesis_run(profile, url, credential, params, examples))):
+    for tool, run in (
+        ("suite", lambda: suite_run(profile, url, credential, params, allowed)),
+        ("schemathesis", lambda: schemathesis_run(profile, url, credential, params, examples)),
+    ):
         started = time.perf_counter()
         out[tool] = run()
         out[tool]["seconds"] = time.perf_counter() - started
@@ -115,10 +135,14 @@ def _warm(*_):
 def tally(rows: list[dict], tool: str) -> dict:
     faults = [r for r in rows if r["behaviour"].startswith("fault/")]
     variants = [r for r in rows if r["behaviour"].startswith("variant/")]
-    return {"faults": len(faults), "killed": sum(bool(r[tool]["failed"]) for r in faults),
-            "variants": len(variants), "variants_failed": sum(bool(r[tool]["failed"]) for r in variants),
-            "requests": sum(r[tool]["requests"] for r in rows),
-            "seconds": round(sum(r[tool]["seconds"] for r in rows), 1)}
+    return {
+        "faults": len(faults),
+        "killed": sum(bool(r[tool]["failed"]) for r in faults),
+        "variants": len(variants),
+        "variants_failed": sum(bool(r[tool]["failed"]) for r in variants),
+        "requests": sum(r[tool]["requests"] for r in rows),
+        "seconds": round(sum(r[tool]["seconds"] for r in rows), 1),
+    }
 
 
 def print_table(rows: list[dict]) -> None:
@@ -131,18 +155,28 @@ def print_table(rows: list[dict]) -> None:
         for tool in ("suite", "schemathesis"):
             t = tally(mine, tool)
             totals.setdefault(tool, []).append(t)
-            print(f"{key:<16}{tool:<14}{t['killed']:>5}/{t['faults']:<4}{t['variants_failed']:>11}/{t['variants']:<5}"
-                  f"{t['requests']:>10}{t['seconds']:>9.1f}")
+            print(
+                f"{key:<16}{tool:<14}{t['killed']:>5}/{t['faults']:<4}{t['variants_failed']:>11}/{t['variants']:<5}"
+                f"{t['requests']:>10}{t['seconds']:>9.1f}"
+            )
     for tool, ts in totals.items():
-        print(f"{'all':<16}{tool:<14}{sum(t['killed'] for t in ts):>5}/{sum(t['faults'] for t in ts):<4}"
-              f"{sum(t['variants_failed'] for t in ts):>11}/{sum(t['variants'] for t in ts):<5}"
-              f"{sum(t['requests'] for t in ts):>10}{sum(t['seconds'] for t in ts):>9.1f}")
-    only = [(r["provider"], r["behaviour"]) for r in rows if r["behaviour"].startswith("fault/")
-            and bool(r["schemathesis"]["failed"]) and not r["suite"]["failed"]]
+        print(
+            f"{'all':<16}{tool:<14}{sum(t['killed'] for t in ts):>5}/{sum(t['faults'] for t in ts):<4}"
+            f"{sum(t['variants_failed'] for t in ts):>11}/{sum(t['variants'] for t in ts):<5}"
+            f"{sum(t['requests'] for t in ts):>10}{sum(t['seconds'] for t in ts):>9.1f}"
+        )
+    only = [
+        (r["provider"], r["behaviour"])
+        for r in rows
+        if r["behaviour"].startswith("fault/") and bool(r["schemathesis"]["failed"]) and not r["suite"]["failed"]
+    ]
     if only:
         print("faults only Schemathesis killed: " + ", ".join(f"{k} {b}" for k, b in only))
-    false = [(r["provider"], r["behaviour"], r["schemathesis"]["failed"]) for r in rows
-             if r["behaviour"].startswith("variant/") and r["schemathesis"]["failed"]]
+    false = [
+        (r["provider"], r["behaviour"], r["schemathesis"]["failed"])
+        for r in rows
+        if r["behaviour"].startswith("variant/") and r["schemathesis"]["failed"]
+    ]
     for key, behaviour, failed in false:
         print(f"Schemathesis failed conformant {key} {behaviour}: {', '.join(failed)}")
 
@@ -157,8 +191,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.table:
         text = Path(args.table).read_text(encoding="utf-8")
-        print_table(json.loads(text)["rows"] if args.table.endswith(".json") else
-                    [json.loads(line) for line in text.splitlines() if line])
+        print_table(
+            json.loads(text)["rows"]
+            if args.table.endswith(".json")
+            else [json.loads(line) for line in text.splitlines() if line]
+        )
         return 0
 
     from conformance.reference import available, provider_module
@@ -168,14 +205,18 @@ def main(argv=None) -> int:
     credential = secrets.token_urlsafe(12)
     server = ServerThread(selftest_app(keys, credential))
     root = server.start()
-    jobs = [job for key in keys for job in
-            [(root, credential, args.examples, key, None, variant) for variant in provider_module(key).VARIANTS]
-            + [(root, credential, args.examples, key, fault, "default") for fault in provider_module(key).FAULTS]]
+    jobs = [
+        job
+        for key in keys
+        for job in [(root, credential, args.examples, key, None, variant) for variant in provider_module(key).VARIANTS]
+        + [(root, credential, args.examples, key, fault, "default") for fault in provider_module(key).FAULTS]
+    ]
     load = os.getloadavg()
     started = time.perf_counter()
     try:
-        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_warm) as pool:
+        with ProcessPoolExecutor(
+            max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_warm
+        ) as pool:
             rows = []
             for row in pool.map(one_job, jobs):
                 rows.append(row)  # kept as they come: an interrupted comparison still reports
@@ -185,12 +226,15 @@ def main(argv=None) -> int:
     finally:
         server.stop()
     wall = time.perf_counter() - started
-    print(f"examples {args.examples}, {args.jobs} worker processes, load average at start "
-          f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} cores; wall {wall:.0f} s")
+    print(
+        f"examples {args.examples}, {args.jobs} worker processes, load average at start "
+        f"{load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {os.cpu_count()} cores; wall {wall:.0f} s"
+    )
     print_table(rows)
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "load": load, "wall_s": wall,
-                                               "examples": args.examples}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"rows": rows, "load": load, "wall_s": wall, "examples": args.examples}, indent=2) + "\n"
+        )
         print(f"json: {args.json}")
     return 0
 

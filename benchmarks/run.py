@@ -21,6 +21,7 @@ Several runs each; medians printed, everything written as JSON with --json.
     python benchmarks/run.py [--repeat 3] [--provider P ...] [--latency-ms 20] [--no-selftest] [--floor-runs 3]
                              [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,11 +61,19 @@ class Recorder:
         body = b"".join(chunks)
         if self.latency:
             await asyncio.sleep(self.latency)
-        self.log.write(json.dumps({
-            "t": arrived, "method": scope["method"], "path": scope["path"],
-            "query": scope["query_string"].decode("latin-1"),
-            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
-            "body": base64.b64encode(body).decode()}) + "\n")
+        self.log.write(
+            json.dumps(
+                {
+                    "t": arrived,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope["query_string"].decode("latin-1"),
+                    "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
+                    "body": base64.b64encode(body).decode(),
+                }
+            )
+            + "\n"
+        )
         sent = False
 
         async def replay():
@@ -82,8 +91,14 @@ def serve(key: str, port: int, log_path: str, latency: float = 0.0) -> None:
 
     from conformance.reference.serving import provider_app
 
-    uvicorn.run(Recorder(provider_app(key, CREDENTIAL), log_path, latency), host="127.0.0.1", port=port,
-                log_level="error", access_log=False, lifespan="off")
+    uvicorn.run(
+        Recorder(provider_app(key, CREDENTIAL), log_path, latency),
+        host="127.0.0.1",
+        port=port,
+        log_level="error",
+        access_log=False,
+        lifespan="off",
+    )
 
 
 # -- measuring --------------------------------------------------------------------------
@@ -130,10 +145,28 @@ def one_run(key: str, workdir: Path, latency: float = 0.0) -> dict:
     try:
         _wait_for(port)
         url = base_url(f"http://127.0.0.1:{port}", key)
-        params = [a for name, value in provider_module(key).TARGET_PARAMS.items()
-                  for a in ("--conformance-target-param", f"{name}={value}")]
-        command = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-                   "--conformance-provider", key, "--conformance-target-url", url, "--conformance-report-dir", str(workdir / "reports"), *params]
+        params = [
+            a
+            for name, value in provider_module(key).TARGET_PARAMS.items()
+            for a in ("--conformance-target-param", f"{name}={value}")
+        ]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "conformance",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--conformance-provider",
+            key,
+            "--conformance-target-url",
+            url,
+            "--conformance-report-dir",
+            str(workdir / "reports"),
+            *params,
+        ]
         started = time.time()
         completed = subprocess.run(command, cwd=workdir, env=_env(), capture_output=True, text=True, timeout=300)
         wall = time.time() - started
@@ -149,11 +182,17 @@ def one_run(key: str, workdir: Path, latency: float = 0.0) -> dict:
     report = json.loads((workdir / "reports" / f"{key}.json").read_text(encoding="utf-8"))
     probes = report["probes"]
     generated = sum(len(p["exchanges"]) for p in probes if p["probe"].startswith("test_generated_"))
-    return {"wall_s": wall, "startup_s": startup, "requests": len(records),
-            "suite_per_request_ms": per_request * 1000, "bare_per_request_ms": bare * 1000,
-            "overhead_ratio": per_request / bare, "tests": len(probes),
-            "drawn_requests": max(0, generated - explicit_examples(key)),
-            "creates": report["workspaces_created"]}
+    return {
+        "wall_s": wall,
+        "startup_s": startup,
+        "requests": len(records),
+        "suite_per_request_ms": per_request * 1000,
+        "bare_per_request_ms": bare * 1000,
+        "overhead_ratio": per_request / bare,
+        "tests": len(probes),
+        "drawn_requests": max(0, generated - explicit_examples(key)),
+        "creates": report["workspaces_created"],
+    }
 
 
 def explicit_examples(key: str) -> int:
@@ -202,14 +241,28 @@ def pytest_per_test(workdir: Path, tests: int = 400, runs: int = 3) -> float:
     """Seconds pytest itself spends running one test (empty tests, the same reports as a
     conformance run), collection left out: a conformance run collects before its first request.
     The median of `runs` timings of each command."""
+
     def running(n: int) -> float:
         folder = workdir / f"floor{n}"
         folder.mkdir(exist_ok=True)
         (folder / "test_empty.py").write_text("".join(f"def test_{i}():\n    pass\n" for i in range(n)))
-        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "test_empty.py",
-                   "--html", "r.html", "--junitxml", "r.xml"]
-        return (statistics.median(timed(command, folder) for _ in range(runs))
-                - statistics.median(timed([*command, "--collect-only"], folder) for _ in range(runs)))
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "test_empty.py",
+            "--html",
+            "r.html",
+            "--junitxml",
+            "r.xml",
+        ]
+        return statistics.median(timed(command, folder) for _ in range(runs)) - statistics.median(
+            timed([*command, "--collect-only"], folder) for _ in range(runs)
+        )
+
     return max(0.0, (running(tests + 1) - running(1)) / tests)
 
 
@@ -223,8 +276,13 @@ def hypothesis_per_example(key: str, examples: int = 300) -> float:
     drawn = []
 
     @seed(0)
-    @settings(max_examples=examples, database=None, deadline=None, phases=(Phase.generate,),
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
     @given(valid_bodies(load(key)))
     def nothing(body):
         drawn.append(body)
@@ -253,39 +311,58 @@ def main(argv=None) -> int:
     parser.add_argument("--provider", action="append", choices=BUILTIN)
     parser.add_argument("--no-selftest", action="store_true")
     parser.add_argument("--no-run-all", action="store_true", help="skip the `conformance run --all` timing")
-    parser.add_argument("--floor-runs", type=_at_least_one, default=3,
-                        help="timings of each pytest floor command, of which the median is taken (default 3)")
+    parser.add_argument(
+        "--floor-runs",
+        type=_at_least_one,
+        default=3,
+        help="timings of each pytest floor command, of which the median is taken (default 3)",
+    )
     parser.add_argument("--json", help="write the results here too")
-    parser.add_argument("--latency-ms", type=float, default=20.0,
-                        help="the latency run: milliseconds added before each answer (default 20; 0 skips it)")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=20.0,
+        help="the latency run: milliseconds added before each answer (default 20; 0 skips it)",
+    )
     parser.add_argument("--serve", nargs="+", metavar="PROVIDER PORT LOG [LATENCY]", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2], float(args.serve[3]) if len(args.serve) > 3 else 0.0)
         return 0
-    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                           "platform": platform.platform()}, "repeat": args.repeat, "providers": {}}
+    results = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "repeat": args.repeat,
+        "providers": {},
+    }
     with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
         workdir = Path(tmp)
         keys = args.provider or list(BUILTIN)
         pytest_s = pytest_per_test(workdir, runs=args.floor_runs)
         hypothesis_s = {key: hypothesis_per_example(key) for key in keys}
-        results["floors"] = {"pytest_per_test_ms": round(pytest_s * 1000, 3),
-                             "hypothesis_per_valid_body_ms": {k: round(v * 1000, 3) for k, v in hypothesis_s.items()}}
+        results["floors"] = {
+            "pytest_per_test_ms": round(pytest_s * 1000, 3),
+            "hypothesis_per_valid_body_ms": {k: round(v * 1000, 3) for k, v in hypothesis_s.items()},
+        }
         print(f"load average at start: {'/'.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
         results["load_average"] = os.getloadavg()
-        print(f"floors: pytest {pytest_s * 1000:.2f} ms per test (HTML and JUnit reports on); Hypothesis per "
-              "valid body drawn: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in hypothesis_s.items()))
-        print(f"{'provider':<16}{'wall s':>8}{'start-up s':>12}{'requests':>10}{'suite ms/req':>14}"
-              f"{'bare ms/req':>13}{'overhead':>10}{'floor':>8}{'over floor':>12}{'creates':>9}")
+        print(
+            f"floors: pytest {pytest_s * 1000:.2f} ms per test (HTML and JUnit reports on); Hypothesis per "
+            "valid body drawn: " + ", ".join(f"{k} {v * 1000:.2f} ms" for k, v in hypothesis_s.items())
+        )
+        print(
+            f"{'provider':<16}{'wall s':>8}{'start-up s':>12}{'requests':>10}{'suite ms/req':>14}"
+            f"{'bare ms/req':>13}{'overhead':>10}{'floor':>8}{'over floor':>12}{'creates':>9}"
+        )
         for key in keys:
             m = median_of([one_run(key, workdir) for _ in range(args.repeat)])
             m["floor_ratio"] = round(floor_ratio(m, pytest_s, hypothesis_s[key]), 3)
             m["over_floor"] = round(m["overhead_ratio"] / m["floor_ratio"], 3)  # the goal: at most 1.3
             results["providers"][key] = m
-            print(f"{key:<16}{m['wall_s']:>8.2f}{m['startup_s']:>12.2f}{m['requests']:>10.0f}"
-                  f"{m['suite_per_request_ms']:>14.2f}{m['bare_per_request_ms']:>13.2f}{m['overhead_ratio']:>9.2f}x"
-                  f"{m['floor_ratio']:>7.2f}x{m['over_floor']:>11.2f}x{m['creates']:>9.0f}")
+            print(
+                f"{key:<16}{m['wall_s']:>8.2f}{m['startup_s']:>12.2f}{m['requests']:>10.0f}"
+                f"{m['suite_per_request_ms']:>14.2f}{m['bare_per_request_ms']:>13.2f}{m['overhead_ratio']:>9.2f}x"
+                f"{m['floor_ratio']:>7.2f}x{m['over_floor']:>11.2f}x{m['creates']:>9.0f}"
+            )
         if args.latency_ms > 0:
             latency = args.latency_ms / 1000
             results["latency"] = {"latency_ms": args.latency_ms, "providers": {}}
@@ -294,14 +371,25 @@ def main(argv=None) -> int:
             for key in keys:
                 m = median_of([one_run(key, workdir, latency) for _ in range(args.repeat)])
                 bound = m["requests"] * latency + m["startup_s"]
-                row = {"wall_s": m["wall_s"], "startup_s": m["startup_s"], "requests": m["requests"],
-                       "bound_s": round(bound, 3), "ratio": round(m["wall_s"] / bound, 3)}  # the goal: at most 1.1
+                row = {
+                    "wall_s": m["wall_s"],
+                    "startup_s": m["startup_s"],
+                    "requests": m["requests"],
+                    "bound_s": round(bound, 3),
+                    "ratio": round(m["wall_s"] / bound, 3),
+                }  # the goal: at most 1.1
                 results["latency"]["providers"][key] = row
-                print(f"{key:<16}{row['wall_s']:>8.2f}{row['startup_s']:>12.2f}{row['requests']:>10.0f}"
-                      f"{row['bound_s']:>9.2f}{row['ratio']:>11.2f}x")
+                print(
+                    f"{key:<16}{row['wall_s']:>8.2f}{row['startup_s']:>12.2f}{row['requests']:>10.0f}"
+                    f"{row['bound_s']:>9.2f}{row['ratio']:>11.2f}x"
+                )
         if not args.no_run_all:
-            every = [timed([sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(workdir / "all")],
-                           workdir) for _ in range(args.repeat)]
+            every = [
+                timed(
+                    [sys.executable, "-m", "conformance", "run", "--all", "--report-dir", str(workdir / "all")], workdir
+                )
+                for _ in range(args.repeat)
+            ]
             results["run_all_s"] = round(statistics.median(every), 3)
             print(f"conformance run --all (5 providers, reference servers included): {results['run_all_s']:.2f} s")
         if not args.no_selftest:

@@ -4,6 +4,7 @@ options themselves (flags, variables, help) are the table in conformance.options
 
 from __future__ import annotations
 
+import difflib
 import os
 import shlex
 import zlib
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 
 from conformance import __version__
 from conformance.defaults import DEFAULT_EXAMPLES, DEFAULT_MAX_CREATES, DEFAULT_MAX_WAIT, DEFAULT_REQUEST_TIMEOUT
-from conformance.options import OPTIONS, Given, did_you_mean, flag_name
+from conformance.options import INTERFACE_ENV, OPTIONS, Given, did_you_mean, flag_name
 
 if TYPE_CHECKING:  # the pytest11 entry module imports this one: nothing heavy at import time
     from conformance.model.profile import Profile
@@ -141,6 +142,22 @@ def _load_profile(provider: Given):
         raise SettingsError(str(exc)) from None
 
 
+def _check_environment_names(environ) -> None:
+    """A CONFORMANCE_* variable that is a near miss of an option's (CONFORMANCE_TARGETURL) is
+    refused: silently ignored, it would certify the bundled reference server instead of the
+    endpoint meant, and a CI gate would go green. Other CONFORMANCE_* names are left alone."""
+    known = {o.env.removeprefix("CONFORMANCE_"): o.env for o in OPTIONS}
+    for name in sorted(environ):
+        suffix = name.removeprefix("CONFORMANCE_")
+        if name == suffix or suffix in known or name == INTERFACE_ENV:
+            continue
+        close = difflib.get_close_matches(suffix, list(known), n=1, cutoff=0.8)
+        if close:
+            raise SettingsError(
+                f"the environment variable {name} is not one of the suite's: did you mean {known[close[0]]}?"
+            )
+
+
 def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     """`lookup(dest)` returns the value of an option and where it came from (None when unset).
     Returns None when no provider is chosen; raises SettingsError with one sentence."""
@@ -148,6 +165,7 @@ def resolve(lookup: Callable[[str], Given | None]) -> Settings | None:
     provider = given["conformance_provider"]
     if provider is None:
         return None
+    _check_environment_names(os.environ)
     profile = _load_profile(provider)  # jsonschema comes with it: only once a provider is chosen
     target = given["conformance_target_url"]
     url: str | None = None

@@ -10,6 +10,7 @@ Chromium (/usr/bin/chromium) through Playwright. The picture shows the verdict b
 first failing requirement. Nothing leaves loopback: the report is opened from a file and every
 request to anything but that file is refused.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,14 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "img" / "report.png"
 PROVIDER, FAULT = "anthropic", "name-max-41"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1280, "height": 900}
 
 
@@ -41,16 +48,34 @@ def run_suite(report_dir: Path) -> Path:
         env["CONFORMANCE_CREDENTIAL"] = DEMO_CREDENTIAL
         env.pop("GITHUB_STEP_SUMMARY", None)
         completed = subprocess.run(
-            [sys.executable, "-m", "conformance", "run", "--provider", PROVIDER, "--target-url", url,
-             "--report-dir", str(report_dir)],
-            env=env, cwd=report_dir, capture_output=True, text=True, timeout=600)
+            [
+                sys.executable,
+                "-m",
+                "conformance",
+                "run",
+                "--provider",
+                PROVIDER,
+                "--target-url",
+                url,
+                "--report-dir",
+                str(report_dir),
+            ],
+            env=env,
+            cwd=report_dir,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     finally:
         server.stop()
     output = completed.stdout + completed.stderr
     print(next((line for line in output.splitlines() if line.startswith(f"{PROVIDER}: ")), output[-500:]))
     if completed.returncode != 1:  # the fault must be caught: NOT CONFORMANT
-        sys.exit(f"expected exit status 1 (NOT CONFORMANT), got {completed.returncode}:\n"
-                 + completed.stdout[-2000:] + completed.stderr[-2000:])
+        sys.exit(
+            f"expected exit status 1 (NOT CONFORMANT), got {completed.returncode}:\n"
+            + completed.stdout[-2000:]
+            + completed.stderr[-2000:]
+        )
     return report_dir / f"{PROVIDER}.html"
 
 
@@ -63,8 +88,9 @@ def photograph(html: Path, out: Path) -> None:
         try:
             page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
             # Only the report file itself: no network, not even loopback.
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                       else route.abort())
+            page.route(
+                "**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort()
+            )
             page.goto(html.as_uri(), wait_until="load")
             page.wait_for_timeout(500)  # pytest-html's script draws its table after load
             page.screenshot(path=str(out), full_page=False)

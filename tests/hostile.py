@@ -1,5 +1,6 @@
 """Deliberately hostile loopback servers, written at the socket level so they can do what no
 well-behaved framework would: hang, lie about lengths, send garbage, close mid-answer."""
+
 from __future__ import annotations
 
 import socket
@@ -77,8 +78,12 @@ def _read_request(conn: socket.socket) -> bytes:
 
 def answer(status: str, body: bytes, content_type: str = "application/json", extra: str = ""):
     def handler(server, conn, request):
-        conn.sendall(f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
-                     f"Connection: close\r\n{extra}\r\n".encode() + body)
+        conn.sendall(
+            f"HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+            f"Connection: close\r\n{extra}\r\n".encode()
+            + body
+        )
+
     return handler
 
 
@@ -88,8 +93,10 @@ def hang(server, conn, request):
 
 def huge_body(server, conn, request):
     size = 50 * 1024 * 1024
-    conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n"
-                 "Connection: close\r\n\r\n".encode())
+    conn.sendall(
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n"
+        "Connection: close\r\n\r\n".encode()
+    )
     chunk, sent = b"[" + b"0," * 32767, 0
     while sent < size and not server.stop_event.is_set():
         conn.sendall(chunk)  # raises once the client hangs up: the loop ends there
@@ -97,18 +104,24 @@ def huge_body(server, conn, request):
 
 
 def close_mid_answer(server, conn, request):
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\": ")
+    conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"id": ')
 
 
 def echo_secrets(server, conn, request):
     """Sends the request back, credential included, in the body and in cookie headers."""
     head = request.split(b"\r\n\r\n")[0].decode("latin-1")
     secret_lines = [line for line in head.split("\r\n") if ":" in line]
-    body = ("{\"type\": \"error\", \"error\": {\"type\": \"invalid_request_error\", \"message\": "
-            + __import__("json").dumps(head) + "}}").encode()
+    body = (
+        '{"type": "error", "error": {"type": "invalid_request_error", "message": '
+        + __import__("json").dumps(head)
+        + "}}"
+    ).encode()
     cookies = "".join(f"Set-Cookie: echo={line.split(':', 1)[1].strip()}\r\n" for line in secret_lines)
-    conn.sendall(f"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                 f"{cookies}X-Echo-Authorization: {head.splitlines()[-1]}\r\nConnection: close\r\n\r\n".encode() + body)
+    conn.sendall(
+        f"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        f"{cookies}X-Echo-Authorization: {head.splitlines()[-1]}\r\nConnection: close\r\n\r\n".encode()
+        + body
+    )
 
 
 class EchoingProxy:
@@ -216,17 +229,32 @@ def _restored(value, restore: dict):
 
 def _echo_in_messages(value, echoed: str):
     if isinstance(value, dict):
-        return {k: (f"{v} (you sent: {echoed})" if k == "message" and isinstance(v, str)
-                    else _echo_in_messages(v, echoed)) for k, v in value.items()}
+        return {
+            k: (f"{v} (you sent: {echoed})" if k == "message" and isinstance(v, str) else _echo_in_messages(v, echoed))
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_echo_in_messages(v, echoed) for v in value]
     return value
+
+
 # -- round two: secrets, memory, time, paths ------------------------------------------------
 def workspace(workspace_id: str, name: str = "conformance") -> bytes:
     """A created Anthropic workspace as the page documents it, with the id a test chooses."""
-    return __import__("json").dumps({
-        "id": workspace_id, "type": "workspace", "name": name, "display_color": "#6C5BB9",
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "archived_at": None}).encode()
+    return (
+        __import__("json")
+        .dumps(
+            {
+                "id": workspace_id,
+                "type": "workspace",
+                "name": name,
+                "display_color": "#6C5BB9",
+                "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "archived_at": None,
+            }
+        )
+        .encode()
+    )
 
 
 def echo_encoded(secret: str):
@@ -240,10 +268,12 @@ def echo_encoded(secret: str):
         "literal": secret,
         "json_slash": secret.replace("/", "\\/"),  # as PHP's json_encode writes it (decoded: literal)
         "json_u": "".join(f"\\u{ord(c):04x}" for c in secret),
-        "url": once, "url_twice": quote(once, safe=""),
+        "url": once,
+        "url_twice": quote(once, safe=""),
         "base64": base64.b64encode(secret.encode()).decode(),
         "base64url": base64.urlsafe_b64encode(secret.encode()).decode().rstrip("="),
-        "hex": secret.encode().hex(), "HEX": secret.encode().hex().upper(),
+        "hex": secret.encode().hex(),
+        "HEX": secret.encode().hex().upper(),
         "basic": base64.b64encode(b"user:" + secret.encode()).decode(),
     }
     # The body is JSON written by hand, so that `\/` and `\u` reach the suite as they are sent.
@@ -252,8 +282,12 @@ def echo_encoded(secret: str):
     headers = "".join(f"X-Echo-{k}: {v}\r\n" for k, v in forms.items())
 
     def handler(server, conn, request):
-        conn.sendall(f"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                     f"{headers}Connection: close\r\n\r\n".encode() + body)
+        conn.sendall(
+            f"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"{headers}Connection: close\r\n\r\n".encode()
+            + body
+        )
+
     return handler, list(forms.values())
 
 
@@ -271,8 +305,12 @@ def compressed(megabytes: int, layers: int) -> bytes:
     crc = 0
     for _ in range(megabytes):
         crc = zlib.crc32(block, crc)
-    data = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + unit * megabytes + engine.flush()
-            + struct.pack("<II", crc, (megabytes << 20) & 0xFFFFFFFF))
+    data = (
+        b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+        + unit * megabytes
+        + engine.flush()
+        + struct.pack("<II", crc, (megabytes << 20) & 0xFFFFFFFF)
+    )
     for _ in range(layers - 1):
         data = gzip.compress(data, 9)
     return data
@@ -280,8 +318,12 @@ def compressed(megabytes: int, layers: int) -> bytes:
 
 def coded(body: bytes, encoding: str, status: str = "200 OK"):
     def handler(server, conn, request):
-        conn.sendall(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Encoding: {encoding}\r\n"
-                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        conn.sendall(
+            f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Encoding: {encoding}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+
     return handler
 
 
@@ -298,8 +340,10 @@ def drip(every: float = 0.3, first_only: bool = False):
     body = workspace("wrkspc_01DRIP")
 
     def handler(server, conn, request):
-        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                "Connection: close\r\n\r\n").encode()
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode()
         if first_only and server.connections > 1:
             conn.sendall(head + body)
             return
@@ -308,6 +352,7 @@ def drip(every: float = 0.3, first_only: bool = False):
             if server.stop_event.wait(every):
                 return
             conn.sendall(bytes([byte]))
+
     return handler
 
 
@@ -317,8 +362,12 @@ def created_with_id(workspace_id: str):
 
     def handler(server, conn, request):
         server.requests.append(request.split(b"\r\n", 1)[0].decode("latin-1"))
-        conn.sendall(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                     "Connection: close\r\n\r\n".encode() + body)
+        conn.sendall(
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n".encode()
+            + body
+        )
+
     return handler
 
 
@@ -328,16 +377,21 @@ ANSI = ("\x1b[2J\x1b[H\x1b]0;owned\x07\x1b[1A\x1b[2K\rCONFORMANT\x1b[31m\x9b2J\u
 def ansi_500(server, conn, request):
     # Not JSON-escaped: raw escape bytes in the body, as a careless server would send them.
     body = b'{"type": "error", "error": {"type": "api_error", "message": "' + ANSI * 8 + b'"}}'
-    conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
-                 + f"Content-Length: {len(body)}\r\n".encode() + b"X-Note: \x1b[2Jcleared\r\nConnection: close\r\n\r\n"
-                 + body)
+    conn.sendall(
+        b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n".encode()
+        + b"X-Note: \x1b[2Jcleared\r\nConnection: close\r\n\r\n"
+        + body
+    )
 
 
 def recording(handler):
     """The handler, with every request it received kept whole."""
+
     def record(server, conn, request):
         server.requests.append(request)
         handler(server, conn, request)
+
     return record
 
 
@@ -422,11 +476,23 @@ def dies_on(upstream: str, fatal: bytes):
         try:
             upstream_conn.request(method, path, body=body or None, headers=headers)
             answer = upstream_conn.getresponse()
-            status, reason, answer_headers, answer_body = answer.status, answer.reason, answer.getheaders(), answer.read()
+            status, reason, answer_headers, answer_body = (
+                answer.status,
+                answer.reason,
+                answer.getheaders(),
+                answer.read(),
+            )
         finally:
             upstream_conn.close()
-        kept = "".join(f"{k}: {v}\r\n" for k, v in answer_headers
-                       if k.lower() not in ("content-length", "transfer-encoding", "connection"))
-        conn.sendall(f"HTTP/1.1 {status} {reason}\r\n{kept}Content-Length: {len(answer_body)}\r\n"
-                     "Connection: close\r\n\r\n".encode("latin-1") + answer_body)
+        kept = "".join(
+            f"{k}: {v}\r\n"
+            for k, v in answer_headers
+            if k.lower() not in ("content-length", "transfer-encoding", "connection")
+        )
+        conn.sendall(
+            f"HTTP/1.1 {status} {reason}\r\n{kept}Content-Length: {len(answer_body)}\r\n"
+            "Connection: close\r\n\r\n".encode("latin-1")
+            + answer_body
+        )
+
     return handler

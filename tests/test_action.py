@@ -3,6 +3,7 @@ bash with its `env`, the `${{ }}` expressions filled in from the inputs and earl
 GITHUB_OUTPUT and GITHUB_STEP_SUMMARY pointing at files. Steps that `use` another action
 (setup-python, upload-artifact) and the pip install of the suite itself (already installed
 here) are checked for what they are given, not run."""
+
 from __future__ import annotations
 
 import json
@@ -42,6 +43,7 @@ def _expand(value: str, inputs: dict, outputs: dict) -> str:
         if expression == "github.action_path":
             return str(ROOT)
         raise AssertionError(f"the test does not know the expression {expression!r}")
+
     return EXPRESSION.sub(one, str(value))
 
 
@@ -52,9 +54,12 @@ def _run_action(tmp_path: Path, given: dict) -> tuple[list[int], dict, str]:
     inputs.update(given)
     output_file, summary_file = tmp_path / "github_output", tmp_path / "step_summary.md"
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
-    base_env.update(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                    GITHUB_OUTPUT=str(output_file), GITHUB_STEP_SUMMARY=str(summary_file),
-                    GITHUB_ACTION_PATH=str(ROOT))
+    base_env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        GITHUB_OUTPUT=str(output_file),
+        GITHUB_STEP_SUMMARY=str(summary_file),
+        GITHUB_ACTION_PATH=str(ROOT),
+    )
     statuses, outputs = [], {}
     for step in action["runs"]["steps"]:
         if "uses" in step or "pip install" in step.get("run", ""):
@@ -63,8 +68,14 @@ def _run_action(tmp_path: Path, given: dict) -> tuple[list[int], dict, str]:
         env = {**base_env, **{k: _expand(v, inputs, outputs) for k, v in step.get("env", {}).items()}}
         script = tmp_path / "step.sh"
         script.write_text(_expand(step["run"], inputs, outputs))
-        completed = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
-                                   cwd=tmp_path, capture_output=True, text=True, timeout=180)
+        completed = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         statuses.append(completed.returncode)
         if output_file.exists():
             outputs = dict(line.split("=", 1) for line in output_file.read_text().splitlines() if "=" in line)
@@ -83,13 +94,13 @@ def test_action_installs_itself_and_uploads_the_reports_whatever_the_verdict():
 
 
 @pytest.mark.parametrize("with_expectations", [True, False], ids=["expected", "unexpected"])
-def test_action_runs_the_suite_writes_the_summary_and_applies_the_gate(tmp_path, reference_server,
-                                                                       with_expectations):
+def test_action_runs_the_suite_writes_the_summary_and_applies_the_gate(tmp_path, reference_server, with_expectations):
     url = reference_server("anthropic", FAULT)
     given = {"provider": "anthropic", "target-url": url, "credential": SECRET, "report-dir": "out"}
     if with_expectations:
         (tmp_path / "expectations.toml").write_text(
-            f'[expect."{BROKEN}"]\noutcome = "fail"\nreason = "we count UTF-16 units; TICKET-123"\n')
+            f'[expect."{BROKEN}"]\noutcome = "fail"\nreason = "we count UTF-16 units; TICKET-123"\n'
+        )
         given["expectations"] = "expectations.toml"
     statuses, outputs, summary = _run_action(tmp_path, given)
 
@@ -97,7 +108,11 @@ def test_action_runs_the_suite_writes_the_summary_and_applies_the_gate(tmp_path,
     assert outputs == {"exit-status": str(gate), "verdict": "NOT CONFORMANT"}
     assert statuses == [0, gate]  # the suite step records, the last step applies the gate
     assert {p.name for p in (tmp_path / "out").iterdir()} >= {
-        "anthropic.html", "anthropic.json", "anthropic.junit.xml", "anthropic.svg"}
+        "anthropic.html",
+        "anthropic.json",
+        "anthropic.junit.xml",
+        "anthropic.svg",
+    }
     title = text(by_id(load("anthropic"))[BROKEN].title)
     assert "workspace-conformance: anthropic: **NOT CONFORMANT**" in summary
     must = json.loads((tmp_path / "out" / "anthropic.json").read_text(encoding="utf-8"))["summary"]["MUST"]

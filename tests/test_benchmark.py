@@ -1,20 +1,43 @@
 """The benchmark runs as the README says and records what it claims to measure. It asserts no
 speed: the numbers are for people and tracking, not a gate that fails on a busy machine."""
+
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from conformance.defaults import DEFAULT_MAX_CREATES
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
+@pytest.mark.slow
 def test_benchmark_measures_a_provider_and_writes_its_json(tmp_path):
     out = tmp_path / "bench.json"
     completed = subprocess.run(
-        [sys.executable, str(BENCHMARK), "--repeat", "1", "--provider", "anthropic", "--no-selftest", "--no-run-all",
-         "--latency-ms", "5", "--floor-runs", "1", "--json", str(out)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        [
+            sys.executable,
+            str(BENCHMARK),
+            "--repeat",
+            "1",
+            "--provider",
+            "anthropic",
+            "--no-selftest",
+            "--no-run-all",
+            "--latency-ms",
+            "5",
+            "--floor-runs",
+            "1",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     results = json.loads(out.read_text())
     m = results["providers"]["anthropic"]

@@ -1,5 +1,6 @@
 """The CI gate for implementations: an expectations file excuses known deviations (and only
 those), a baseline report shows what changed, and CI gets a Markdown summary and a badge."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ CREDENTIAL = {"CONFORMANCE_CREDENTIAL": SECRET}
 
 
 def _conformance(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
 
 
 def _server(request, fault: str | None) -> str:
@@ -47,8 +49,15 @@ def gate_runs(tmp_path_factory, request):
     runs = {}
 
     def suite(name, url, *args, env=None):
-        completed, verdicts = run_suite(tmp / name, "--conformance-provider", "anthropic", "--conformance-target-url", url, *args,
-                                        env={**CREDENTIAL, **(env or {})})
+        completed, verdicts = run_suite(
+            tmp / name,
+            "--conformance-provider",
+            "anthropic",
+            "--conformance-target-url",
+            url,
+            *args,
+            env={**CREDENTIAL, **(env or {})},
+        )
         runs[name] = (completed, verdicts, tmp / name / "run" / "reports")
         return completed, verdicts
 
@@ -60,12 +69,28 @@ def gate_runs(tmp_path_factory, request):
     expectations.write_text(bootstrapped.stdout)
     runs["file"] = bootstrapped.stdout
     baseline = str(runs["a-bare"][2] / "anthropic.json")
-    suite("a-expected", url_a, "--conformance-expectations", str(expectations),
-          env={"GITHUB_STEP_SUMMARY": str(tmp / "step-summary.md")})
-    suite("b-expected", _server(request, FAULT_B[0]), "--conformance-expectations", str(expectations),
-          "--conformance-baseline", baseline)
-    suite("conformant", _server(request, None), "--conformance-baseline", baseline,
-          env={"CONFORMANCE_EXPECTATIONS": str(expectations)})
+    suite(
+        "a-expected",
+        url_a,
+        "--conformance-expectations",
+        str(expectations),
+        env={"GITHUB_STEP_SUMMARY": str(tmp / "step-summary.md")},
+    )
+    suite(
+        "b-expected",
+        _server(request, FAULT_B[0]),
+        "--conformance-expectations",
+        str(expectations),
+        "--conformance-baseline",
+        baseline,
+    )
+    suite(
+        "conformant",
+        _server(request, None),
+        "--conformance-baseline",
+        baseline,
+        env={"CONFORMANCE_EXPECTATIONS": str(expectations)},
+    )
     runs["step-summary"] = (tmp / "step-summary.md").read_text()
     return runs
 
@@ -148,7 +173,9 @@ def test_reports_with_gate_and_baseline_match_the_json_schema(gate_runs):
 def test_a_baseline_of_another_provider_is_a_usage_error(gate_runs, tmp_path):
     other = tmp_path / "orgo.json"
     other.write_text(json.dumps({**gate_runs["a-bare"][1], "provider": "orgo"}))
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-baseline", str(other))
+    completed, verdicts = run_suite(
+        tmp_path, "--conformance-provider", "anthropic", "--conformance-baseline", str(other)
+    )
     assert completed.returncode == exitcodes.USAGE
     assert "is a report for 'orgo', not anthropic" in completed.stderr
     assert verdicts is None
@@ -182,9 +209,16 @@ def test_markdown_summary_keeps_hostile_titles_inert():
 
     title = "pipes | <script>alert(1)</script> `tick`\nnew line \udcff \x00 *bold*"
     summary = {
-        "provider": "anthropic", "verdict": "NOT CONFORMANT", "exit_status": 1, "target": "http://x", "problem": None,
+        "provider": "anthropic",
+        "verdict": "NOT CONFORMANT",
+        "exit_status": 1,
+        "target": "http://x",
+        "problem": None,
         "profile": {"document": {"revision": "r"}},
-        "summary": {lvl: {"pass": 0, "fail": 1, "blocked": 0, "error": 0, "not-run": 0, "total": 1} for lvl in ("MUST", "SHOULD")},
+        "summary": {
+            lvl: {"pass": 0, "fail": 1, "blocked": 0, "error": 0, "not-run": 0, "total": 1}
+            for lvl in ("MUST", "SHOULD")
+        },
         "requirements": [{"id": "anthropic.custom.x", "level": "MUST", "status": "fail", "title": title}],
     }
     text = render(summary, ["anthropic.json"])
@@ -195,25 +229,42 @@ def test_markdown_summary_keeps_hostile_titles_inert():
 
 
 # -- expectations file checked up front -----------------------------------------------------
-@pytest.mark.parametrize("content, sentence", [
-    ("[expect\n", "is not valid TOML"),
-    ("provider = 'anthropic'\n", "has a top-level key 'provider'"),
-    ('[expect."anthropic.name.max-length"]\noutcome = "fail"\nreason = "r"\nticket = 1\n', "unknown key 'ticket'"),
-    ('[expect."anthropic.name.max-length"]\noutcome = "broken"\nreason = "r"\n', "has outcome 'broken'"),
-    ('[expect."anthropic.name.max-length"]\noutcome = "pass"\nreason = "r"\n', "has outcome 'pass'"),
-    ('[expect."anthropic.name.max-length"]\noutcome = "fail"\n', "needs a reason"),
-    ('[expect."anthropic.name.max-length"]\noutcome = "fail"\nreason = "r"\nuntil = "2027-03-31"\n',
-     "write a TOML date"),
-    ('[expect."anthropic.name.max-lenght"]\noutcome = "fail"\nreason = "r"\n',
-     "names 'anthropic.name.max-lenght', which is not a requirement of anthropic"),
-    ('[expect."acme.name.max-length"]\noutcome = "fail"\nreason = "r"\n', "which is not a requirement of anthropic"),
-])
+@pytest.mark.parametrize(
+    "content, sentence",
+    [
+        ("[expect\n", "is not valid TOML"),
+        ("provider = 'anthropic'\n", "has a top-level key 'provider'"),
+        ('[expect."anthropic.name.max-length"]\noutcome = "fail"\nreason = "r"\nticket = 1\n', "unknown key 'ticket'"),
+        ('[expect."anthropic.name.max-length"]\noutcome = "broken"\nreason = "r"\n', "has outcome 'broken'"),
+        ('[expect."anthropic.name.max-length"]\noutcome = "pass"\nreason = "r"\n', "has outcome 'pass'"),
+        ('[expect."anthropic.name.max-length"]\noutcome = "fail"\n', "needs a reason"),
+        (
+            '[expect."anthropic.name.max-length"]\noutcome = "fail"\nreason = "r"\nuntil = "2027-03-31"\n',
+            "write a TOML date",
+        ),
+        (
+            '[expect."anthropic.name.max-lenght"]\noutcome = "fail"\nreason = "r"\n',
+            "names 'anthropic.name.max-lenght', which is not a requirement of anthropic",
+        ),
+        (
+            '[expect."acme.name.max-length"]\noutcome = "fail"\nreason = "r"\n',
+            "which is not a requirement of anthropic",
+        ),
+    ],
+)
 def test_a_wrong_expectations_file_is_one_sentence_and_exit_4_before_any_request(tmp_path, content, sentence):
     path = tmp_path / "expectations.toml"
     path.write_text(content)
     # An unreachable target: had a probe run, the exit status would be 6, not 4.
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:9",
-                                    "--conformance-expectations", str(path))
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        "http://127.0.0.1:9",
+        "--conformance-expectations",
+        str(path),
+    )
     assert completed.returncode == exitcodes.USAGE, completed.stdout[-1000:]
     assert sentence in completed.stderr
     assert "Traceback" not in completed.stderr + completed.stdout
@@ -221,7 +272,9 @@ def test_a_wrong_expectations_file_is_one_sentence_and_exit_4_before_any_request
 
 
 def test_a_missing_expectations_file_is_a_usage_error(tmp_path):
-    completed, _ = run_suite(tmp_path, "--conformance-provider", "anthropic", env={"CONFORMANCE_EXPECTATIONS": "nowhere.toml"})
+    completed, _ = run_suite(
+        tmp_path, "--conformance-provider", "anthropic", env={"CONFORMANCE_EXPECTATIONS": "nowhere.toml"}
+    )
     assert completed.returncode == exitcodes.USAGE
     assert "cannot read the expectations file nowhere.toml" in completed.stderr
 
@@ -229,8 +282,10 @@ def test_a_missing_expectations_file_is_a_usage_error(tmp_path):
 def test_another_providers_entries_are_left_to_its_own_run():
     from conformance.model.expectations import Expectation, ExpectationsError, for_provider
 
-    found = {"orgo.name.required": Expectation("orgo.name.required", "fail", "r"),
-             "anthropic.name.required": Expectation("anthropic.name.required", "fail", "r")}
+    found = {
+        "orgo.name.required": Expectation("orgo.name.required", "fail", "r"),
+        "anthropic.name.required": Expectation("anthropic.name.required", "fail", "r"),
+    }
     known = ["anthropic.name.required"]
     assert list(for_provider(found, "anthropic", known, ["anthropic", "orgo"])) == ["anthropic.name.required"]
     with pytest.raises(ExpectationsError):
@@ -238,9 +293,14 @@ def test_another_providers_entries_are_left_to_its_own_run():
 
 
 def _summary(status: str, level: str = "MUST") -> dict:
-    return {"fail_on": "must", "exit_status": 1 if status == "fail" else 0,
-            "requirements": [{"id": "p.a", "level": level, "status": status, "title": "a"},
-                             {"id": "p.b", "level": "MUST", "status": "pass", "title": "b"}]}
+    return {
+        "fail_on": "must",
+        "exit_status": 1 if status == "fail" else 0,
+        "requirements": [
+            {"id": "p.a", "level": level, "status": status, "title": "a"},
+            {"id": "p.b", "level": "MUST", "status": "pass", "title": "b"},
+        ],
+    }
 
 
 def test_an_expired_expectation_no_longer_excuses_and_says_so():
@@ -249,10 +309,13 @@ def test_an_expired_expectation_no_longer_excuses_and_says_so():
     summary = _summary("fail")
     gate = apply(summary, {"p.a": Expectation("p.a", "fail", "r", date(2026, 3, 31))}, "x.toml", on=date(2026, 4, 1))
     assert (gate["exit_status"], gate["expired"], gate["expected"]) == (1, ["p.a"], [])
-    assert "expired expectation (not excused any more): p.a was expected to fail until 2026-03-31; it is fail" \
+    assert (
+        "expired expectation (not excused any more): p.a was expected to fail until 2026-03-31; it is fail"
         in closing_lines(summary)
-    still = apply(_summary("fail"), {"p.a": Expectation("p.a", "fail", "r", date(2026, 3, 31))}, "x.toml",
-                  on=date(2026, 3, 31))
+    )
+    still = apply(
+        _summary("fail"), {"p.a": Expectation("p.a", "fail", "r", date(2026, 3, 31))}, "x.toml", on=date(2026, 3, 31)
+    )
     assert (still["exit_status"], still["expected"]) == (0, ["p.a"])
 
 
@@ -268,15 +331,25 @@ def test_another_outcome_than_expected_is_not_excused():
 def test_bootstrap_writes_toml_that_loads_back_whatever_the_titles(tmp_path):
     from conformance.model.expectations import bootstrap, load
 
-    report = {"requirements": [
-        {"id": "anthropic.name.max-length", "level": "MUST", "status": "fail", "title": 'a "quoted"\ntitle \udcff\x00'},
-        {"id": "anthropic.response.id", "level": "SHOULD", "status": "error", "title": "t"},
-        {"id": "anthropic.name.required", "level": "MUST", "status": "pass", "title": "t"}]}
+    report = {
+        "requirements": [
+            {
+                "id": "anthropic.name.max-length",
+                "level": "MUST",
+                "status": "fail",
+                "title": 'a "quoted"\ntitle \udcff\x00',
+            },
+            {"id": "anthropic.response.id", "level": "SHOULD", "status": "error", "title": "t"},
+            {"id": "anthropic.name.required", "level": "MUST", "status": "pass", "title": "t"},
+        ]
+    }
     path = tmp_path / "e.toml"
     path.write_text(bootstrap([report], ["r.json"]), encoding="utf-8")
     loaded = load(str(path))
-    assert {k: v.outcome for k, v in loaded.items()} == {"anthropic.name.max-length": "fail",
-                                                         "anthropic.response.id": "error"}
+    assert {k: v.outcome for k, v in loaded.items()} == {
+        "anthropic.name.max-length": "fail",
+        "anthropic.response.id": "error",
+    }
 
 
 def test_expectations_from_an_incomplete_report_is_refused(gate_runs, tmp_path):
@@ -306,16 +379,36 @@ def test_index_shows_expected_failures_apart_from_unexpected_ones(gate_runs, tmp
 
 def test_run_all_takes_one_file_for_every_provider_and_the_index_shows_each_gate(tmp_path):
     expectations = tmp_path / "expectations.toml"
-    expectations.write_text('[expect."anthropic.name.max-length"]\noutcome = "fail"\nreason = "r"\n'
-                            '[expect."orgo.name.required"]\noutcome = "error"\nreason = "r"\n')
+    expectations.write_text(
+        '[expect."anthropic.name.max-length"]\noutcome = "fail"\nreason = "r"\n'
+        '[expect."orgo.name.required"]\noutcome = "error"\nreason = "r"\n'
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
     reports = tmp_path / "reports"
-    completed = subprocess.run([sys.executable, "-m", "conformance", "run", "--all", "--conformance-report-dir", str(reports),
-                                "--", "--conformance-expectations", str(expectations)],
-                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "run",
+            "--all",
+            "--conformance-report-dir",
+            str(reports),
+            "--",
+            "--conformance-expectations",
+            str(expectations),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert completed.returncode == exitcodes.OK, completed.stdout[-2000:] + completed.stderr[-2000:]
-    gates = {key: json.loads((reports / f"{key}.json").read_text())["gate"]
-             for key in ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend")}
+    gates = {
+        key: json.loads((reports / f"{key}.json").read_text())["gate"]
+        for key in ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend")
+    }
     assert gates["anthropic"]["unexpectedly_passing"] == ["anthropic.name.max-length"]
     assert gates["orgo"]["unexpectedly_passing"] == ["orgo.name.required"]
     assert all(g["passed"] and not g["expected"] for g in gates.values())

@@ -1,5 +1,6 @@
 """Where the credential goes, when the page leaves it open: a profile may let a target param
 name the header or cookie (`auth.name_param`), and the report says which name was used."""
+
 from __future__ import annotations
 
 from conformance import exitcodes
@@ -24,8 +25,11 @@ class CookieRenamed:
             for key, value in scope["headers"]:
                 if key == b"cookie":
                     parts = [p.strip() for p in value.decode("latin-1").split(";")]
-                    kept = ["__session=" + p.split("=", 1)[1] if p.startswith(self.name + "=") else p
-                            for p in parts if not p.startswith("__session=")]
+                    kept = [
+                        "__session=" + p.split("=", 1)[1] if p.startswith(self.name + "=") else p
+                        for p in parts
+                        if not p.startswith("__session=")
+                    ]
                     if not kept:
                         continue
                     value = "; ".join(kept).encode("latin-1")
@@ -51,8 +55,13 @@ def test_a_session_cookie_named_by_the_user_is_used_and_reported(tmp_path, loopb
     args = ["--conformance-provider", "wacht-frontend", "--conformance-target-url", url, "--conformance-examples", "3"]
     for key, value in params.items():
         args += ["--conformance-target-param", f"{key}={value}"]
-    completed, verdicts = run_suite(tmp_path, *args, "--conformance-target-param", "session_cookie=wacht_session",
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        *args,
+        "--conformance-target-param",
+        "session_cookie=wacht_session",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode in (exitcodes.OK, exitcodes.NOT_CONFORMANT), completed.stdout[-3000:]
     assert verdicts["credential_placement"] == "cookie wacht_session"
     assert verdicts["problem"] is None  # the credential was accepted where the user said it goes

@@ -1,6 +1,7 @@
 """The suite as a user runs it: `pytest --pyargs conformance --provider P` from an empty
 directory, against the embedded reference server and against one started with
 `conformance serve`, and against servers that each break one requirement."""
+
 from __future__ import annotations
 
 import socket
@@ -64,9 +65,12 @@ def served():
 
     def start(key: str, *extra: str) -> str:
         port = _free_port()
-        process = subprocess.Popen([sys.executable, "-m", "conformance", "serve", "--provider", key,
-                                    "--port", str(port), *extra],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "serve", "--provider", key, "--port", str(port), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         processes.append(process)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -90,8 +94,15 @@ def served():
 def test_separately_served_reference_gives_the_same_verdicts(tmp_path, served, embedded, key):
     url = served(key)
     inside, inside_verdicts = embedded(key)
-    remote, remote_verdicts = run_suite(tmp_path, "--conformance-provider", key, "--conformance-target-url", url,
-                                        *_params(key), env={"CONFORMANCE_CREDENTIAL": DEMO_CREDENTIAL})
+    remote, remote_verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        key,
+        "--conformance-target-url",
+        url,
+        *_params(key),
+        env={"CONFORMANCE_CREDENTIAL": DEMO_CREDENTIAL},
+    )
     assert remote.returncode == inside.returncode == 0, remote.stdout[-3000:]
     assert statuses(remote_verdicts) == statuses(inside_verdicts)
 
@@ -144,8 +155,17 @@ def test_a_server_breaking_one_requirement_fails_naming_it(tmp_path, reference_s
     url = reference_server(key, fault)
     # --fail-on should: a kind's requirement is a SHOULD on some pages (wacht-frontend's required
     # fields), and the gate must fail on whichever is dealt (a SHOULD alone: test_usage.py).
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", key, "--conformance-target-url", url, *_params(key),
-                                    "--conformance-fail-on", "should", env={"CONFORMANCE_CREDENTIAL": "sk-conformance-SECRET-7f3a9c-do-not-leak"})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        key,
+        "--conformance-target-url",
+        url,
+        *_params(key),
+        "--conformance-fail-on",
+        "should",
+        env={"CONFORMANCE_CREDENTIAL": "sk-conformance-SECRET-7f3a9c-do-not-leak"},
+    )
     assert completed.returncode == 1, completed.stdout[-3000:]
     assert verdicts["verdict"] == "NOT CONFORMANT"
     # The requirement of the kind this fault was chosen for fails, as a finding of its own,

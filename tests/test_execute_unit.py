@@ -2,6 +2,7 @@
 written here against an in-process target: pass only when the probe's own check ran and held,
 blocked when another requirement's failure came first, error or not-run when the suite could
 not check. Fast, so the mutation tester runs these on every mutant (README "Mutation testing")."""
+
 from __future__ import annotations
 
 import json
@@ -48,16 +49,24 @@ def _answers(request: httpx.Request) -> httpx.Response:
     anthropic error body), `id X` a workspace with that id, anything else a workspace."""
     name = json.loads(request.content)["name"]
     if name.startswith("status "):
-        return httpx.Response(int(name.split()[1]),
-                              json={"type": "error", "error": {"type": "api_error", "message": "m"}})
+        return httpx.Response(
+            int(name.split()[1]), json={"type": "error", "error": {"type": "api_error", "message": "m"}}
+        )
     workspace_id = name.split()[1] if name.startswith("id ") else "wrkspc_1"
     return httpx.Response(200, json={"id": workspace_id, "type": "workspace", "name": name})
 
 
 @pytest.fixture
 def target():
-    made = Target(PROFILE, "http://target.test", SECRET, {}, run_id="t", budget=Budget(20),
-                  transport=httpx.MockTransport(_answers))
+    made = Target(
+        PROFILE,
+        "http://target.test",
+        SECRET,
+        {},
+        run_id="t",
+        budget=Budget(20),
+        transport=httpx.MockTransport(_answers),
+    )
     yield made
     made.close()
 
@@ -78,7 +87,8 @@ def test_probe_registers_the_function_with_its_cases_and_prepare(monkeypatch):
 
     assert test_something.conformance_cases is cases and test_something.conformance_prepare is prepare
     assert dict(runner.REGISTRY.items()) == {
-        f"{__name__}:{test_something.__qualname__}": runner.ProbeSpec("test_something", test_something, cases, __name__)}
+        f"{__name__}:{test_something.__qualname__}": runner.ProbeSpec("test_something", test_something, cases, __name__)
+    }
 
 
 def test_each_distinct_prepare_runs_once_with_the_profile_and_its_error_waits_for_the_probe():
@@ -97,11 +107,18 @@ def test_each_distinct_prepare_runs_once_with_the_profile_and_its_error_waits_fo
     def with_prepare(prepare):
         def function(target, case):
             return None
+
         function.conformance_prepare = prepare
         return function
 
-    functions = [with_prepare(shared), with_prepare(broken), with_prepare(None), with_prepare(shared),
-                 lambda target, case: None, with_prepare(own)]
+    functions = [
+        with_prepare(shared),
+        with_prepare(broken),
+        with_prepare(None),
+        with_prepare(shared),
+        lambda target, case: None,
+        with_prepare(own),
+    ]
     prepare_probes(functions, PROFILE)
     assert calls == [("shared", "anthropic"), ("broken", "anthropic"), ("own", "anthropic")]
 
@@ -158,8 +175,9 @@ def test_a_failure_of_the_probes_own_requirement_fails_it_and_blocks_nothing(tar
     assert result.status == FAIL and result.outcomes == {OWN: FAIL, ENCODING: PASS, SERVER_ERROR: PASS}
     assert result.blocked_by == {}
     assert result.message == f"[{OWN}] the name is echoed: expected 'n'; observed '$CONFORMANCE_CREDENTIAL'"
-    assert result.findings == [{"requirement": OWN, "title": "the name is echoed", "expected": "'n'",
-                                "observed": f"'{SECRET}'", "exchange": 0}]
+    assert result.findings == [
+        {"requirement": OWN, "title": "the name is echoed", "expected": "'n'", "observed": f"'{SECRET}'", "exchange": 0}
+    ]
 
 
 def test_a_failure_of_other_requirements_first_blocks_the_probes_own(target):
@@ -168,16 +186,26 @@ def test_a_failure_of_other_requirements_first_blocks_the_probes_own(target):
     def check(target, case):
         from conformance.model.outcome import ConformanceFailure, Finding
 
-        raise ConformanceFailure([Finding(others[0], "t1", "e1", "o1"), Finding(others[1], "t2", "e2", "o2"),
-                                  Finding(others[0], "t3", "e3", "o3")])
+        raise ConformanceFailure(
+            [
+                Finding(others[0], "t1", "e1", "o1"),
+                Finding(others[1], "t2", "e2", "o2"),
+                Finding(others[0], "t3", "e3", "o3"),
+            ]
+        )
 
     result = execute(check, target, CASE)
     assert result.outcomes == {OWN: BLOCKED, others[0]: FAIL, others[1]: FAIL}
     assert result.status == FAIL
     assert result.blocked_by == {OWN: others}
-    assert result.message == "\n".join([
-        f"[{others[0]}] t1: expected e1; observed o1", f"[{others[1]}] t2: expected e2; observed o2",
-        f"[{others[0]}] t3: expected e3; observed o3", f"[{OWN}] not checked: blocked by {others[0]}, {others[1]}"])
+    assert result.message == "\n".join(
+        [
+            f"[{others[0]}] t1: expected e1; observed o1",
+            f"[{others[1]}] t2: expected e2; observed o2",
+            f"[{others[0]}] t3: expected e3; observed o3",
+            f"[{OWN}] not checked: blocked by {others[0]}, {others[1]}",
+        ]
+    )
 
 
 def test_a_probe_that_could_not_check_says_what_blocked_it(target):
@@ -222,11 +250,14 @@ def test_an_unreachable_target_is_an_error_with_the_reason_kept_and_redacted(tar
     assert result.unreachable == result.message == "could not reach the target: refused at $CONFORMANCE_CREDENTIAL"
 
 
-@pytest.mark.parametrize("problem, outcome", [
-    (ProbeError("a precondition did not hold"), ERROR),
-    (BudgetExhausted("--max-requests reached"), NOT_RUN),
-    (DryRun("listed, not sent"), NOT_RUN),
-])
+@pytest.mark.parametrize(
+    "problem, outcome",
+    [
+        (ProbeError("a precondition did not hold"), ERROR),
+        (BudgetExhausted("--max-requests reached"), NOT_RUN),
+        (DryRun("listed, not sent"), NOT_RUN),
+    ],
+)
 def test_a_check_the_suite_could_not_make_takes_the_problems_outcome(target, problem, outcome):
     def check(target, case):
         raise problem
@@ -271,7 +302,7 @@ def test_rid_names_a_catalog_requirement_and_refuses_any_other():
 
     assert rid(PROFILE, "name.echoed") == OWN
     assert known(PROFILE, "envelope.status") is None  # anthropic has no envelope
-    with pytest.raises(UnknownRequirement, match="anthropic.name.echoedd is not a requirement"):
+    with pytest.raises(UnknownRequirement, match=r"anthropic\.name\.echoedd is not a requirement"):
         rid(PROFILE, "name.echoedd")
 
 
@@ -290,8 +321,9 @@ def test_a_stray_id_beside_a_real_finding_keeps_the_finding(target):
     from conformance.model.outcome import ConformanceFailure, Finding
 
     def test_typo_and_breach(target, case):
-        raise ConformanceFailure([Finding(SERVER_ERROR, "no 5xx", "a 4xx", "HTTP 500"),
-                                  Finding(f"{K}.name.echoedd", "a typo", "x", "y")])
+        raise ConformanceFailure(
+            [Finding(SERVER_ERROR, "no 5xx", "a 4xx", "HTTP 500"), Finding(f"{K}.name.echoedd", "a typo", "x", "y")]
+        )
 
     result = execute(test_typo_and_breach, target, CASE)
     assert result.outcomes == {OWN: ERROR, SERVER_ERROR: FAIL}
@@ -317,6 +349,7 @@ def test_a_case_the_workspace_budget_left_out_is_not_run_and_says_which_budget(t
     from conformance.engine.creates import CreatePlan
 
     sent = []
+
     def check(target, case):
         sent.append(case.id)
 
@@ -387,7 +420,9 @@ def test_a_failure_of_the_probes_own_requirement_stays_failed_beside_a_stray_id(
     from conformance.model.outcome import ConformanceFailure, Finding
 
     def test_breach_and_typo(target, case):
-        raise ConformanceFailure([Finding(OWN, "echoed", "'n'", "'m'"), Finding(f"{K}.name.echoedd", "a typo", "x", "y")])
+        raise ConformanceFailure(
+            [Finding(OWN, "echoed", "'n'", "'m'"), Finding(f"{K}.name.echoedd", "a typo", "x", "y")]
+        )
 
     result = execute(test_breach_and_typo, target, CASE)
     assert result.outcomes == {OWN: FAIL} and result.status == FAIL
@@ -434,7 +469,10 @@ def test_a_generated_body_answered_500_is_a_finding_of_no_server_error_not_a_cra
     assert result.outcomes[SERVER_ERROR] == FAIL
     assert result.outcomes[f"{K}.request.valid-accepted"] == BLOCKED
     finding = next(f for f in result.findings if f["requirement"] == SERVER_ERROR)
-    assert finding["observed"].startswith("HTTP 500") and result.exchanges[finding["exchange"]]["response"]["status"] == 500
+    assert (
+        finding["observed"].startswith("HTTP 500")
+        and result.exchanges[finding["exchange"]]["response"]["status"] == 500
+    )
 
 
 def test_a_target_gone_after_a_request_is_an_error_with_its_own_reason(target):
@@ -445,7 +483,11 @@ def test_a_target_gone_after_a_request_is_an_error_with_its_own_reason(target):
 
     result = execute(check, target, CASE)
     assert result.status == ERROR
-    assert result.unreachable == result.message == "the target went away after POST http://target.test/v1/organizations/workspaces"
+    assert (
+        result.unreachable
+        == result.message
+        == "the target went away after POST http://target.test/v1/organizations/workspaces"
+    )
 
 
 @pytest.mark.parametrize("first, outcome", [(True, ERROR), (False, NOT_RUN)])
@@ -453,7 +495,9 @@ def test_a_run_that_stopped_waiting_says_why_in_the_result(target, first, outcom
     from conformance.model.outcome import WaitSpent
 
     def check(target, case):
-        raise WaitSpent("the target kept answering 429 (Retry-After 9); the run stopped after waiting 30 s in all", first)
+        raise WaitSpent(
+            "the target kept answering 429 (Retry-After 9); the run stopped after waiting 30 s in all", first
+        )
 
     result = execute(check, target, CASE)
     assert (result.status, result.unreachable) == (outcome, "")

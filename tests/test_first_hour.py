@@ -2,6 +2,7 @@
 wrong, `conformance run` owning its options, expected failures shown as expected everywhere,
 the report in users' words, an unreachable target said once, the HAR file, the action with a
 profile directory, the package metadata a pytest plugin carries."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,14 @@ FAULT, BROKEN = "name-max-41", "anthropic.name.max-length"
 def _cli(cwd: Path, *args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _closed_port() -> int:
@@ -46,9 +53,14 @@ def _closed_port() -> int:
 # -- 1. the target URL -----------------------------------------------------------------------
 def test_the_endpoints_full_url_is_taken_and_the_first_line_names_it(tmp_path, reference_server):
     base = reference_server("anthropic")
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic",
-                                    "--conformance-target-url", base + ENDPOINT + "/",
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        base + ENDPOINT + "/",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == exitcodes.OK, completed.stdout[-3000:]
     lines = completed.stdout.splitlines()
     assert lines[0].startswith(f"conformance: anthropic: POST {base}{ENDPOINT},"), lines[0]
@@ -58,8 +70,14 @@ def test_the_endpoints_full_url_is_taken_and_the_first_line_names_it(tmp_path, r
 
 def test_the_base_url_is_still_a_base_url(tmp_path, reference_server):
     base = reference_server("anthropic")
-    completed, _ = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", base,
-                             env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, _ = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        base,
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == exitcodes.OK
     assert completed.stdout.splitlines()[0].startswith(f"conformance: anthropic: POST {base}{ENDPOINT},")
     assert "not appended again" not in completed.stdout
@@ -67,27 +85,45 @@ def test_the_base_url_is_still_a_base_url(tmp_path, reference_server):
 
 def test_a_url_whose_creates_answer_404_is_incomplete_with_the_hint_in_each_spelling(tmp_path, reference_server):
     wrong = reference_server("anthropic") + "/api"
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", wrong,
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        wrong,
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == exitcodes.INCOMPLETE, completed.stdout[-3000:]
     assert verdicts["verdict"] == "INCOMPLETE" and "NOT CONFORMANT" not in completed.stdout
     assert f"check --conformance-target-url: POST {wrong}{ENDPOINT} answered 404" in completed.stdout
     assert verdicts["problem"].startswith(f"check --conformance-target-url: POST {wrong}{ENDPOINT} answered 404")
 
-    ran = _cli(tmp_path, "run", "--provider", "anthropic", "--target-url", wrong, "--report-dir", "cli",
-               env={"CONFORMANCE_CREDENTIAL": SECRET})
+    ran = _cli(
+        tmp_path,
+        "run",
+        "--provider",
+        "anthropic",
+        "--target-url",
+        wrong,
+        "--report-dir",
+        "cli",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert ran.returncode == exitcodes.INCOMPLETE, ran.stdout[-3000:]
     assert f"check --target-url: POST {wrong}{ENDPOINT} answered 404" in ran.stdout
     assert "--conformance-" not in ran.stdout
 
 
 # -- 2. `conformance run` owns its options ---------------------------------------------------
-@pytest.mark.parametrize("args, sentence", [
-    (["run", "--taget-url", "http://x"], "conformance: unknown option --taget-url: did you mean --target-url?"),
-    (["run", "--provder", "anthropic"], "conformance: unknown option --provder: did you mean --provider?"),
-    (["run", "--provider", "anthropc"], "did you mean anthropic?"),
-    (["run", "--provider", "anthropic", "--no-such-thing"], "conformance: unknown option --no-such-thing"),
-])
+@pytest.mark.parametrize(
+    "args, sentence",
+    [
+        (["run", "--taget-url", "http://x"], "conformance: unknown option --taget-url: did you mean --target-url?"),
+        (["run", "--provder", "anthropic"], "conformance: unknown option --provder: did you mean --provider?"),
+        (["run", "--provider", "anthropc"], "did you mean anthropic?"),
+        (["run", "--provider", "anthropic", "--no-such-thing"], "conformance: unknown option --no-such-thing"),
+    ],
+)
 def test_a_typo_under_run_is_one_sentence_and_exit_4(tmp_path, args, sentence):
     completed = _cli(tmp_path, *args, timeout=60)
     assert completed.returncode == exitcodes.USAGE, completed.stderr
@@ -98,24 +134,50 @@ def test_a_typo_under_run_is_one_sentence_and_exit_4(tmp_path, args, sentence):
 
 def test_metavars_name_the_value_not_the_variable(tmp_path):
     run_help = _cli(tmp_path, "run", "--help", timeout=60).stdout
-    for shown in ("--provider NAME", "--target-url URL", "--max-wait SECONDS", "--report-dir DIR",
-                  "--har FILE", "--target-param KEY=VALUE"):
+    for shown in (
+        "--provider NAME",
+        "--target-url URL",
+        "--max-wait SECONDS",
+        "--report-dir DIR",
+        "--har FILE",
+        "--target-param KEY=VALUE",
+    ):
         assert shown in run_help
     assert not re.search(r"--[a-z-]+ CONFORMANCE_", run_help)
-    pytest_help = subprocess.run([sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"], cwd=tmp_path,
-                                 capture_output=True, text=True, timeout=60).stdout
+    pytest_help = subprocess.run(
+        [sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     assert "--conformance-max-wait=SECONDS" in pytest_help and "--conformance-provider=NAME" in pytest_help
     assert not re.search(r"--conformance-[a-z-]+=CONFORMANCE_", pytest_help)
 
 
 def test_hints_under_run_use_its_spelling(tmp_path, reference_server):
     url = reference_server("anthropic", FAULT)
-    ran = _cli(tmp_path, "run", "--provider", "anthropic", "--target-url", url, "--report-dir", "out",
-               env={"CONFORMANCE_CREDENTIAL": SECRET})
+    ran = _cli(
+        tmp_path,
+        "run",
+        "--provider",
+        "anthropic",
+        "--target-url",
+        url,
+        "--report-dir",
+        "out",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert ran.returncode == exitcodes.NOT_CONFORMANT, ran.stdout[-3000:]
     assert "--cleanup removes them" in ran.stdout and "--conformance-" not in ran.stdout
-    completed, _ = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                             env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, _ = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert "--conformance-cleanup removes them" in completed.stdout
 
 
@@ -139,9 +201,16 @@ def _expectations(tmp_path: Path, reason: str) -> Path:
 
 def test_an_expected_failure_is_xfail_on_the_console_in_junit_and_html(tmp_path, reference_server):
     url = reference_server("anthropic", FAULT)
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                    "--conformance-expectations", str(_expectations(tmp_path, "TICKET-123")),
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-expectations",
+        str(_expectations(tmp_path, "TICKET-123")),
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == exitcodes.OK, completed.stdout[-3000:]
     assert verdicts["verdict"] == "NOT CONFORMANT"
     assert "1 xfailed" in completed.stdout and " failed" not in completed.stdout.splitlines()[-1]
@@ -161,29 +230,61 @@ def test_an_expected_failure_is_xfail_on_the_console_in_junit_and_html(tmp_path,
 def test_a_todo_reason_is_a_warning_and_a_usage_error_when_strict(tmp_path, reference_server, reason):
     url = reference_server("anthropic", FAULT)
     path = _expectations(tmp_path, reason)
-    completed, _ = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                             "--conformance-expectations", str(path), env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, _ = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-expectations",
+        str(path),
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == exitcodes.OK
     assert completed.stdout.count("conformance: warning: the expectations file") == 1
-    strict, _ = run_suite(tmp_path / "strict", "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                          "--conformance-expectations", str(path), env={"CONFORMANCE_CREDENTIAL": SECRET,
-                                                                      "CONFORMANCE_STRICT_EXPECTATIONS": "1"})
+    strict, _ = run_suite(
+        tmp_path / "strict",
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-expectations",
+        str(path),
+        env={"CONFORMANCE_CREDENTIAL": SECRET, "CONFORMANCE_STRICT_EXPECTATIONS": "1"},
+    )
     assert strict.returncode == exitcodes.USAGE
     assert "gives no reason for 1 expected failure" in strict.stderr
-    ran = _cli(tmp_path, "run", "--provider", "anthropic", "--target-url", url, "--expectations", str(path),
-               "--strict-expectations", timeout=60)
+    ran = _cli(
+        tmp_path,
+        "run",
+        "--provider",
+        "anthropic",
+        "--target-url",
+        url,
+        "--expectations",
+        str(path),
+        "--strict-expectations",
+        timeout=60,
+    )
     assert ran.returncode == exitcodes.USAGE and len(ran.stderr.strip().splitlines()) == 1
 
 
 # -- 4. the report in users' words; 6. one duration, no unexplained deselected ---------------
 def test_the_report_names_the_page_as_users_know_it(tmp_path, reference_server):
     url = reference_server("anthropic", FAULT)
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     page = (tmp_path / "run" / "reports" / "anthropic.html").read_text(encoding="utf-8")
     assert "the provider's page as published (captured 2026-11-25), shipped as 004_4ca345a738944346.txt" in page
-    assert ("Anthropic&#x27;s live page now allows 1\u2013255 characters; this profile follows the captured page, "
-            "1\u201340") in page
+    assert (
+        "Anthropic&#x27;s live page now allows 1\u2013255 characters; this profile follows the captured page, 1\u201340"
+    ) in page
     assert "stored as 004_" not in page and "[page]" not in page and "seed page" not in page.split("wc-facts")[1][:3000]
     assert re.search(r"pre\.wc-curl[^{]*\{[^}]*white-space:pre-wrap", page)
     assert ".run-count{display:none}" in page
@@ -193,8 +294,14 @@ def test_the_report_names_the_page_as_users_know_it(tmp_path, reference_server):
 
 # -- 5. an unreachable target ----------------------------------------------------------------
 def test_an_unreachable_target_is_said_once_and_counted_over_every_requirement(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url",
-                                    f"http://127.0.0.1:{_closed_port()}", env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        f"http://127.0.0.1:{_closed_port()}",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == exitcodes.UNREACHABLE
     out = completed.stdout + completed.stderr
     assert out.count("could not reach the target") == 1, out
@@ -210,8 +317,16 @@ def test_har_holds_every_exchange_and_no_trace_of_the_secret(tmp_path, raw_serve
     server = raw_server(handler)
     url = server.url.replace("http://", f"http://user:{SECRET}@")
     har = tmp_path / "run" / "exchanges.har"
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                    "--conformance-har", str(har), env={"CONFORMANCE_CREDENTIAL": SECRET})
+    _completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-har",
+        str(har),
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     text = har.read_text(encoding="utf-8")
     for form in [SECRET, *forms]:
         assert form not in text
@@ -230,8 +345,16 @@ def test_har_is_written_whatever_the_bodies_hold(tmp_path, raw_server):
     body = b'{"type": "error", "error": {"type": "x", "message": "\\ud800 \\u0000 \x00 \xff\xfe"}}'
     server = raw_server(hostile.answer("400 Bad Request", body))
     har = tmp_path / "h.har"
-    run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", server.url,
-              "--conformance-har", str(har), env={"CONFORMANCE_CREDENTIAL": SECRET})
+    run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        server.url,
+        "--conformance-har",
+        str(har),
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     raw = har.read_bytes()
     raw.decode("utf-8")  # valid UTF-8
     log = json.loads(raw)["log"]
@@ -241,12 +364,20 @@ def test_har_is_written_whatever_the_bodies_hold(tmp_path, raw_server):
 def test_each_failure_in_the_html_links_to_its_har_entry(tmp_path, reference_server):
     url = reference_server("anthropic", FAULT)
     har = tmp_path / "run" / "reports" / "anthropic.har"
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                    "--conformance-har", str(har), env={"CONFORMANCE_CREDENTIAL": SECRET})
+    _completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-har",
+        str(har),
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     page = (tmp_path / "run" / "reports" / "anthropic.html").read_text(encoding="utf-8")
     (number,) = re.findall(r"HAR entry (\d+)", page.split("id='wc-failures'")[1].split("</section>")[0])[:1]
     entry = json.loads(har.read_text(encoding="utf-8"))["log"]["entries"][int(number) - 1]
-    (finding,) = [r for r in verdicts["requirements"] if r["id"] == BROKEN][0]["findings"][:1]
+    (finding,) = next(r for r in verdicts["requirements"] if r["id"] == BROKEN)["findings"][:1]
     assert entry["_conformance"]["nodeid"] == finding["probe"]
 
 
@@ -264,8 +395,9 @@ def test_the_action_gives_a_verdict_for_a_profile_directory(tmp_path, reference_
     shutil.copytree(ROOT / "schemas" / "anthropic", tmp_path / "my-profile")
     shutil.copy(ROOT / "schemas" / "provider-notes.md", tmp_path / "provider-notes.md")
     url = reference_server("anthropic", FAULT)
-    statuses, outputs, _ = _run_action(tmp_path, {"provider": "my-profile", "target-url": url,
-                                                  "credential": SECRET, "report-dir": "out"})
+    statuses, outputs, _ = _run_action(
+        tmp_path, {"provider": "my-profile", "target-url": url, "credential": SECRET, "report-dir": "out"}
+    )
     assert outputs == {"exit-status": str(exitcodes.NOT_CONFORMANT), "verdict": "NOT CONFORMANT"}, statuses
 
 
@@ -289,3 +421,42 @@ def test_the_package_carries_a_pytest_plugins_metadata():
     assert project["license"] in ({"text": "MIT"}, "MIT")
     assert {"Source", "Issues", "Documentation"} <= set(project["urls"])
     assert "pytest" in project["keywords"]
+
+
+# -- from the newcomer's transcript ---------------------------------------------------------------
+def test_a_near_miss_of_an_options_environment_variable_is_refused(tmp_path):
+    """CONFORMANCE_TARGETURL, silently ignored, would certify the bundled reference server instead
+    of the endpoint meant, and the CI gate would go green."""
+    ran = _cli(tmp_path, "run", "--provider", "anthropic", env={"CONFORMANCE_TARGETURL": "http://127.0.0.1:9"})
+    assert ran.returncode == exitcodes.USAGE, ran.stdout[-2000:]
+    assert ran.stderr.strip() == (
+        "conformance: the environment variable CONFORMANCE_TARGETURL is not one of the "
+        "suite's: did you mean CONFORMANCE_TARGET_URL?"
+    )
+    (tmp_path / "other").mkdir()
+    other = _cli(
+        tmp_path / "other",
+        "run",
+        "--provider",
+        "anthropic",
+        "--examples",
+        "2",
+        env={"CONFORMANCE_SUITE": "a name of the user's own CI file"},
+    )
+    assert other.returncode == exitcodes.OK, other.stdout[-2000:]
+
+
+def test_a_run_makes_hypothesis_warn_of_nothing(tmp_path):
+    """Hypothesis warns (HypothesisSideeffectWarning) when a plugin reads its storage while pytest
+    loads plugins: a good guest does no such thing, so an error filter changes nothing."""
+    ran = _cli(
+        tmp_path,
+        "run",
+        "--provider",
+        "anthropic",
+        "--examples",
+        "2",
+        env={"PYTHONWARNINGS": "error::hypothesis.errors.HypothesisSideeffectWarning"},
+    )
+    assert ran.returncode == exitcodes.OK, (ran.stdout + ran.stderr)[-3000:]
+    assert "HypothesisSideeffectWarning" not in ran.stdout + ran.stderr

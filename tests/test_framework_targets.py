@@ -6,6 +6,7 @@ is silent; FastAPI's default validation handler (422 `{"detail": [...]}` echoing
 must come out NOT CONFORMANT on exactly the requirements it breaks, every report whole and no
 traceback, even when what it echoes holds a lone surrogate.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -42,12 +43,12 @@ DEFAULT_HANDLER_BREAKS_400 = ("required", "type", "min-length", "max-length", "e
 class FrameworkTarget:
     provider: str
     module: str
-    mode: str | None = None            # None: the plain http.server target
-    organization: str | None = None    # the wacht targets' member organization
+    mode: str | None = None  # None: the plain http.server target
+    organization: str | None = None  # the wacht targets' member organization
     breaks: frozenset = field(default_factory=frozenset)  # requirement suffixes it fails
     not_run: frozenset = field(default_factory=frozenset)  # MUST suffixes it cannot be checked on: INCOMPLETE
-    foreign: str | None = None         # an organization the caller is not a member of
-    node: bool = False                 # tests/framework_targets/node/<provider>.js, Node.js + Express
+    foreign: str | None = None  # an organization the caller is not a member of
+    node: bool = False  # tests/framework_targets/node/<provider>.js, Node.js + Express
 
     @property
     def params(self) -> list[str]:
@@ -64,44 +65,74 @@ TARGETS = {
     # fails only the SHOULD request.unusual-text-accepted and stays CONFORMANT.
     "anthropic-fastapi": FrameworkTarget("anthropic", "anthropic_fastapi", "conformant"),
     "anthropic-fastapi-default-handler": FrameworkTarget(
-        "anthropic", "anthropic_fastapi", "default",
+        "anthropic",
+        "anthropic_fastapi",
+        "default",
         breaks=_default_handler_breaks(
             {"name": DEFAULT_HANDLER_BREAKS_400},
-            "error.body",                     # {"detail": [...]} is not Anthropic's error object
-            "robustness.malformed-body",      # broken JSON gets 422; Anthropic's errors page: 400
+            "error.body",  # {"detail": [...]} is not Anthropic's error object
+            "robustness.malformed-body",  # broken JSON gets 422; Anthropic's errors page: 400
             # The default handler echoes the input; a lone surrogate in it cannot be encoded as
             # UTF-8, and FastAPI answers 500: a real breach, found by the hand-picked probes.
             "robustness.no-server-error",
-        )),
+        ),
+    ),
     "orgo-fastapi": FrameworkTarget("orgo", "orgo_fastapi", "conformant"),
     "orgo-fastapi-default-handler": FrameworkTarget(
-        "orgo", "orgo_fastapi", "default",
-        breaks=frozenset({"name.min-length",               # "400 — Name is empty" answered 422
-                          "request.unusual-text-accepted",  # a blank name refused with 422 (SHOULD)
-                          "robustness.no-server-error"})),  # the echoed lone surrogate: 500
+        "orgo",
+        "orgo_fastapi",
+        "default",
+        breaks=frozenset(
+            {
+                "name.min-length",  # "400 — Name is empty" answered 422
+                "request.unusual-text-accepted",  # a blank name refused with 422 (SHOULD)
+                "robustness.no-server-error",
+            }
+        ),
+    ),  # the echoed lone surrogate: 500
     "d3lay-http-server": FrameworkTarget("d3lay", "d3lay_plain", breaks=frozenset({"request.unusual-text-accepted"})),
-    "wacht-frontend-fastapi": FrameworkTarget("wacht-frontend", "wacht_frontend_fastapi", "conformant",
-                                              WACHT_FRONTEND_ORG, frozenset({"request.unusual-text-accepted"}),
-                                              frozenset({"organization_id.permission"}), WACHT_FRONTEND_FOREIGN),
+    "wacht-frontend-fastapi": FrameworkTarget(
+        "wacht-frontend",
+        "wacht_frontend_fastapi",
+        "conformant",
+        WACHT_FRONTEND_ORG,
+        frozenset({"request.unusual-text-accepted"}),
+        frozenset({"organization_id.permission"}),
+        WACHT_FRONTEND_FOREIGN,
+    ),
     # Pydantic's uuid.UUID type takes the braced, dashless and upper-case spellings and stores the
     # canonical one: the edge tier, so CONFORMANT with no finding at all.
     "d3lay-fastapi": FrameworkTarget("d3lay", "d3lay_fastapi", "conformant"),
     "d3lay-fastapi-default-handler": FrameworkTarget(
-        "d3lay", "d3lay_fastapi", "default",
+        "d3lay",
+        "d3lay_fastapi",
+        "default",
         # 422 is one of the statuses d3lay's silent page allows; echoing a lone surrogate is a 500.
-        breaks=frozenset({"robustness.no-server-error"})),
+        breaks=frozenset({"robustness.no-server-error"}),
+    ),
     # Node.js + Express (tests/framework_targets/node/NOTES.md): strings are counted in UTF-16
     # units, so 40 astral characters are refused: a SHOULD, named for it.
     "anthropic-express": FrameworkTarget("anthropic", "anthropic", node=True, breaks=frozenset({"name.edge-length"})),
     "orgo-express": FrameworkTarget("orgo", "orgo", node=True),
     "d3lay-express": FrameworkTarget("d3lay", "d3lay", node=True),
-    "wacht-frontend-express": FrameworkTarget("wacht-frontend", "wacht-frontend", organization=WACHT_FRONTEND_ORG,
-                                              node=True, not_run=frozenset({"organization_id.permission"}),
-                                              foreign=WACHT_FRONTEND_FOREIGN),
-    "wacht-backend-express": FrameworkTarget("wacht-backend", "wacht-backend", organization=WACHT_BACKEND_ORG,
-                                             node=True),
-    "wacht-backend-fastapi": FrameworkTarget("wacht-backend", "wacht_backend_fastapi", "conformant",
-                                             WACHT_BACKEND_ORG, frozenset({"request.unusual-text-accepted"})),
+    "wacht-frontend-express": FrameworkTarget(
+        "wacht-frontend",
+        "wacht-frontend",
+        organization=WACHT_FRONTEND_ORG,
+        node=True,
+        not_run=frozenset({"organization_id.permission"}),
+        foreign=WACHT_FRONTEND_FOREIGN,
+    ),
+    "wacht-backend-express": FrameworkTarget(
+        "wacht-backend", "wacht-backend", organization=WACHT_BACKEND_ORG, node=True
+    ),
+    "wacht-backend-fastapi": FrameworkTarget(
+        "wacht-backend",
+        "wacht_backend_fastapi",
+        "conformant",
+        WACHT_BACKEND_ORG,
+        frozenset({"request.unusual-text-accepted"}),
+    ),
 }
 
 
@@ -140,8 +171,9 @@ def _start_node(spec: FrameworkTarget, stops: list) -> str:
     args = ["node", str(NODE_TARGETS / f"{spec.module}.js"), "--port", "0", "--credential", CREDENTIAL]
     if spec.organization:
         args += ["--organization", spec.organization]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "NODE_ENV": "production"})
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "NODE_ENV": "production"}
+    )
     stops.append(lambda: (process.terminate(), process.wait(timeout=10)))
     line = process.stdout.readline()
     assert line.startswith("listening on "), f"the Express target did not start: {line!r}"
@@ -165,8 +197,15 @@ def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_serve
     if missing:
         pytest.skip(missing)
     url = framework_server(spec)
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", spec.provider, "--conformance-target-url", url, *spec.params,
-                                    env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        spec.provider,
+        "--conformance-target-url",
+        url,
+        *spec.params,
+        env={"CONFORMANCE_CREDENTIAL": CREDENTIAL},
+    )
     output = completed.stdout + completed.stderr
     assert "Traceback" not in output, output[-3000:]
     assert verdicts is not None, output[-3000:]
@@ -196,9 +235,18 @@ def test_a_parallel_run_gets_the_same_verdict_and_stays_within_the_workspace_bud
     app = CountingCreates(module.create_app(CREDENTIAL, mode=spec.mode))
     server = ServerThread(app)
     try:
-        completed, verdicts = run_suite(tmp_path, "--conformance-provider", spec.provider, "--conformance-target-url",
-                                        server.start(), "--conformance-max-creates", "12", "-n", "2",
-                                        env={"CONFORMANCE_CREDENTIAL": CREDENTIAL})
+        completed, verdicts = run_suite(
+            tmp_path,
+            "--conformance-provider",
+            spec.provider,
+            "--conformance-target-url",
+            server.start(),
+            "--conformance-max-creates",
+            "12",
+            "-n",
+            "2",
+            env={"CONFORMANCE_CREDENTIAL": CREDENTIAL},
+        )
     finally:
         server.stop()
     assert verdicts is not None, (completed.stdout + completed.stderr)[-3000:]

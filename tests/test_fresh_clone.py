@@ -1,5 +1,6 @@
 """The README's first command, where a newcomer stands: inside a fresh clone, in a fresh virtual
 environment, `pip install . && conformance run --all`."""
+
 from __future__ import annotations
 
 import os
@@ -38,20 +39,39 @@ def test_the_readme_first_command_works_inside_a_fresh_clone(tmp_path):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "VIRTUAL_ENV", "PYTHONPATH"))}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "."], cwd=clone, env=env,
-                             capture_output=True, text=True, timeout=900)
+    install = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "."],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
-    completed = subprocess.run([str(venv / "bin" / "conformance"), "run", "--all"], cwd=clone, env=env,
-                               capture_output=True, text=True, timeout=900)
+    completed = subprocess.run(
+        [str(venv / "bin" / "conformance"), "run", "--all"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-3000:]
     assert "ModuleNotFoundError" not in output
     reports = clone / "reports"
     assert sorted(p.name for p in reports.glob("*.json")) == sorted(
-        f"{key}.json" for key in ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend"))
+        f"{key}.json" for key in ("anthropic", "orgo", "d3lay", "wacht-frontend", "wacht-backend")
+    )
     assert (reports / "index.html").is_file()
     assert output.count(": CONFORMANT:") == 5
     # the installed package ran, not the checkout's folder beside it
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import conformance; print(conformance.__file__)"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60).stdout
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import conformance; print(conformance.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     assert str(venv) in where

@@ -1,5 +1,6 @@
 """Hostile targets: each gives a clear verdict or one clear sentence with a distinct exit
 status, within bounded time, and the report of what was measured is still written."""
+
 import json
 import os
 import signal
@@ -25,23 +26,38 @@ def _closed_port() -> int:
 
 def _run(tmp_path, url, *extra):
     started = time.monotonic()
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                    "--conformance-request-timeout", "1", *extra, env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-request-timeout",
+        "1",
+        *extra,
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     elapsed = time.monotonic() - started
     assert "Traceback" not in completed.stdout + completed.stderr
     assert verdicts is not None, "the report was not written"
     return completed, verdicts, elapsed
 
 
-@pytest.mark.parametrize("case, url_of, sentence", [
-    ("refused", lambda raw: f"http://127.0.0.1:{_closed_port()}", "the connection was refused"),
-    ("dns", lambda raw: "http://conformance-target.invalid", "could not be resolved"),
-    # A plain-HTTP server answering at once: the TLS client gets bytes that are not a handshake.
-    ("tls", lambda raw: raw(hostile.answer("200 OK", b"{}"), read_first=False).url.replace("http:", "https:"),
-     "TLS handshake failed"),
-    ("hang", lambda raw: raw(hostile.hang).url, "did not answer in time"),
-    ("closes mid-answer", lambda raw: raw(hostile.close_mid_answer).url, "broke the HTTP exchange"),
-])
+@pytest.mark.parametrize(
+    "case, url_of, sentence",
+    [
+        ("refused", lambda raw: f"http://127.0.0.1:{_closed_port()}", "the connection was refused"),
+        ("dns", lambda raw: "http://conformance-target.invalid", "could not be resolved"),
+        # A plain-HTTP server answering at once: the TLS client gets bytes that are not a handshake.
+        (
+            "tls",
+            lambda raw: raw(hostile.answer("200 OK", b"{}"), read_first=False).url.replace("http:", "https:"),
+            "TLS handshake failed",
+        ),
+        ("hang", lambda raw: raw(hostile.hang).url, "did not answer in time"),
+        ("closes mid-answer", lambda raw: raw(hostile.close_mid_answer).url, "broke the HTTP exchange"),
+    ],
+)
 def test_unusable_target_is_one_sentence_and_exit_6(tmp_path, raw_server, case, url_of, sentence):
     completed, verdicts, elapsed = _run(tmp_path, url_of(raw_server))
     assert completed.returncode == exitcodes.UNREACHABLE, completed.stdout[-2000:]
@@ -50,12 +66,18 @@ def test_unusable_target_is_one_sentence_and_exit_6(tmp_path, raw_server, case, 
     assert elapsed < 30
 
 
-@pytest.mark.parametrize("case, handler, requirement", [
-    ("html", hostile.answer("200 OK", b"<html><body>Welcome</body></html>", "text/html"),
-     "anthropic.response.content-type"),
-    ("invalid utf-8", hostile.answer("200 OK", b'{"name": "\xff\xfe"}'), "anthropic.response.content-type"),
-    ("50 MB body", hostile.huge_body, "anthropic.response.content-type"),
-])
+@pytest.mark.parametrize(
+    "case, handler, requirement",
+    [
+        (
+            "html",
+            hostile.answer("200 OK", b"<html><body>Welcome</body></html>", "text/html"),
+            "anthropic.response.content-type",
+        ),
+        ("invalid utf-8", hostile.answer("200 OK", b'{"name": "\xff\xfe"}'), "anthropic.response.content-type"),
+        ("50 MB body", hostile.huge_body, "anthropic.response.content-type"),
+    ],
+)
 def test_garbage_answers_are_failed_verdicts_not_crashes(tmp_path, raw_server, case, handler, requirement):
     completed, verdicts, elapsed = _run(tmp_path, raw_server(handler).url)
     assert completed.returncode == exitcodes.NOT_CONFORMANT, completed.stdout[-2000:]
@@ -66,16 +88,24 @@ def test_garbage_answers_are_failed_verdicts_not_crashes(tmp_path, raw_server, c
 
 def test_redirect_to_another_host_is_never_followed(tmp_path, raw_server):
     elsewhere = raw_server(hostile.answer("200 OK", b"{}"), host="127.0.0.2")
-    redirecting = raw_server(hostile.answer("307 Temporary Redirect", b"", extra=f"Location: {elsewhere.url}/steal\r\n"))
-    completed, verdicts, _ = _run(tmp_path, redirecting.url)
+    redirecting = raw_server(
+        hostile.answer("307 Temporary Redirect", b"", extra=f"Location: {elsewhere.url}/steal\r\n")
+    )
+    completed, _verdicts, _ = _run(tmp_path, redirecting.url)
     assert completed.returncode == exitcodes.NOT_CONFORMANT
     assert elsewhere.connections == 0
     assert "HTTP 307" in completed.stdout
 
 
+@pytest.mark.slow  # it waits out four Retry-After: 1
 def test_rate_limited_target_is_waited_for_and_the_waits_reported(tmp_path, raw_server):
-    limited = raw_server(hostile.answer("429 Too Many Requests", b'{"type": "error", "error": {"type": '
-                                        b'"rate_limit_error", "message": "slow down"}}', extra="Retry-After: 1\r\n"))
+    limited = raw_server(
+        hostile.answer(
+            "429 Too Many Requests",
+            b'{"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}}',
+            extra="Retry-After: 1\r\n",
+        )
+    )
     completed, verdicts, elapsed = _run(tmp_path, limited.url, "--conformance-max-requests", "6")
     waits = [w for p in verdicts["probes"] for e in p["exchanges"] for w in e["retry_waits_s"]]
     assert waits and all(w == 1.0 for w in waits)
@@ -136,14 +166,35 @@ def _suite(tmp_path, url, *extra, credential=SECRET, env=None, timeout=120, whil
     workdir.mkdir(parents=True, exist_ok=True)
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     full_env.update({"CONFORMANCE_CREDENTIAL": credential, **(env or {})})
-    command = [sys.executable, "-m", "pytest", "--pyargs", "conformance", "-p", "no:cacheprovider", "-q",
-               "--conformance-report-dir", str(workdir / "reports"), "--conformance-provider", "anthropic", "--conformance-target-url", url,
-               "--conformance-request-timeout", "1", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "conformance",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--conformance-report-dir",
+        str(workdir / "reports"),
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-request-timeout",
+        "1",
+        *extra,
+    ]
     peak_file = tmp_path / "peak-kb"
     started = time.monotonic()
     with open(tmp_path / "stdout", "wb") as out, open(tmp_path / "stderr", "wb") as err:
-        process = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(peak_file), *command],
-                                   cwd=workdir, env=full_env, stdout=out, stderr=err)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(peak_file), *command],
+            cwd=workdir,
+            env=full_env,
+            stdout=out,
+            stderr=err,
+        )
         if while_running is not None:
             while_running(process)
         try:
@@ -154,12 +205,28 @@ def _suite(tmp_path, url, *extra, credential=SECRET, env=None, timeout=120, whil
     elapsed = time.monotonic() - started
     reports = sorted((workdir / "reports").glob("*.json"))
     peak_mb = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("inf")
-    outcome = Outcome(process.returncode, (tmp_path / "stdout").read_bytes(), (tmp_path / "stderr").read_bytes(),
-                      json.loads(reports[0].read_text()) if reports else None, elapsed, peak_mb, workdir)
+    outcome = Outcome(
+        process.returncode,
+        (tmp_path / "stdout").read_bytes(),
+        (tmp_path / "stderr").read_bytes(),
+        json.loads(reports[0].read_text()) if reports else None,
+        elapsed,
+        peak_mb,
+        workdir,
+    )
     if os.environ.get("HOSTILE_TABLE_FILE"):  # the closing note's table: outcome, time, peak memory
         with open(os.environ["HOSTILE_TABLE_FILE"], "a") as table:
-            table.write(json.dumps({"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "exit": outcome.returncode,
-                                    "seconds": round(elapsed, 1), "peak_mb": round(outcome.peak_mb)}) + "\n")
+            table.write(
+                json.dumps(
+                    {
+                        "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
+                        "exit": outcome.returncode,
+                        "seconds": round(elapsed, 1),
+                        "peak_mb": round(outcome.peak_mb),
+                    }
+                )
+                + "\n"
+            )
     assert b"Traceback" not in outcome.output, outcome.output[-3000:]
     return outcome
 
@@ -173,13 +240,16 @@ def _assert_nothing_leaks(outcome: Outcome, forms) -> None:
             assert needle not in path.read_bytes(), (form, path)
 
 
-@pytest.mark.parametrize("credential, sentence", [
-    (SECRET + "\n", "trailing newline"),
-    (SECRET + "\r\n", "trailing newline"),
-    ("sk-conf\x1b[2J-" + SECRET, "control character"),
-    ("sk-cönformance-" + SECRET, "non-ASCII character"),
-    (" " + SECRET, "white space"),
-])
+@pytest.mark.parametrize(
+    "credential, sentence",
+    [
+        (SECRET + "\n", "trailing newline"),
+        (SECRET + "\r\n", "trailing newline"),
+        ("sk-conf\x1b[2J-" + SECRET, "control character"),
+        ("sk-cönformance-" + SECRET, "non-ASCII character"),
+        (" " + SECRET, "white space"),
+    ],
+)
 def test_a_credential_the_header_cannot_carry_is_one_sentence_and_exit_4(tmp_path, raw_server, credential, sentence):
     server = raw_server(hostile.answer("200 OK", b"{}"))
     outcome = _suite(tmp_path, server.url, credential=credential)
@@ -193,10 +263,12 @@ def test_a_credential_the_header_cannot_carry_is_one_sentence_and_exit_4(tmp_pat
 def test_every_encoded_echo_of_the_credential_is_redacted(tmp_path, raw_server):
     credential = "sk-conf/SECRET+7f3a9c==do-not-leak"  # `/` and `+` make the encodings differ
     handler, forms = hostile.echo_encoded(credential)
-    outcome = _suite(tmp_path, raw_server(handler).url, "--conformance-max-requests", "12", "-rA", credential=credential)
+    outcome = _suite(
+        tmp_path, raw_server(handler).url, "--conformance-max-requests", "12", "-rA", credential=credential
+    )
     assert outcome.returncode == exitcodes.NOT_CONFORMANT
     assert {p.suffix for p in outcome.written()} >= {".html", ".json", ".xml"}
-    _assert_nothing_leaks(outcome, forms + [credential.replace("/", "\\/")])
+    _assert_nothing_leaks(outcome, [*forms, credential.replace("/", "\\/")])
 
 
 @pytest.mark.parametrize("case", ["refused", "echoed"])
@@ -208,27 +280,40 @@ def test_the_password_of_the_target_url_is_redacted(tmp_path, raw_server, case):
     assert outcome.returncode == (exitcodes.UNREACHABLE if case == "refused" else exitcodes.NOT_CONFORMANT)
     if case == "refused":
         assert b"the connection was refused: http://[redacted]@127.0.0.1" in outcome.stdout
-    _assert_nothing_leaks(outcome, ["pw-hunter2-Xq7", "pw-hunter2", base64.b64encode(b"admin:pw-hunter2-Xq7").decode(),
-                                    SECRET])
+    _assert_nothing_leaks(
+        outcome, ["pw-hunter2-Xq7", "pw-hunter2", base64.b64encode(b"admin:pw-hunter2-Xq7").decode(), SECRET]
+    )
 
 
 @pytest.fixture(scope="module")
 def gigabyte_bombs():
-    return {"gzip": hostile.compressed(1024, 1), "gzip, gzip": hostile.compressed(1024, 2),
-            "gzip, gzip, gzip": hostile.compressed(16, 3)}
+    return {
+        "gzip": hostile.compressed(1024, 1),
+        "gzip, gzip": hostile.compressed(1024, 2),
+        "gzip, gzip, gzip": hostile.compressed(16, 3),
+    }
 
 
-@pytest.mark.parametrize("encoding, requirement", [
-    ("gzip", "anthropic.response.content-type"),  # decoded past the 1 MiB cap: cut, not JSON
-    ("gzip, gzip", "anthropic.response.content-type"),
-    ("gzip, gzip, gzip", "anthropic.response.encoding"),  # more codings stacked than are decoded
-])
+@pytest.mark.parametrize(
+    "encoding, requirement",
+    [
+        ("gzip", "anthropic.response.content-type"),  # decoded past the 1 MiB cap: cut, not JSON
+        ("gzip, gzip", "anthropic.response.content-type"),
+        ("gzip, gzip, gzip", "anthropic.response.encoding"),  # more codings stacked than are decoded
+    ],
+)
 def test_compression_bombs_are_bounded_findings(tmp_path, raw_server, gigabyte_bombs, encoding, requirement):
     body = gigabyte_bombs[encoding]
     # Two probes, each reading one bomb: a full run's own peak (Hypothesis' tables, some 250 MB)
     # would hide what one answer costs.
-    outcome = _suite(tmp_path, raw_server(hostile.coded(body, encoding)).url, "--conformance-max-requests", "6",
-                     "-k", "test_valid_create_answers_documented_status or test_created_resource_is_sent_as_json")
+    outcome = _suite(
+        tmp_path,
+        raw_server(hostile.coded(body, encoding)).url,
+        "--conformance-max-requests",
+        "6",
+        "-k",
+        "test_valid_create_answers_documented_status or test_created_resource_is_sent_as_json",
+    )
     assert outcome.returncode == exitcodes.NOT_CONFORMANT, outcome.stdout[-2000:]
     assert requirement in outcome.failed()
     assert outcome.peak_mb < 150, f"{outcome.peak_mb:.0f} MB for a {len(body)}-byte answer"
@@ -247,10 +332,13 @@ def test_a_body_that_lies_about_its_encoding_fails_the_target(tmp_path, raw_serv
     assert "wrkspc_01LIE" in evidence["evidence"]["response"]["body"]  # what was sent, as evidence
 
 
-@pytest.mark.parametrize("case, handler", [
-    ("endless 102 Processing", hostile.endless_processing),
-    ("a byte every 0.3 s", hostile.drip(0.3)),
-])
+@pytest.mark.parametrize(
+    "case, handler",
+    [
+        ("endless 102 Processing", hostile.endless_processing),
+        ("a byte every 0.3 s", hostile.drip(0.3)),
+    ],
+)
 def test_one_deadline_covers_the_whole_request(tmp_path, raw_server, case, handler):
     outcome = _suite(tmp_path, raw_server(handler).url, "--conformance-max-requests", "4")
     assert outcome.returncode == exitcodes.UNREACHABLE
@@ -269,13 +357,17 @@ def test_after_one_request_runs_out_of_time_the_others_go_on(tmp_path, raw_serve
     assert len(answered) >= 3 and outcome.returncode != exitcodes.UNREACHABLE
 
 
-@pytest.mark.parametrize("workspace_id, removed", [
-    ("../../../admin/delete-organization?confirm=yes&x=", False),
-    ("wrkspc_01%2F..%2Fadmin", False),
-    ("wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ", True),
-])
-def test_cleanup_calls_only_the_documented_path_for_ids_of_the_documented_shape(tmp_path, raw_server,
-                                                                                workspace_id, removed):
+@pytest.mark.parametrize(
+    "workspace_id, removed",
+    [
+        ("../../../admin/delete-organization?confirm=yes&x=", False),
+        ("wrkspc_01%2F..%2Fadmin", False),
+        ("wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ", True),
+    ],
+)
+def test_cleanup_calls_only_the_documented_path_for_ids_of_the_documented_shape(
+    tmp_path, raw_server, workspace_id, removed
+):
     server = raw_server(hostile.created_with_id(workspace_id))
     outcome = _suite(tmp_path, server.url, "--conformance-cleanup", "-k", "test_valid_create_answers_documented_status")
     cleanup = outcome.verdicts["cleanup"]
@@ -299,7 +391,9 @@ def test_reports_replace_planted_symlinks_and_never_write_through_them(tmp_path,
         victim.write_text("precious")
         (reports / name).symlink_to(victim)
         victims[name] = victim
-    outcome = _suite(tmp_path, raw_server(hostile.answer("400 Bad Request", b"{}")).url, "--conformance-max-requests", "3")
+    outcome = _suite(
+        tmp_path, raw_server(hostile.answer("400 Bad Request", b"{}")).url, "--conformance-max-requests", "3"
+    )
     assert outcome.returncode == exitcodes.NOT_CONFORMANT
     for name, victim in victims.items():
         assert victim.read_text() == "precious", name
@@ -318,7 +412,9 @@ def test_control_characters_of_an_answer_reach_neither_terminal_nor_junit(tmp_pa
     assert b"\\x1b[2J" in outcome.stdout  # shown, as an escape
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize(
+    "workers", [pytest.param([], id="serial"), pytest.param(["-n", "2"], id="xdist", marks=pytest.mark.slow)]
+)
 def test_sigterm_writes_the_reports_and_leaves_nothing_behind(tmp_path, raw_server, workers):
     server = raw_server(lambda server, conn, request: server.stop_event.wait(120))  # bounded by the test's end
     private_tmp = tmp_path / "tmp"
@@ -334,9 +430,18 @@ def test_sigterm_writes_the_reports_and_leaves_nothing_behind(tmp_path, raw_serv
         process.send_signal(signal.SIGTERM)
         signalled.append(time.monotonic())
 
-    outcome = _suite(tmp_path, server.url, "--conformance-request-timeout", "100", "--conformance-max-requests", "50", *workers,
-                     env={"TMPDIR": str(private_tmp), "HOSTILE_MARKER": marker}, while_running=terminate_mid_request,
-                     timeout=180)
+    outcome = _suite(
+        tmp_path,
+        server.url,
+        "--conformance-request-timeout",
+        "100",
+        "--conformance-max-requests",
+        "50",
+        *workers,
+        env={"TMPDIR": str(private_tmp), "HOSTILE_MARKER": marker},
+        while_running=terminate_mid_request,
+        timeout=180,
+    )
     stopped_after = time.monotonic() - signalled[0]
     assert outcome.returncode == exitcodes.INTERRUPTED, outcome.output[-2000:]
     assert stopped_after < 45  # the request in flight would take 100 s: the run did not wait for it
@@ -365,8 +470,9 @@ def test_curl_lines_send_multipart_values_verbatim(tmp_path, raw_server):
 
     server = raw_server(hostile.recording(hostile.answer("200 OK", b"{}")))
     values = [("name", "</etc/hostname"), ("note", "a;type=text/html"), ("icon", "@/etc/hostname")]
-    line = curl_command("POST", server.url + "/workspaces", {"content-type": "multipart/form-data"}, None,
-                        multipart=values)
+    line = curl_command(
+        "POST", server.url + "/workspaces", {"content-type": "multipart/form-data"}, None, multipart=values
+    )
     assert " -F " not in line and line.count("--form-string") == 3
     subprocess.run(["bash", "-c", line], check=True, timeout=30, capture_output=True)
     received = server.requests[0].decode("utf-8", "replace")
@@ -389,8 +495,15 @@ def test_a_cookie_the_target_sets_is_never_sent_back():
         sent.append(request.headers.get("cookie"))
         return httpx.Response(201, json={"id": "w1"}, headers={"set-cookie": "session=opened; Path=/"})
 
-    target = Target(load("anthropic"), "http://target.test", SECRET, {}, run_id="t", budget=Budget(None),
-                    transport=httpx.MockTransport(answer))
+    target = Target(
+        load("anthropic"),
+        "http://target.test",
+        SECRET,
+        {},
+        run_id="t",
+        budget=Budget(None),
+        transport=httpx.MockTransport(answer),
+    )
     target.create({"name": "first"})
     target.create({"name": "second"}, auth="missing")
     target.close()

@@ -1,5 +1,6 @@
 """Installed, the plugin is inert in someone else's pytest run: no option clash, no server, no
 files, no heavy imports, no gc changes, the exit status untouched. It acts only when chosen."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import pytest
 from conformance import exitcodes
 
 # A project of someone else's with generic options of its own, as many public conftests have.
-OTHER_CONFTEST = '''
+OTHER_CONFTEST = """
 import gc, json, os, sys
 
 
@@ -26,8 +27,8 @@ def pytest_sessionfinish(session):
     with open(os.environ["SEEN_FILE"], "w") as handle:
         json.dump({"modules": sorted(sys.modules), "frozen": gc.get_freeze_count(), "gc": gc.isenabled(),
                    "plugins": [name for name, _ in session.config.pluginmanager.list_name_plugin()]}, handle)
-'''
-OTHER_TESTS = '''
+"""
+OTHER_TESTS = """
 def test_its_own_options(pytestconfig):
     assert pytestconfig.getoption("provider") == "none"
     assert pytestconfig.getoption("dry_run") is False
@@ -35,7 +36,7 @@ def test_its_own_options(pytestconfig):
 
 def test_its_own_fixture_names_are_free(request):
     assert "target" not in request.fixturenames
-'''
+"""
 HEAVY = ("httpx", "jsonschema", "hypothesis", "hypothesis_jsonschema", "starlette", "uvicorn")
 
 
@@ -43,7 +44,9 @@ def _other_project(tmp_path: Path, failing: bool = False) -> Path:
     project = tmp_path / "other"
     project.mkdir(parents=True)
     (project / "conftest.py").write_text(OTHER_CONFTEST)
-    (project / "test_other.py").write_text(OTHER_TESTS + ("\n\ndef test_fails():\n    assert False\n" if failing else ""))
+    (project / "test_other.py").write_text(
+        OTHER_TESTS + ("\n\ndef test_fails():\n    assert False\n" if failing else "")
+    )
     return project
 
 
@@ -51,8 +54,14 @@ def _run_other(project: Path, tmp_path: Path, *args: str, env: dict | None = Non
     seen = tmp_path / f"seen-{len(list(tmp_path.glob('seen-*')))}.json"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     full_env.update({"SEEN_FILE": str(seen), "PYTHONDONTWRITEBYTECODE": "1", **(env or {})})
-    completed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
-                               cwd=project, env=full_env, capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=project,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return completed, json.loads(seen.read_text()) if seen.exists() else None
 
 
@@ -70,10 +79,15 @@ def _without_this_plugin(tmp_path: Path) -> tuple[set[str], set[str]]:
     return _files(project) - before, set(seen["modules"])
 
 
-@pytest.mark.parametrize("env", [{}, {"CONFORMANCE_PROVIDER": "anthropic"},
-                                 {"CONFORMANCE_PROVIDER": "anthropic", "CONFORMANCE_MAX_REQUESTS": "zero",
-                                  "CONFORMANCE_REPORT_DIR": "reports"}],
-                         ids=["clean", "provider-exported", "odd-values-exported"])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"CONFORMANCE_PROVIDER": "anthropic"},
+        {"CONFORMANCE_PROVIDER": "anthropic", "CONFORMANCE_MAX_REQUESTS": "zero", "CONFORMANCE_REPORT_DIR": "reports"},
+    ],
+    ids=["clean", "provider-exported", "odd-values-exported"],
+)
 def test_an_unrelated_project_runs_as_if_the_suite_were_not_installed(tmp_path, env):
     project = _other_project(tmp_path)
     before = _files(project)
@@ -86,8 +100,13 @@ def test_an_unrelated_project_runs_as_if_the_suite_were_not_installed(tmp_path, 
     assert "conformance-run" not in seen["plugins"]
     assert [m for m in seen["modules"] if m.split(".")[0] in HEAVY and m not in imported] == []
     assert sorted(m for m in seen["modules"] if m.startswith("conformance")) == [
-        "conformance", "conformance.defaults", "conformance.options", "conformance.pytest_plugin",
-        "conformance.pytest_plugin.entry", "conformance.settings"]
+        "conformance",
+        "conformance.defaults",
+        "conformance.options",
+        "conformance.pytest_plugin",
+        "conformance.pytest_plugin.entry",
+        "conformance.settings",
+    ]
     assert (seen["frozen"], seen["gc"]) == (0, True)
 
 
@@ -102,8 +121,9 @@ def test_a_conformance_option_is_what_chooses_the_suite(tmp_path):
     """The same unrelated project, with a conformance option given: now the suite acts (its
     values are checked), which shows that the runs above were idle by choice, not by accident."""
     project = _other_project(tmp_path)
-    completed, _ = _run_other(project, tmp_path, "--conformance-max-requests", "zero",
-                              env={"CONFORMANCE_PROVIDER": "anthropic"})
+    completed, _ = _run_other(
+        project, tmp_path, "--conformance-max-requests", "zero", env={"CONFORMANCE_PROVIDER": "anthropic"}
+    )
     assert completed.returncode == exitcodes.USAGE
     assert "--conformance-max-requests takes a whole number, not 'zero'" in completed.stderr
 
@@ -118,9 +138,11 @@ def test_the_plugin_leaves_pytest_assertion_rewriting_alone(tmp_path):
         "    def pytest_configure(self, config):\n"
         "        hook = next(f for f in sys.meta_path if type(f).__name__ == 'AssertionRewritingHook')\n"
         "        print('marked', sorted(n for n in hook._must_rewrite if n in ('conformance', 'hypothesis')))\n"
-        "sys.exit(pytest.main(['--co', '-q', '-p', 'no:cacheprovider', str(sys.argv[1])], plugins=[Probe()]))\n")
+        "sys.exit(pytest.main(['--co', '-q', '-p', 'no:cacheprovider', str(sys.argv[1])], plugins=[Probe()]))\n"
+    )
     empty = tmp_path / "empty"
     empty.mkdir()
-    completed = subprocess.run([sys.executable, str(script), str(empty)], cwd=tmp_path, capture_output=True,
-                               text=True, timeout=120)
-    assert "'hypothesis'" in completed.stdout.split('marked', 1)[1].splitlines()[0], completed.stdout + completed.stderr
+    completed = subprocess.run(
+        [sys.executable, str(script), str(empty)], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert "'hypothesis'" in completed.stdout.split("marked", 1)[1].splitlines()[0], completed.stdout + completed.stderr

@@ -1,6 +1,7 @@
 """PASS means checked: the outcome rules, through the real client and the real probes, against
 an in-process target (httpx.MockTransport) whose answers each test shapes. Fast: no server,
 no subprocess, so the mutation tester can run these on every mutant."""
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,14 @@ K = PROFILE.key
 
 
 def _workspace(body: dict) -> dict:
-    return {"id": "wrkspc_01", "type": "workspace", "name": body.get("name", ""),
-            "display_color": "#6C5BB9", "archived_at": None,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")}
+    return {
+        "id": "wrkspc_01",
+        "type": "workspace",
+        "name": body.get("name", ""),
+        "display_color": "#6C5BB9",
+        "archived_at": None,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
 
 
 def _error(status: int, kind: str) -> httpx.Response:
@@ -60,8 +66,15 @@ class Answers:
 
 
 def _run(probe, answers: Answers, requirement: str, **params) -> dict:
-    target = Target(PROFILE, "http://target.test", "right", {}, run_id="t", budget=Budget(50),
-                    transport=httpx.MockTransport(answers))
+    target = Target(
+        PROFILE,
+        "http://target.test",
+        "right",
+        {},
+        run_id="t",
+        budget=Budget(50),
+        transport=httpx.MockTransport(answers),
+    )
     try:
         return execute(probe, target, Case(requirement.removeprefix(K + "."), requirement, params=params)).to_dict()
     finally:
@@ -69,39 +82,61 @@ def _run(probe, answers: Answers, requirement: str, **params) -> dict:
 
 
 def test_a_check_that_held_passes():
-    result = _run(test_01_create.test_created_at_is_the_time_of_the_create, Answers(), f"{K}.response.created-at-recent")
+    result = _run(
+        test_01_create.test_created_at_is_the_time_of_the_create, Answers(), f"{K}.response.created-at-recent"
+    )
     assert result["outcomes"][f"{K}.response.created-at-recent"] == PASS
     assert result["status"] == PASS
 
 
 def test_missing_created_at_blocks_the_recency_check_instead_of_passing_it():
-    result = _run(test_01_create.test_created_at_is_the_time_of_the_create,
-                  Answers(change=lambda r: r.pop("created_at")), f"{K}.response.created-at-recent")
+    result = _run(
+        test_01_create.test_created_at_is_the_time_of_the_create,
+        Answers(change=lambda r: r.pop("created_at")),
+        f"{K}.response.created-at-recent",
+    )
     assert result["outcomes"][f"{K}.response.created-at-recent"] == BLOCKED
     assert result["blocked_by"] == {f"{K}.response.created-at-recent": [f"{K}.response.created_at"]}
     assert result["status"] == BLOCKED and "created_at is absent" in result["message"]
 
 
 def test_a_script_in_created_at_blocks_the_recency_check():
-    result = _run(test_01_create.test_created_at_is_the_time_of_the_create,
-                  Answers(change=lambda r: r.update(created_at="<script>alert(1)</script>")),
-                  f"{K}.response.created-at-recent")
+    result = _run(
+        test_01_create.test_created_at_is_the_time_of_the_create,
+        Answers(change=lambda r: r.update(created_at="<script>alert(1)</script>")),
+        f"{K}.response.created-at-recent",
+    )
     assert result["outcomes"][f"{K}.response.created-at-recent"] == BLOCKED
 
 
 def test_a_script_in_display_color_fails_the_field():
-    case = Case("display_color", f"{K}.response.display_color", "display_color",
-                {"schema": PROFILE.resource_schema["properties"]["display_color"]})
-    target = Target(PROFILE, "http://target.test", "right", {}, run_id="t", budget=Budget(50),
-                    transport=httpx.MockTransport(Answers(change=lambda r: r.update(display_color="<script>"))))
+    case = Case(
+        "display_color",
+        f"{K}.response.display_color",
+        "display_color",
+        {"schema": PROFILE.resource_schema["properties"]["display_color"]},
+    )
+    target = Target(
+        PROFILE,
+        "http://target.test",
+        "right",
+        {},
+        run_id="t",
+        budget=Budget(50),
+        transport=httpx.MockTransport(Answers(change=lambda r: r.update(display_color="<script>"))),
+    )
     result = execute(test_01_create.test_resource_field_matches_documented_schema, target, case).to_dict()
     assert result["outcomes"][f"{K}.response.display_color"] == FAIL
 
 
 def test_absent_pointer_blocks_the_null_on_create_rule():
     rule = dict(PROFILE.rules["archived_at_null"])
-    result = _run(test_05_provider_rules.test_field_is_null_on_a_new_resource,
-                  Answers(change=lambda r: r.pop("archived_at")), rule["id"], **rule)
+    result = _run(
+        test_05_provider_rules.test_field_is_null_on_a_new_resource,
+        Answers(change=lambda r: r.pop("archived_at")),
+        rule["id"],
+        **rule,
+    )
     assert result["outcomes"][rule["id"]] == BLOCKED
     assert result["blocked_by"][rule["id"]] == [f"{K}.response.archived_at"]
 
@@ -118,10 +153,13 @@ def test_refused_valid_create_fails_success_status_and_blocks_the_field_checks()
     assert recent["outcomes"][f"{K}.error.body"] == FAIL
 
 
-@pytest.mark.parametrize("probe, requirement, hook", [
-    (test_06_robustness.test_malformed_body_is_rejected, "robustness.malformed-body", "malformed"),
-    (test_06_robustness.test_unknown_field_is_ignored_or_rejected, "request.unknown-fields", "unknown"),
-])
+@pytest.mark.parametrize(
+    "probe, requirement, hook",
+    [
+        (test_06_robustness.test_malformed_body_is_rejected, "robustness.malformed-body", "malformed"),
+        (test_06_robustness.test_unknown_field_is_ignored_or_rejected, "request.unknown-fields", "unknown"),
+    ],
+)
 def test_a_500_fails_the_probes_own_requirement_and_no_server_error(probe, requirement, hook):
     answers = Answers(**{hook: lambda: _error(500, "api_error")})
     result = _run(probe, answers, f"{K}.{requirement}")
@@ -136,8 +174,15 @@ def test_a_500_to_a_limit_probe_blocks_its_requirement_and_fails_no_server_error
 
     answers = Answers(create=lambda: _error(500, "api_error"))
     case = Case("name-41-ascii", f"{K}.name.max-length", "name", {"length": 41, "filler": "x", "label": "ascii"})
-    target = Target(PROFILE, "http://target.test", "right", {}, run_id="t", budget=Budget(50),
-                    transport=httpx.MockTransport(answers))
+    target = Target(
+        PROFILE,
+        "http://target.test",
+        "right",
+        {},
+        run_id="t",
+        budget=Budget(50),
+        transport=httpx.MockTransport(answers),
+    )
     result = execute(test_03_limits.test_length_above_maximum_is_rejected, target, case).to_dict()
     assert result["outcomes"][f"{K}.name.max-length"] == BLOCKED
     assert result["blocked_by"][f"{K}.name.max-length"] == [f"{K}.robustness.no-server-error"]
@@ -162,11 +207,19 @@ def test_nesting_limit_counts_only_brackets_outside_strings():
 
 # -- from probe outcomes to requirement outcomes and the run's verdict -------------------
 def _result(rid: str, outcome: str, findings=(), blocked_by=()) -> dict:
-    return {"nodeid": f"probe[{rid}]", "requirements": [rid], "status": FAIL if findings else outcome,
-            "message": "", "findings": [{"requirement": r, "title": "", "expected": "", "observed": "",
-                                         "exchange": None} for r in findings],
-            "observations": [], "exchanges": [], "outcomes": {rid: outcome, **{r: FAIL for r in findings}},
-            "blocked_by": {rid: list(blocked_by)} if blocked_by else {}}
+    return {
+        "nodeid": f"probe[{rid}]",
+        "requirements": [rid],
+        "status": FAIL if findings else outcome,
+        "message": "",
+        "findings": [
+            {"requirement": r, "title": "", "expected": "", "observed": "", "exchange": None} for r in findings
+        ],
+        "observations": [],
+        "exchanges": [],
+        "outcomes": {rid: outcome, **{r: FAIL for r in findings}},
+        "blocked_by": {rid: list(blocked_by)} if blocked_by else {},
+    }
 
 
 def _all_pass() -> list[dict]:
@@ -233,10 +286,13 @@ def test_a_failing_should_does_not_gate_by_default_but_does_with_fail_on_should(
     assert summarize(PROFILE, results, fail_on="should")["verdict"] == "NOT CONFORMANT"
 
 
-@pytest.mark.parametrize("covers, expected", [
-    ((f"{K}.name.required", f"{K}.name.max-length"), None),  # explored and found another: no claim
-    ((), BLOCKED),                                          # a probe of one requirement: blocked
-])
+@pytest.mark.parametrize(
+    "covers, expected",
+    [
+        ((f"{K}.name.required", f"{K}.name.max-length"), None),  # explored and found another: no claim
+        ((), BLOCKED),  # a probe of one requirement: blocked
+    ],
+)
 def test_an_exploring_probe_makes_no_claim_on_the_requirements_it_did_not_reach(covers, expected):
     from conformance.model.outcome import ConformanceFailure, Finding
 

@@ -1,4 +1,5 @@
 """The profiles as data: well formed, complete, and wired to probes and sources."""
+
 import json
 import re
 
@@ -94,11 +95,14 @@ def test_unknown_provider_is_a_clear_error():
         load("nope")
 
 
-@pytest.mark.parametrize("fmt, good, bad", [
-    ("date-time", "2024-10-30T23:58:27.427722Z", "2024-10-30 23:58:27"),
-    ("uuid", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "3fa85f64-5717-4562-b3fc-2c963f66afa"),
-    ("uint64", "18446744073709551615", "18446744073709551616"),
-])
+@pytest.mark.parametrize(
+    "fmt, good, bad",
+    [
+        ("date-time", "2024-10-30T23:58:27.427722Z", "2024-10-30 23:58:27"),
+        ("uuid", "3fa85f64-5717-4562-b3fc-2c963f66afa6", "3fa85f64-5717-4562-b3fc-2c963f66afa"),
+        ("uint64", "18446744073709551615", "18446744073709551616"),
+    ],
+)
 def test_format_checking_is_really_on(fmt, good, bad):
     assert FORMATS.conforms(good, fmt)
     assert not FORMATS.conforms(bad, fmt)
@@ -108,8 +112,9 @@ def _notes_sources(profile):
     """Every provider-notes source a profile holds: its requirements' and each source in its files."""
     from conformance.model.quotes import _profile_sources
 
-    return ([(r.id, r.source) for r in derive(profile) if r.source["kind"] == "provider-notes"]
-            + [(where, spec) for where, spec in _profile_sources(profile) if spec["kind"] == "provider-notes"])
+    return [(r.id, r.source) for r in derive(profile) if r.source["kind"] == "provider-notes"] + [
+        (where, spec) for where, spec in _profile_sources(profile) if spec["kind"] == "provider-notes"
+    ]
 
 
 @pytest.mark.parametrize("key", PROVIDERS)
@@ -150,7 +155,9 @@ def test_the_provider_notes_say_they_are_our_summary_and_name_each_page_they_sum
     notes = notes_path().read_text(encoding="utf-8")
     assert "our own summary" in notes.split("<a id=")[0]
     sections = notes_sections(notes)
-    assert {"anthropic-errors", "anthropic-archive", "wacht-frontend-api", "wacht-frontend-session-cookie"} <= set(sections)
+    assert {"anthropic-errors", "anthropic-archive", "wacht-frontend-api", "wacht-frontend-session-cookie"} <= set(
+        sections
+    )
     assert all("Summarises: " in text for text in sections.values())
     for key in PROVIDERS:  # a reading that names a section of the notes names one that exists
         for anchor in re.findall(r"provider-notes\.md#([A-Za-z0-9_-]+)", json.dumps(load(key).data)):
@@ -159,9 +166,12 @@ def test_the_provider_notes_say_they_are_our_summary_and_name_each_page_they_sum
 
 def test_a_provider_notes_source_claiming_a_url_or_no_section_is_refused():
     profile = load("anthropic")
-    good = {"kind": "provider-notes", "quote": "401 authentication_error",
-            "document": "provider notes shipped with the profiles (provider-notes.md#anthropic-errors), "
-                        "summarising Anthropic's Errors page"}
+    good = {
+        "kind": "provider-notes",
+        "quote": "401 authentication_error",
+        "document": "provider notes shipped with the profiles (provider-notes.md#anthropic-errors), "
+        "summarising Anthropic's Errors page",
+    }
     assert profile.source(good)["kind"] == "provider-notes" and "url" not in profile.source(good)
     with pytest.raises(ProfileError):
         profile.source({**good, "url": "https://platform.claude.com/docs/en/api/errors"})
@@ -170,6 +180,12 @@ def test_a_provider_notes_source_claiming_a_url_or_no_section_is_refused():
 
 
 def test_a_user_profile_may_still_cite_a_provider_doc():
-    source = load("anthropic").source({"kind": "provider-doc", "document": "Errors", "url": "https://example.com/errors",
-                                       "quote": "400 invalid_request_error"})
+    source = load("anthropic").source(
+        {
+            "kind": "provider-doc",
+            "document": "Errors",
+            "url": "https://example.com/errors",
+            "quote": "400 invalid_request_error",
+        }
+    )
     assert source["kind"] == "provider-doc" and source["url"] == "https://example.com/errors"

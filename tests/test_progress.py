@@ -1,5 +1,6 @@
 """The progress line: on a terminal, right of pytest's dots, gone before pytest writes again;
 nothing at all when the output is not a terminal."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Readings: page quotes checked against the page, format corners as data."""
+
 import pytest
 
 from conformance.cli import main
@@ -122,8 +123,10 @@ def test_a_variant_may_break_only_the_shoulds_it_declares():
 
     declared = ("d3lay.x-api-version.unknown-rejected",)
     assert Outcome("d3lay", "variant/nulls", declared, failed=list(declared)).verdict == "passed"
-    assert Outcome("d3lay", "variant/nulls", declared,
-                   failed=[*declared, "d3lay.owner_id.format"]).verdict == "false positive"
+    assert (
+        Outcome("d3lay", "variant/nulls", declared, failed=[*declared, "d3lay.owner_id.format"]).verdict
+        == "false positive"
+    )
 
 
 def test_variants_declare_only_should_breaks():
@@ -158,12 +161,20 @@ def test_check_quotes_lists_a_provider_notes_quote_the_notes_do_not_hold(tmp_pat
     (tmp_path / "page.txt").write_text(_page_made_of_the_quotes("anthropic"), encoding="utf-8")
     assert main(["requirements", str(copy), "--check-quotes", str(tmp_path / "page.txt")]) == 1
     out = capsys.readouterr().out
-    assert "not in provider-notes.md#anthropic-errors: profile.json#/error_type/source: \u201c418 teapot_error\u201d" in out
+    assert (
+        "not in provider-notes.md#anthropic-errors: profile.json#/error_type/source: \u201c418 teapot_error\u201d"
+        in out
+    )
 
 
 def test_the_catalog_shows_a_provider_notes_quote_as_the_notes_words_not_the_page(capsys):
     assert main(["requirements", "anthropic"]) == 0
     out = capsys.readouterr().out
-    assert "source (provider-notes): provider notes shipped with the profiles (provider-notes.md#anthropic-errors)" in out
+    assert (
+        "source (provider-notes): provider notes shipped with the profiles (provider-notes.md#anthropic-errors)" in out
+    )
     assert "notes (our summary, not the provider's words): \u201c400 invalid_request_error\u201d" in out
-    assert "quote: \u201c400 invalid_request_error\u201d" not in out and "platform.claude.com/docs/en/api/errors" not in out
+    assert (
+        "quote: \u201c400 invalid_request_error\u201d" not in out
+        and "platform.claude.com/docs/en/api/errors" not in out
+    )

@@ -1,5 +1,6 @@
 """The mechanisms a new provider may need are one registered function each: a string format,
 an auth placement, a body encoding. Each test registers one and sees it used everywhere."""
+
 from __future__ import annotations
 
 import json
@@ -45,17 +46,29 @@ def _profile_with(tmp_path, edit_profile=None, edit_request=None):
 
 
 def _target(profile, handler) -> Target:
-    return Target(profile, "http://target.invalid", "s3cret", {}, run_id="t", budget=Budget(None),
-                  transport=httpx.MockTransport(handler))
+    return Target(
+        profile,
+        "http://target.invalid",
+        "s3cret",
+        {},
+        run_id="t",
+        budget=Budget(None),
+        transport=httpx.MockTransport(handler),
+    )
 
 
 def test_a_registered_format_is_checked_probed_and_generated(tmp_path, registered):
-    formats.register("hex-colour", good="#a0b1c2", bad=["red", "#12345g"],
-                     check=lambda v: len(v) == 7 and v[0] == "#" and all(c in "0123456789abcdef" for c in v[1:]),
-                     strategy=lambda: st.from_regex(r"\A#[0-9a-f]{6}\Z"))
+    formats.register(
+        "hex-colour",
+        good="#a0b1c2",
+        bad=["red", "#12345g"],
+        check=lambda v: len(v) == 7 and v[0] == "#" and all(c in "0123456789abcdef" for c in v[1:]),
+        strategy=lambda: st.from_regex(r"\A#[0-9a-f]{6}\Z"),
+    )
 
     def add_colour(request):
         request["properties"]["colour"] = {"type": "string", "format": "hex-colour"}
+
     profile = _profile_with(tmp_path, edit_request=add_colour)
 
     assert FORMATS.conforms("#a0b1c2", "hex-colour") and not FORMATS.conforms("red", "hex-colour")
@@ -67,6 +80,7 @@ def test_a_registered_format_is_checked_probed_and_generated(tmp_path, registere
     @given(generation.valid_bodies(profile))
     def drawn(body):
         assert "colour" not in body or FORMATS.conforms(body["colour"], "hex-colour")
+
     drawn()
 
 
@@ -82,6 +96,7 @@ def test_a_registered_auth_placement_is_used(tmp_path, registered):
 
     def query_auth(profile):
         profile["auth"] = {"in": "query", "name": "key", "source": "?key=<your key>"}
+
     profile = _profile_with(tmp_path, edit_profile=query_auth)
     seen = []
     target = _target(profile, lambda request: seen.append(request) or httpx.Response(201, json={}))
@@ -99,6 +114,7 @@ def test_a_registered_body_encoding_is_used(tmp_path, registered):
 
     def form_only(profile):
         profile["encodings"] = {"urlencoded": {"source": "application/x-www-form-urlencoded"}}
+
     profile = _profile_with(tmp_path, edit_profile=form_only)
     seen = []
     target = _target(profile, lambda request: seen.append(request) or httpx.Response(201, json={}))
@@ -110,8 +126,12 @@ def test_a_registered_body_encoding_is_used(tmp_path, registered):
 def test_an_unregistered_auth_placement_is_one_clear_sentence_at_load(tmp_path):
     def nowhere(profile):
         profile["auth"]["in"] = "carrier-pigeon"
-    with pytest.raises(ProfileError, match="auth.in 'carrier-pigeon' is not a known placement "
-                                           r"\(header, cookie; a new one is registered with @auth_placement\)"):
+
+    with pytest.raises(
+        ProfileError,
+        match="auth.in 'carrier-pigeon' is not a known placement "
+        r"\(header, cookie; a new one is registered with @auth_placement\)",
+    ):
         _profile_with(tmp_path, edit_profile=nowhere)
 
 
@@ -120,11 +140,16 @@ def test_a_second_definition_under_a_taken_name_is_refused(registered):
     error naming both places (module:qualname), never a silent overwrite."""
     from conformance.registry import DuplicateRegistration
 
-    with pytest.raises(DuplicateRegistration, match="auth placement 'header' is registered twice: by "
-                       "conformance.model.auth:_in_header and by tests.test_registries:"):
+    with pytest.raises(
+        DuplicateRegistration,
+        match=r"auth placement 'header' is registered twice: by "
+        r"conformance\.model\.auth:_in_header and by tests\.test_registries:",
+    ):
+
         @auth_placement("header")
         def another_header(credentials, name, value):
             credentials.headers[name] = value
+
     with pytest.raises(DuplicateRegistration, match="string format 'uuid' is registered twice"):
         formats.register("uuid", good="3fa85f64-5717-4562-b3fc-2c963f66afa6", bad=["x"])
 
@@ -138,6 +163,7 @@ def test_probes_of_the_same_name_in_two_modules_are_both_kept(monkeypatch):
     def make(module):
         def test_same(target, case):
             pass
+
         test_same.__module__ = module
         return runner.probe(cases.single("request.valid-accepted"), creates=lambda p, c: ())(test_same)
 

@@ -1,6 +1,7 @@
 """The reports as their readers meet them: the JSON against its own schema, and the HTML pages
 opened in headless Chromium, with JavaScript on (pytest-html builds its table in script) and
 off (a CI host with a strict Content-Security-Policy), screenshots saved to reports/."""
+
 from __future__ import annotations
 
 import json
@@ -18,11 +19,21 @@ from conformance.reports.index_page import write_index
 from .conftest import SECRET, failed_ids, run_suite
 
 # Screenshots for people reviewing the report's look; never written into the checkout.
-SCREENSHOTS = Path(os.environ.get("CONFORMANCE_TEST_SCREENSHOTS") or Path(tempfile.gettempdir()) / "conformance-screenshots")
+SCREENSHOTS = Path(
+    os.environ.get("CONFORMANCE_TEST_SCREENSHOTS") or Path(tempfile.gettempdir()) / "conformance-screenshots"
+)
 FAULT = ("anthropic", "name-max-41", "anthropic.name.max-length")
 # Quiet, local-only Chromium: no update checks, no sync, no first-run traffic.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-extensions",
+]
 
 
 def _chromium() -> str:
@@ -41,8 +52,9 @@ def faulty_report(tmp_path_factory, request):
     url = base_url(server.start(), key)
     request.addfinalizer(server.stop)
     tmp = tmp_path_factory.mktemp("faulty")
-    completed, verdicts = run_suite(tmp, "--conformance-provider", key, "--conformance-target-url", url,
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp, "--conformance-provider", key, "--conformance-target-url", url, env={"CONFORMANCE_CREDENTIAL": SECRET}
+    )
     assert completed.returncode == 1, completed.stdout[-2000:]
     return tmp / "run" / "reports", verdicts
 
@@ -122,7 +134,9 @@ def test_junit_carries_the_same_failures_as_the_json(faulty_report):
 def test_every_report_is_written_with_the_same_permissions(faulty_report):
     reports, _ = faulty_report
     modes = {p.name: oct(p.stat().st_mode & 0o777) for p in reports.iterdir() if p.is_file()}
-    assert set(modes) == {"anthropic.json", "anthropic.html", "anthropic.junit.xml", "anthropic.svg"}, modes  # the badge too
+    assert set(modes) == {"anthropic.json", "anthropic.html", "anthropic.junit.xml", "anthropic.svg"}, (
+        modes
+    )  # the badge too
     assert len(set(modes.values())) == 1, modes
 
 
@@ -139,7 +153,9 @@ def test_report_with_failures_shows_summary_table_and_evidence_with_scripts(brow
         rows = page.locator("#results-table tbody.results-table-row")
         shown = [rows.nth(i).get_attribute("id") for i in range(rows.count())]
         assert sorted(shown) == sorted(p["nodeid"] for p in verdicts["probes"]), (
-            sorted(set(shown) ^ {p["nodeid"] for p in verdicts["probes"]}), [p for p in shown if shown.count(p) > 1])
+            sorted(set(shown) ^ {p["nodeid"] for p in verdicts["probes"]}),
+            [p for p in shown if shown.count(p) > 1],
+        )
         assert page.locator("#results-table th", has_text="Requirement").count() == 1
         failed_row = page.locator("#results-table tbody.results-table-row", has_text="name-41-ascii")
         assert FAULT[2] in failed_row.locator("td.col-requirement").inner_text()
@@ -218,7 +234,9 @@ def test_index_links_every_provider_and_colours_the_area_matrix(browser, faulty_
 
 
 def test_report_of_an_unreachable_target_is_written_and_marked_incomplete(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:1")
+    completed, verdicts = run_suite(
+        tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:1"
+    )
     assert completed.returncode == 6, completed.stdout[-2000:]
     assert verdicts["verdict"] == "INCOMPLETE" and not verdicts["complete"]
     page = (tmp_path / "run" / "reports" / "anthropic.html").read_text()

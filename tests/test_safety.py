@@ -1,5 +1,6 @@
 """A careful guest: no secret in any artifact, serial and parallel runs agree, cleanup and
 dry runs do what they say."""
+
 import pytest
 
 from conformance import exitcodes
@@ -38,22 +39,47 @@ def test_parallel_run_gives_the_same_verdicts_as_a_serial_one(tmp_path, referenc
     under xdist.)"""
     url = reference_server("anthropic", "name-max-41")
     room = ("--conformance-max-creates", "100")
-    serial, serial_verdicts = run_suite(tmp_path / "serial", "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                        *room, env={"CONFORMANCE_CREDENTIAL": SECRET})
-    parallel, parallel_verdicts = run_suite(tmp_path / "parallel", "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                            *room, "-n", "2", env={"CONFORMANCE_CREDENTIAL": SECRET})
+    serial, serial_verdicts = run_suite(
+        tmp_path / "serial",
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        *room,
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
+    parallel, parallel_verdicts = run_suite(
+        tmp_path / "parallel",
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        *room,
+        "-n",
+        "2",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert serial.returncode == parallel.returncode == exitcodes.NOT_CONFORMANT
     assert statuses(serial_verdicts) == statuses(parallel_verdicts)
 
 
-def test_parallel_run_starts_one_reference_server(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "-n", "2")
+@pytest.fixture(scope="module")
+def parallel_embedded_cleanup(tmp_path_factory):
+    """One run for the two tests below that only read it: the embedded reference server under
+    pytest-xdist, with --conformance-cleanup (a serial cleanup is test_hostile_targets.py's)."""
+    return run_suite(
+        tmp_path_factory.mktemp("parallel"), "--conformance-provider", "anthropic", "-n", "2", "--conformance-cleanup"
+    )
+
+
+def test_parallel_run_starts_one_reference_server(parallel_embedded_cleanup):
+    _, verdicts = parallel_embedded_cleanup
     urls = {e["request"]["url"] for p in verdicts["probes"] for e in p["exchanges"]}
     assert len({u.split("/v1/")[0] for u in urls}) == 1
 
 
-def test_cleanup_archives_every_created_workspace(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-cleanup")
+def test_cleanup_archives_every_created_workspace(parallel_embedded_cleanup):
+    completed, verdicts = parallel_embedded_cleanup
     cleanup = verdicts["cleanup"]
     assert cleanup["removed"] and not cleanup["not_removed"]
     assert sorted(cleanup["removed"]) == sorted(set(verdicts["created_workspaces"]))
@@ -68,8 +94,15 @@ def test_cleanup_is_refused_where_no_removal_is_documented(tmp_path):
 
 def test_dry_run_sends_nothing(tmp_path, raw_server_counting):
     server = raw_server_counting
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", server.url, "--conformance-dry-run",
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        server.url,
+        "--conformance-dry-run",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == 0
     assert server.connections == 0
     assert "dry run: nothing was sent" in completed.stdout

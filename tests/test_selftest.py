@@ -3,14 +3,12 @@
 The whole matrix, every fault and variant of every provider, is the product's own command,
 `conformance selftest`; `.ci/run` runs it as a step of its own after the tests, and it exits
 non-zero unless every fault is killed, no variant fails and every requirement fails under a
-fault that declares it. What these tests show, within the project's test command, is that the
-machinery works: one provider's whole matrix through that command, one fault and one variant
-of every provider, the generated-only faults surviving the hand-picked probes, and the logic
-that decides the command's exit status."""
+fault that declares it. What these tests show within the project's test command is that its
+machinery works: a hand-picked fault of every provider killed and a conformant variant passed,
+each run as the matrix runs it; the generated-only faults surviving the hand-picked probes; and
+the command's verdict and exit status on a matrix that holds and on one with each thing wrong."""
+
 import json
-import re
-import subprocess
-import sys
 
 import pytest
 
@@ -23,86 +21,83 @@ from conformance.reference.serving import ServerThread, selftest_app
 
 PROVIDERS = available()
 MINIMUM_FAULTS = {"anthropic": 25}
-# The provider whose whole matrix runs here: the one with the fewest faults (43, about 10 s on
-# two cores). Every provider's whole matrix is `.ci/run`'s selftest step.
-MATRIX_PROVIDER = "orgo"
+
+
+@pytest.fixture(scope="module")
+def sample():
+    """For every provider, the matrix's own run (selftest._one, what each worker process of
+    `selftest.run` does) of its first hand-picked fault and of a conformant variant other than
+    the default, against every behaviour served as `selftest.run` serves them."""
+    credential = "selftest-credential-3e1f"
+    server = ServerThread(selftest_app(PROVIDERS, credential))
+    root = server.start()
+    outcomes = {}
+    try:
+        for key in PROVIDERS:
+            module = provider_module(key)
+            name, fault = next((n, f) for n, f in module.FAULTS.items() if not f.generated_only)
+            variant = next(v for v in module.VARIANTS.values() if v.name != "default")
+            breaks = tuple(f"{key}.{suffix}" for suffix in variant.should_breaks)
+            outcomes[key] = (
+                selftest._one(root, credential, None, key, name, "default", fault.caught_by),
+                selftest._one(root, credential, None, key, None, variant.name, breaks),
+            )
+    finally:
+        server.stop()
+    return outcomes
+
+
+@pytest.mark.parametrize("key", PROVIDERS)
+def test_a_fault_is_killed_and_a_variant_passes_for_every_provider(sample, key):
+    fault, variant = sample[key]
+    assert fault.is_fault and fault.verdict == "killed", (fault.behaviour, fault.failed, fault.errors[:3])
+    assert variant.verdict == "passed", (variant.behaviour, variant.failed, variant.errors[:3])
+    assert fault.requests > 0 and variant.requests > 0
+
+
+def _holding(keys) -> list[selftest.Outcome]:
+    """A matrix that holds: every variant passes, every fault fails exactly what it declares
+    (which covers each catalog: test_faults_declare_catalogued_requirements_and_cover_the_catalog)."""
+    outcomes = []
+    for key in keys:
+        module = provider_module(key)
+        for variant in module.VARIANTS.values():
+            breaks = tuple(f"{key}.{suffix}" for suffix in variant.should_breaks)
+            outcomes.append(selftest.Outcome(key, f"variant/{variant.name}", breaks, list(breaks)))
+        for name, fault in module.FAULTS.items():
+            outcomes.append(
+                selftest.Outcome(
+                    key,
+                    f"fault/{name}",
+                    tuple(fault.caught_by),
+                    list(fault.caught_by),
+                    generated_only=fault.generated_only,
+                )
+            )
+    return outcomes
 
 
 def _read(path) -> list[selftest.Outcome]:
     written = json.loads(path.read_text())
-    outcomes = [selftest.Outcome(**{k: tuple(v) if k == "declared" else v for k, v in o.items() if k != "verdict"})
-                for o in written]
+    outcomes = [
+        selftest.Outcome(**{k: tuple(v) if k == "declared" else v for k, v in o.items() if k != "verdict"})
+        for o in written
+    ]
     assert [o["verdict"] for o in written] == [o.verdict for o in outcomes]
     return outcomes
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory):
-    """`conformance selftest --provider orgo` as a user runs it, once for the module: its console
-    output, exit status and the outcomes its --json wrote."""
-    where = tmp_path_factory.mktemp("selftest")
-    completed = subprocess.run([sys.executable, "-m", "conformance", "selftest", "--provider", MATRIX_PROVIDER,
-                                "--json", str(where / "outcomes.json")],
-                               capture_output=True, text=True, timeout=900, cwd=where)
-    assert (where / "outcomes.json").is_file(), (completed.stdout + completed.stderr)[-3000:]
-    outcomes = _read(where / "outcomes.json")
-    # A row for every variant and fault of the provider: an empty matrix would pass vacuously.
-    module = provider_module(MATRIX_PROVIDER)
-    assert len(outcomes) == len(module.VARIANTS) + len(module.FAULTS)
-    assert {o.provider for o in outcomes} == {MATRIX_PROVIDER}
-    return completed, outcomes
-
-
-@pytest.fixture(scope="module")
-def outcomes(console):
-    return console[1]
-
-
-def test_every_fault_is_killed_and_no_variant_fails(outcomes):
-    problems = [f"{o.provider} {o.behaviour}: {o.verdict}; failed {o.failed}; errors {o.errors[:2]}"
-                for o in outcomes if o.verdict not in ("killed", "passed")]
-    assert not problems, "\n".join(problems)
-    assert selftest.passed(outcomes)
-
-
-def test_every_catalog_requirement_fails_under_a_fault_declaring_it(outcomes):
-    """Killing each fault is not enough: each requirement's own check must be shown to bite."""
-    assert selftest.requirements_never_failed(outcomes) == []
-
-
-def test_a_requirement_that_never_fails_is_reported_and_fails_the_selftest(outcomes):
-    """The per-requirement matrix notices a probe whose own check stopped biting: drop every
-    failure of one requirement from the outcomes and the selftest must name it and not pass."""
-    victim = next(r for o in outcomes if o.is_fault for r in o.failed if r in o.declared)
-    blunted = [selftest.Outcome(o.provider, o.behaviour, o.declared, [r for r in o.failed if r != victim], o.errors)
-               for o in outcomes]
-    assert victim in selftest.requirements_never_failed(blunted)
-    assert not selftest.passed(blunted)
-    assert selftest.last_line(blunted).endswith(f"requirements never failed {len(selftest.requirements_never_failed(blunted))}")
-
-
-def test_the_matrix_has_a_row_per_fault_and_variant(outcomes):
-    lines = selftest.matrix_lines(outcomes)
-    for o in outcomes:
-        assert any(line.startswith(o.behaviour) and line.endswith(o.verdict) for line in lines), o.behaviour
-
-
-def test_console_selftest_prints_the_tally_last(console):
-    completed, outcomes = console
-    last = completed.stdout.strip().splitlines()[-1]
-    assert last == selftest.last_line(outcomes)
-    assert re.fullmatch(r"selftest: killed (\d+)/\1 \(100\.0%\), misattributed 0, false positives 0, "
-                        r"requirements never failed 0", last), last
-    assert completed.returncode == 0
-
-
 def _changed(outcomes, behaviour, failed):
-    return [selftest.Outcome(o.provider, o.behaviour, o.declared, failed(o) if o.behaviour == behaviour else o.failed,
-                             o.errors) for o in outcomes]
+    return [
+        selftest.Outcome(
+            o.provider, o.behaviour, o.declared, failed(o) if o.behaviour == behaviour else o.failed, o.errors
+        )
+        for o in outcomes
+    ]
 
 
-def _broken_matrices(outcomes):
-    """The real matrix, each time with one thing wrong that the selftest step must not let pass."""
+def _broken(outcomes, what):
+    """The matrix with one thing wrong, and the words the command must name it with."""
     fault = next(o for o in outcomes if o.is_fault and not o.generated_only)
     variant = next(o for o in outcomes if not o.is_fault)
     catalog = [r.id for r in derive(load(fault.provider))]
@@ -110,64 +105,92 @@ def _broken_matrices(outcomes):
     def undeclared(o):
         return next(rid for rid in catalog if rid not in o.declared)
 
-    victim = next(r for o in outcomes if o.is_fault for r in o.failed if r in o.declared)
-    return {
-        "a survivor": (_changed(outcomes, fault.behaviour, lambda o: []), f"{fault.behaviour}: survived"),
-        "a misattributed fault": (_changed(outcomes, fault.behaviour, lambda o: [undeclared(o)]),
-                                  f"{fault.behaviour}: misattributed"),
-        "a false positive": (_changed(outcomes, variant.behaviour, lambda o: [*o.failed, undeclared(o)]),
-                             f"{variant.behaviour}: false positive"),
-        "a requirement that never fails": (
-            [selftest.Outcome(o.provider, o.behaviour, o.declared, [r for r in o.failed if r != victim], o.errors)
-             for o in outcomes], f"{victim}: no fault that declares it makes it fail"),
-    }
-
-
-@pytest.mark.parametrize("broken", ["a survivor", "a misattributed fault", "a false positive",
-                                    "a requirement that never fails"])
-def test_the_selftest_command_exits_non_zero_unless_the_whole_matrix_holds(outcomes, monkeypatch, tmp_path, capsys,
-                                                                          broken):
-    """`.ci/run` relies on the command's exit status: the real matrix exits 0, and the same
-    matrix with one thing wrong exits 1 and names it."""
-    matrices = {"none": (outcomes, None), **_broken_matrices(outcomes)}
-    for case in ("none", broken):
-        matrix, named = matrices[case]
-        monkeypatch.setattr(selftest, "run", lambda keys, **kwargs: matrix)
-        status = main(["selftest", "--provider", MATRIX_PROVIDER, "--json", str(tmp_path / f"{case}.json")])
-        out = capsys.readouterr().out
-        assert out.strip().splitlines()[-1] == selftest.last_line(matrix)
-        assert [o.verdict for o in _read(tmp_path / f"{case}.json")] == [o.verdict for o in matrix]
-        if named is None:
-            assert status == exitcodes.OK and "!!" not in out
-        else:
-            assert status == exitcodes.NOT_CONFORMANT, out[-2000:]
-            assert any(line.startswith("!!") and named in line for line in out.splitlines()), out[-2000:]
-
-
-@pytest.fixture(scope="module")
-def every_provider_served():
-    """Every provider's variants and faults, served as `selftest.run` serves them."""
-    credential = "selftest-credential-3e1f"
-    server = ServerThread(selftest_app(PROVIDERS, credential))
-    yield server.start(), credential
-    server.stop()
+    if what == "a survivor":
+        return _changed(outcomes, fault.behaviour, lambda o: []), f"{fault.behaviour}: survived"
+    if what == "a misattributed fault":
+        return _changed(outcomes, fault.behaviour, lambda o: [undeclared(o)]), f"{fault.behaviour}: misattributed"
+    if what == "a false positive":
+        return (
+            _changed(outcomes, variant.behaviour, lambda o: [*o.failed, undeclared(o)]),
+            f"{variant.behaviour}: false positive",
+        )
+    if what == "an error in a variant":
+        return (
+            [
+                selftest.Outcome(
+                    o.provider,
+                    o.behaviour,
+                    o.declared,
+                    o.failed,
+                    ["x: the suite could not check it"] if o is variant else [],
+                )
+                for o in outcomes
+            ],
+            f"{variant.behaviour}: false positive",
+        )
+    # A probe whose own check stopped biting, though every fault it shares is still killed.
+    faults = [o for o in outcomes if o.is_fault]
+    victim = next(r for o in faults for r in o.failed if all(len(f.failed) > 1 for f in faults if r in f.failed))
+    return (
+        [
+            selftest.Outcome(o.provider, o.behaviour, o.declared, [r for r in o.failed if r != victim], o.errors)
+            for o in outcomes
+        ],
+        f"{victim}: no fault that declares it makes it fail",
+    )
 
 
 @pytest.mark.parametrize("key", PROVIDERS)
-def test_one_fault_is_killed_and_one_variant_passes_for_every_provider(every_provider_served, key):
-    """The matrix's own run of one behaviour (selftest._one, what each worker of `selftest.run`
-    does), for a hand-picked fault and a conformant variant other than the default of each
-    provider: its reference server, its faults' prefixes and the verdict logic work there too."""
-    root, credential = every_provider_served
-    module = provider_module(key)
-    name, fault = next((n, f) for n, f in module.FAULTS.items() if not f.generated_only)
-    variant = next(v for v in module.VARIANTS.values() if v.name != "default")
-    killed = selftest._one(root, credential, None, key, name, "default", fault.caught_by)
-    assert killed.verdict == "killed", (killed.failed, killed.errors[:3])
-    breaks = tuple(f"{key}.{suffix}" for suffix in variant.should_breaks)
-    passed = selftest._one(root, credential, None, key, None, variant.name, breaks)
-    assert passed.verdict == "passed", (passed.failed, passed.errors[:3])
-    assert killed.requests > 0 and passed.requests > 0
+def test_the_selftest_command_exits_0_on_a_matrix_that_holds(key, monkeypatch, tmp_path, capsys):
+    matrix = _holding([key])
+    monkeypatch.setattr(selftest, "run", lambda keys, **kwargs: matrix if keys == [key] else [])
+    status = main(["selftest", "--provider", key, "--json", str(tmp_path / "outcomes.json")])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert status == exitcodes.OK and not [line for line in out if line.startswith("!!")]
+    assert out[-1] == selftest.last_line(matrix)
+    assert out[-1] == (
+        f"selftest: killed {len(provider_module(key).FAULTS)}/{len(provider_module(key).FAULTS)} "
+        "(100.0%), misattributed 0, false positives 0, requirements never failed 0"
+    )
+    # A row for every variant and fault, each ending in its verdict, and the same in the JSON.
+    assert len(matrix) == len(provider_module(key).VARIANTS) + len(provider_module(key).FAULTS)
+    for o in matrix:
+        assert any(line.startswith(o.behaviour) and line.endswith(o.verdict) for line in out), o.behaviour
+    written = _read(tmp_path / "outcomes.json")
+    assert [(o.behaviour, o.failed) for o in written] == [(o.behaviour, o.failed) for o in matrix]
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        "a survivor",
+        "a misattributed fault",
+        "a false positive",
+        "an error in a variant",
+        "a requirement that never fails",
+    ],
+)
+def test_the_selftest_command_exits_1_naming_what_broke(what, monkeypatch, tmp_path, capsys):
+    """`.ci/run` relies on the command's exit status: with one thing wrong the matrix does not
+    pass, the command exits 1, the tally says so and a `!!` line names it."""
+    matrix, named = _broken(_holding(PROVIDERS), what)
+    assert not selftest.passed(matrix)
+    monkeypatch.setattr(selftest, "run", lambda keys, **kwargs: matrix)
+    status = main(["selftest", "--json", str(tmp_path / "outcomes.json")])
+    out = capsys.readouterr().out
+    assert status == exitcodes.NOT_CONFORMANT, out[-2000:]
+    assert any(line.startswith("!!") and named in line for line in out.splitlines()), out[-2000:]
+    assert out.strip().splitlines()[-1] == selftest.last_line(matrix) != selftest.last_line(_holding(PROVIDERS))
+    assert [o.verdict for o in _read(tmp_path / "outcomes.json")] == [o.verdict for o in matrix]
+
+
+def test_a_requirement_that_never_fails_is_named_even_when_every_fault_is_killed():
+    """The per-requirement matrix notices a probe whose own check stopped biting: drop every
+    failure of one requirement and the selftest names it and does not pass."""
+    matrix, _ = _broken(_holding(PROVIDERS), "a requirement that never fails")
+    never = selftest.requirements_never_failed(matrix)
+    assert len(never) == 1 and selftest.tally(matrix)["killed"] == selftest.tally(matrix)["faults"]
+    assert selftest.last_line(matrix).endswith("requirements never failed 1")
 
 
 @pytest.mark.parametrize("key", PROVIDERS)
@@ -191,7 +214,10 @@ def test_faults_declare_catalogued_requirements_and_cover_the_catalog(key):
 
 
 def test_generated_only_faults_are_missed_by_the_hand_picked_probes():
-    """They exist to prove generation adds something: with generation off they must survive."""
+    """They exist to prove generation adds something: with generation off they must survive.
+    (This also runs `selftest.run` itself: its worker processes, against every provider.)"""
     outcomes = selftest.run(PROVIDERS, examples=0, only_generated=True)
-    assert outcomes and all(o.verdict == "survived" for o in outcomes if o.is_fault), \
-        [(o.behaviour, o.failed) for o in outcomes if o.is_fault and o.verdict != "survived"]
+    assert len(outcomes) == sum(f.generated_only for key in PROVIDERS for f in provider_module(key).FAULTS.values())
+    assert outcomes and all(o.verdict == "survived" for o in outcomes if o.is_fault), [
+        (o.behaviour, o.failed) for o in outcomes if o.is_fault and o.verdict != "survived"
+    ]

@@ -3,6 +3,7 @@ line of the package changed, certified end to end against a tiny Starlette app.
 
 The profile is deliberately sparse: no `tagged_fields`, `echo`, `rules`, `readings`,
 `envelope`, `levels` or error schema, so the optional keys are shown to be optional."""
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,11 @@ RESOURCE = {
 def write_provider(folder) -> str:
     """The whole of what adding the provider takes: one folder of data."""
     folder.mkdir()
-    for name, document in (("profile.json", PROFILE), ("request.schema.json", REQUEST),
-                           ("resource.schema.json", RESOURCE)):
+    for name, document in (
+        ("profile.json", PROFILE),
+        ("request.schema.json", REQUEST),
+        ("resource.schema.json", RESOURCE),
+    ):
         (folder / name).write_text(json.dumps(document, indent=2), encoding="utf-8")
     return str(folder)
 
@@ -85,8 +89,12 @@ def spaces_app(credential: str, auth_status: int = 401) -> Starlette:
             json.dumps(body, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: refused, as the bundled servers do
             return JSONResponse({"error": "the body is not valid Unicode"}, 400)
-        space = {"id": str(uuid.uuid4()), "name": body["name"], "region": body.get("region", "eu"),
-                 "created_at": datetime.now(timezone.utc).isoformat()}
+        space = {
+            "id": str(uuid.uuid4()),
+            "name": body["name"],
+            "region": body.get("region", "eu"),
+            "created_at": datetime.now(timezone.utc).isoformat(),
+        }
         return JSONResponse(space, 201)
 
     return Starlette(routes=[Route("/v1/spaces", create, methods=["POST"])])
@@ -103,20 +111,41 @@ def test_a_sixth_provider_is_certified_from_its_folder_alone(tmp_path, loopback_
     assert "there is no bundled reference server for 'spaces': give --conformance-target-url" in completed.stderr
 
     url = loopback_app(spaces_app(SECRET))
-    completed, verdicts = run_suite(tmp_path / "conformant", "--conformance-provider", directory, "--conformance-target-url", url,
-                                    "--conformance-examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path / "conformant",
+        "--conformance-provider",
+        directory,
+        "--conformance-target-url",
+        url,
+        "--conformance-examples",
+        "5",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert verdicts["provider"] == "spaces"
     assert "Traceback" not in completed.stdout + completed.stderr
     passed = {r["id"] for r in verdicts["requirements"] if r["status"] == "pass"}
-    assert {"spaces.name.max-length", "spaces.region.enum", "spaces.auth.wrong-credential",
-            "spaces.response.created_at", "spaces.robustness.no-server-error"} <= passed
+    assert {
+        "spaces.name.max-length",
+        "spaces.region.enum",
+        "spaces.auth.wrong-credential",
+        "spaces.response.created_at",
+        "spaces.robustness.no-server-error",
+    } <= passed
     assert verdicts["verdict"] == "CONFORMANT"
 
     # The same app, but it refuses a missing or wrong key with 403 where the page says 401.
     url = loopback_app(spaces_app(SECRET, auth_status=403))
-    completed, verdicts = run_suite(tmp_path / "broken", "--conformance-provider", directory, "--conformance-target-url", url,
-                                    "--conformance-examples", "5", env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path / "broken",
+        "--conformance-provider",
+        directory,
+        "--conformance-target-url",
+        url,
+        "--conformance-examples",
+        "5",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == 1, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert verdicts is not None, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert verdicts["verdict"] == "NOT CONFORMANT"

@@ -2,6 +2,7 @@
 share_hypothesis_cache) against reference servers on loopback, with one or two generated
 examples a probe so that each run takes well under a second. Fast, so the mutation tester runs
 these on every mutant (README "Mutation testing")."""
+
 from __future__ import annotations
 
 import asyncio
@@ -81,6 +82,7 @@ def conformant(servers):
 def serve(servers, conformant):
     """serve(fault=None, delay=0) -> (recording app, base URL): the conformant server is shared by
     the module's tests, with what it received cleared for each; a fault or a delay gets its own."""
+
     def start(fault: str | None = None, delay: float = 0.0):
         if fault is None and not delay:
             conformant[0].requests.clear()
@@ -150,8 +152,7 @@ def test_every_registered_case_runs_once_under_its_node_id_in_registry_order(ser
         module, name, case = pattern.match(result["nodeid"]).groups()
         assert (name, case) == (result["probe"], result["case"])
         assert f"conformance.probes.{module}" == specs[name].module
-    assert [p["case"] for p in probes if p["probe"] == order[0]] == \
-        [case.id for case in specs[order[0]].cases(PROFILE)]
+    assert [p["case"] for p in probes if p["probe"] == order[0]] == [case.id for case in specs[order[0]].cases(PROFILE)]
     assert len(probes) == sum(len(spec.cases(PROFILE)) for spec in specs.values())
     ran = list(dict.fromkeys(p["probe"] for p in probes))
     assert ran == [name for name in order if specs[name].cases(PROFILE)]
@@ -199,8 +200,12 @@ def test_examples_0_leaves_the_generated_probes_not_run_and_the_rest_runs(serve)
 
 
 def _generated_bodies(summary: dict) -> list[str]:
-    return [e["request"]["body"] for p in summary["probes"] for e in p["exchanges"]
-            if p["nodeid"].startswith("conformance/probes/test_07_generated.py::")]
+    return [
+        e["request"]["body"]
+        for p in summary["probes"]
+        for e in p["exchanges"]
+        if p["nodeid"].startswith("conformance/probes/test_07_generated.py::")
+    ]
 
 
 def test_the_seed_decides_the_generated_bodies(serve):
@@ -293,8 +298,7 @@ def test_a_chosen_hypothesis_storage_directory_is_left_alone(hypothesis_home, mo
     assert getattr(hypothesis_home, "__hypothesis_home_directory") == tmp_path / "before"
 
 
-def test_the_hypothesis_cache_goes_to_the_users_cache_directory_and_comes_back(hypothesis_home, monkeypatch,
-                                                                             tmp_path):
+def test_the_hypothesis_cache_goes_to_the_users_cache_directory_and_comes_back(hypothesis_home, monkeypatch, tmp_path):
     monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     hypothesis_home.set_hypothesis_home_dir(tmp_path / "before")
@@ -304,14 +308,15 @@ def test_the_hypothesis_cache_goes_to_the_users_cache_directory_and_comes_back(h
     assert getattr(hypothesis_home, "__hypothesis_home_directory") == tmp_path / "before"
 
 
-def test_without_xdg_cache_home_the_hypothesis_cache_goes_under_the_home_cache(hypothesis_home, monkeypatch,
-                                                                              tmp_path):
+def test_without_xdg_cache_home_the_hypothesis_cache_goes_under_the_home_cache(hypothesis_home, monkeypatch, tmp_path):
     monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", "")
     monkeypatch.setenv("HOME", str(tmp_path))
     hypothesis_home.set_hypothesis_home_dir(None)
     undo = share_hypothesis_cache()
-    assert getattr(hypothesis_home, "__hypothesis_home_directory") == \
-        Path(tmp_path) / ".cache" / "workspace-conformance" / "hypothesis"
+    assert (
+        getattr(hypothesis_home, "__hypothesis_home_directory")
+        == Path(tmp_path) / ".cache" / "workspace-conformance" / "hypothesis"
+    )
     undo()
     assert getattr(hypothesis_home, "__hypothesis_home_directory") is None

@@ -1,6 +1,7 @@
 """The reading rules and the tolerance model (DESIGN.md): every level follows the rule its
 requirement rests on, MUST checks send ordinary values only, and the valid bodies send every
 printable ASCII character through every free-text field."""
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,14 @@ def test_the_must_cases_send_ordinary_values_only(key):
     for case in cases.bad_formats(profile):
         value = formats.spelled(case["spelling"], formats.known(case["format"]).good)
         assert not formats.is_edge(case["format"], value), case.id
-    edge_ids = {c.requirement for c in cases.edge_at_max_length(profile) + cases.edge_above_max_length(profile)
-                + cases.edge_formats(profile) + cases.edge_echo_fields(profile) + cases.unusual_text(profile)}
+    edge_ids = {
+        c.requirement
+        for c in cases.edge_at_max_length(profile)
+        + cases.edge_above_max_length(profile)
+        + cases.edge_formats(profile)
+        + cases.edge_echo_fields(profile)
+        + cases.unusual_text(profile)
+    }
     levels = {r.id: r.level for r in derive(profile)}
     assert all(levels[rid] == SHOULD for rid in edge_ids)
 

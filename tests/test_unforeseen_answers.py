@@ -1,5 +1,6 @@
 """Answers the suite did not foresee are judged, not swallowed: deep JSON, HTML where JSON was
 documented, a resource missing the members other checks need. Run as a user runs the suite."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,18 @@ from .conftest import SECRET, run_suite, statuses
 
 
 def _suite(tmp_path, server):
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", server.url,
-                                    "--conformance-request-timeout", "2", "--conformance-examples", "3",
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        server.url,
+        "--conformance-request-timeout",
+        "2",
+        "--conformance-examples",
+        "3",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     output = completed.stdout + completed.stderr
     assert "Traceback" not in output and "RecursionError" not in output, output[-3000:]
     assert verdicts is not None, output[-3000:]
@@ -37,8 +47,14 @@ def test_every_create_refused_with_deeply_nested_json_fails_success_status(tmp_p
 
 
 def test_a_resource_sent_as_html_fails_content_type(tmp_path):
-    resource = {"id": "wrkspc_1", "type": "workspace", "name": "x", "display_color": "#6C5BB9",
-                "archived_at": None, "created_at": "2024-01-01T00:00:00Z"}
+    resource = {
+        "id": "wrkspc_1",
+        "type": "workspace",
+        "name": "x",
+        "display_color": "#6C5BB9",
+        "archived_at": None,
+        "created_at": "2024-01-01T00:00:00Z",
+    }
     page = f"<html><body><script>alert(1)</script>{json.dumps(resource)}</body></html>".encode()
     server = hostile.RawServer(hostile.answer("200 OK", page, content_type="text/html"))
     try:

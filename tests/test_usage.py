@@ -12,19 +12,40 @@ from conformance import exitcodes
 from .conftest import SECRET, run_suite
 
 
-@pytest.mark.parametrize("args, sentence", [
-    (["--conformance-provider", "nope"], "unknown provider 'nope'"),
-    (["--conformance-provider", "anthropic", "--conformance-fail-on", "sometimes"], "--conformance-fail-on takes must or should"),
-    (["--conformance-provider", "anthropic", "--conformance-max-requests", "zero"], "--conformance-max-requests takes a whole number"),
-    (["--conformance-provider", "anthropic", "--conformance-target-url", "ftp://example"], "--conformance-target-url must be an http"),
-    (["--conformance-provider", "anthropic", "--conformance-target-param", "novalue"], "--conformance-target-param takes KEY=VALUE"),
-    (["--conformance-provider", "anthropic", "--conformance-max-wait", "soon"],
-     "--conformance-max-wait takes a number of seconds, not 'soon'"),
-    (["--conformance-provider", "anthropic", "--conformance-max-wait", "-1"],
-     "--conformance-max-wait must be at least 0 and at most 3600 seconds, not -1"),
-    (["--conformance-provider", "wacht-frontend", "--conformance-target-param", "session_cookie=my session"],
-     "--conformance-target-param: session_cookie='my session' is not a cookie name"),
-])
+@pytest.mark.parametrize(
+    "args, sentence",
+    [
+        (["--conformance-provider", "nope"], "unknown provider 'nope'"),
+        (
+            ["--conformance-provider", "anthropic", "--conformance-fail-on", "sometimes"],
+            "--conformance-fail-on takes must or should",
+        ),
+        (
+            ["--conformance-provider", "anthropic", "--conformance-max-requests", "zero"],
+            "--conformance-max-requests takes a whole number",
+        ),
+        (
+            ["--conformance-provider", "anthropic", "--conformance-target-url", "ftp://example"],
+            "--conformance-target-url must be an http",
+        ),
+        (
+            ["--conformance-provider", "anthropic", "--conformance-target-param", "novalue"],
+            "--conformance-target-param takes KEY=VALUE",
+        ),
+        (
+            ["--conformance-provider", "anthropic", "--conformance-max-wait", "soon"],
+            "--conformance-max-wait takes a number of seconds, not 'soon'",
+        ),
+        (
+            ["--conformance-provider", "anthropic", "--conformance-max-wait", "-1"],
+            "--conformance-max-wait must be at least 0 and at most 3600 seconds, not -1",
+        ),
+        (
+            ["--conformance-provider", "wacht-frontend", "--conformance-target-param", "session_cookie=my session"],
+            "--conformance-target-param: session_cookie='my session' is not a cookie name",
+        ),
+    ],
+)
 def test_wrong_option_is_one_sentence_and_exit_4(tmp_path, args, sentence):
     completed, _ = run_suite(tmp_path, *args)
     assert completed.returncode == exitcodes.USAGE
@@ -39,7 +60,9 @@ def test_no_provider_is_a_usage_error(tmp_path):
 
 
 def test_unreachable_target_is_exit_6_with_a_report(tmp_path):
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:9")
+    completed, verdicts = run_suite(
+        tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", "http://127.0.0.1:9"
+    )
     assert completed.returncode == exitcodes.UNREACHABLE
     assert "the connection was refused" in completed.stdout
     assert "Traceback" not in completed.stdout + completed.stderr
@@ -49,12 +72,27 @@ def test_unreachable_target_is_exit_6_with_a_report(tmp_path):
 
 def test_a_failed_should_gates_only_with_fail_on_should(tmp_path, reference_server):
     url = reference_server("anthropic", "blank-name-rejected")  # breaks a SHOULD only
-    loose, verdicts = run_suite(tmp_path / "a", "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                env={"CONFORMANCE_CREDENTIAL": SECRET})
-    strict, _ = run_suite(tmp_path / "b", "--conformance-provider", "anthropic", "--conformance-target-url", url, "--conformance-fail-on", "should",
-                          env={"CONFORMANCE_CREDENTIAL": SECRET})
+    loose, verdicts = run_suite(
+        tmp_path / "a",
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
+    strict, _ = run_suite(
+        tmp_path / "b",
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        "--conformance-fail-on",
+        "should",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert verdicts["requirements"] and any(
-        r["id"] == "anthropic.request.unusual-text-accepted" and r["status"] == "fail" for r in verdicts["requirements"])
+        r["id"] == "anthropic.request.unusual-text-accepted" and r["status"] == "fail" for r in verdicts["requirements"]
+    )
     assert (loose.returncode, strict.returncode) == (exitcodes.OK, exitcodes.NOT_CONFORMANT)
 
 
@@ -84,8 +122,17 @@ def test_max_requests_is_a_hard_cap(tmp_path, workers):
     server = ServerThread(app)
     url = base_url(server.start(), "anthropic")
     try:
-        completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                        "--conformance-max-requests", "7", *workers, env={"CONFORMANCE_CREDENTIAL": SECRET})
+        completed, verdicts = run_suite(
+            tmp_path,
+            "--conformance-provider",
+            "anthropic",
+            "--conformance-target-url",
+            url,
+            "--conformance-max-requests",
+            "7",
+            *workers,
+            env={"CONFORMANCE_CREDENTIAL": SECRET},
+        )
     finally:
         server.stop()
     assert app.count == 7
@@ -108,13 +155,21 @@ def test_a_profile_hypothesis_cannot_draw_from_still_gets_a_whole_report(tmp_pat
     request = json.loads((broken / "request.schema.json").read_text())
     request["properties"]["website"] = {"type": "string", "x-generate": "example", "x-source": "website string"}
     (broken / "request.schema.json").write_text(json.dumps(request))
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", str(broken), "--conformance-target-url", reference_server("anthropic"),
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        str(broken),
+        "--conformance-target-url",
+        reference_server("anthropic"),
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert "INTERNALERROR" not in completed.stdout + completed.stderr
     errors = {p["nodeid"].split("::")[-1]: p["message"] for p in verdicts["probes"] if p["status"] == "error"}
     assert "test_generated_valid_bodies_are_accepted_and_echoed[request.valid-accepted]" in errors
     assert all("test_generated_" in nodeid for nodeid in errors)
-    assert "KeyError: 'examples'" in errors["test_generated_valid_bodies_are_accepted_and_echoed[request.valid-accepted]"]
+    assert (
+        "KeyError: 'examples'" in errors["test_generated_valid_bodies_are_accepted_and_echoed[request.valid-accepted]"]
+    )
     judged = [p for p in verdicts["probes"] if p["status"] == "pass"]
     assert len(judged) >= 25
 
@@ -134,22 +189,34 @@ def test_a_max_wait_from_the_environment_is_named_as_the_variable(tmp_path):
 
 def test_an_ini_value_is_named_as_the_ini_key(tmp_path):
     (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "pytest.ini").write_text("[pytest]\nconformance_provider = anthropic\nconformance_fail_on = sometimes\n")
+    (tmp_path / "run" / "pytest.ini").write_text(
+        "[pytest]\nconformance_provider = anthropic\nconformance_fail_on = sometimes\n"
+    )
     completed, _ = run_suite(tmp_path)
     assert completed.returncode == exitcodes.USAGE
     assert "the conformance_fail_on ini key takes must or should, not 'sometimes'" in completed.stderr
 
 
-@pytest.mark.parametrize("layout, sentence", [
-    ("file", "is a file"),
-    ("parent-file", "cannot be created"),
-])
+@pytest.mark.parametrize(
+    "layout, sentence",
+    [
+        ("file", "is a file"),
+        ("parent-file", "cannot be created"),
+    ],
+)
 def test_a_report_directory_that_cannot_take_reports_is_refused_before_any_request(tmp_path, layout, sentence):
     blocker = tmp_path / "blocker"
     blocker.write_text("not a directory")
     report_dir = blocker if layout == "file" else blocker / "reports"
-    completed, _ = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url",
-                             "http://127.0.0.1:9", "--conformance-report-dir", str(report_dir))
+    completed, _ = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        "http://127.0.0.1:9",
+        "--conformance-report-dir",
+        str(report_dir),
+    )
     assert completed.returncode == exitcodes.USAGE, completed.stdout[-2000:]
     assert f"the report directory {str(report_dir)!r} (from --conformance-report-dir) {sentence}" in completed.stderr
     assert "Traceback" not in completed.stdout + completed.stderr
@@ -188,7 +255,7 @@ def test_collect_only_writes_no_report_and_keeps_the_last_one(tmp_path):
     assert (reports / "anthropic.json").read_text() == '{"the": "last real report"}'
 
 
-USER_PROBE = '''
+USER_PROBE = """
 import pytest
 
 
@@ -196,7 +263,7 @@ import pytest
 def test_emoji_name_is_accepted(target, profile):
     exchange = target.create({"name": "launch \\U0001F680"})
     assert exchange.status in profile.success_statuses, exchange.curl
-'''
+"""
 
 
 def _run_users_probe(tmp_path, source: str, *args: str):
@@ -205,9 +272,27 @@ def _run_users_probe(tmp_path, source: str, *args: str):
     workdir.mkdir()
     (workdir / "test_mine.py").write_text(source)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-    completed = subprocess.run([sys.executable, "-m", "pytest", "test_mine.py", "-q", "-p", "no:cacheprovider",
-                                "--conformance-provider", "anthropic", "--conformance-report-dir", "out", *args],
-                               cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "test_mine.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--conformance-provider",
+            "anthropic",
+            "--conformance-report-dir",
+            "out",
+            *args,
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return completed, json.loads((workdir / "out" / "anthropic.json").read_text())
 
 
@@ -233,13 +318,21 @@ def test_a_missing_credential_is_said_up_front_and_refusals_make_the_run_incompl
 
 def test_a_wrong_credential_is_reported_as_refused_not_as_not_conformant(tmp_path, reference_server):
     url = reference_server("anthropic")
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", url,
-                                    env={"CONFORMANCE_CREDENTIAL": "sk-not-the-one-the-server-knows"})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        url,
+        env={"CONFORMANCE_CREDENTIAL": "sk-not-the-one-the-server-knows"},
+    )
     assert completed.returncode == exitcodes.INCOMPLETE
     assert "no credential given" not in completed.stdout
-    assert verdicts["problem"] == ("the target refused the credential: every request carrying the credential "
-                                   "(header X-Api-Key) was refused with 401: check the credential "
-                                   "(CONFORMANCE_CREDENTIAL) and where it goes")
+    assert verdicts["problem"] == (
+        "the target refused the credential: every request carrying the credential "
+        "(header X-Api-Key) was refused with 401: check the credential "
+        "(CONFORMANCE_CREDENTIAL) and where it goes"
+    )
     # A refusal of a missing or wrong credential proves nothing when the right one is refused too.
     outcome = {r["id"]: r["status"] for r in verdicts["requirements"]}
     assert outcome["anthropic.auth.missing-credential"] == "blocked"
@@ -251,24 +344,44 @@ def test_a_wrong_credential_is_reported_as_refused_not_as_not_conformant(tmp_pat
 def _cli(tmp_path, *args, env=None, timeout=300):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=tmp_path, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "conformance", *args],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
-@pytest.mark.parametrize("args, sentence", [
-    (["serve", "--provider", "nope"], "conformance: no reference server for 'nope': choose one of anthropic"),
-    (["serve", "--provider", "orgo", "--port", "70000"], "conformance: --port takes a port number from 1 to 65535, not 70000"),
-    (["serve", "--provider", "orgo", "--port", "eighty"], "conformance: argument --port: invalid int value: 'eighty'"),
-    (["run", "--provider", "anthropic", "--max-requests", "zero"], "conformance: --max-requests takes a whole number, not 'zero'"),
-    (["run", "--provider", "nope"], "conformance: unknown provider 'nope'"),
-    (["run"], "conformance: choose --provider NAME or --all"),
-    (["run", "--all", "--fail-on", "sometimes"], "conformance: --fail-on takes must or should, not 'sometimes'"),
-    (["run", "--provider", "anthropic", "--max-wait", "nan"],
-     "conformance: --max-wait must be at least 0 and at most 3600 seconds, not nan"),
-    (["selftest", "--provider", "nope"], "conformance: argument --provider: invalid choice: 'nope'"),
-    (["requirements", "nope"], "conformance: unknown provider 'nope'"),
-    (["bogus"], "conformance: argument command: invalid choice: 'bogus'"),
-])
+@pytest.mark.parametrize(
+    "args, sentence",
+    [
+        (["serve", "--provider", "nope"], "conformance: no reference server for 'nope': choose one of anthropic"),
+        (
+            ["serve", "--provider", "orgo", "--port", "70000"],
+            "conformance: --port takes a port number from 1 to 65535, not 70000",
+        ),
+        (
+            ["serve", "--provider", "orgo", "--port", "eighty"],
+            "conformance: argument --port: invalid int value: 'eighty'",
+        ),
+        (
+            ["run", "--provider", "anthropic", "--max-requests", "zero"],
+            "conformance: --max-requests takes a whole number, not 'zero'",
+        ),
+        (["run", "--provider", "nope"], "conformance: unknown provider 'nope'"),
+        (["run"], "conformance: choose --provider NAME or --all"),
+        (["run", "--all", "--fail-on", "sometimes"], "conformance: --fail-on takes must or should, not 'sometimes'"),
+        (
+            ["run", "--provider", "anthropic", "--max-wait", "nan"],
+            "conformance: --max-wait must be at least 0 and at most 3600 seconds, not nan",
+        ),
+        (["selftest", "--provider", "nope"], "conformance: argument --provider: invalid choice: 'nope'"),
+        (["requirements", "nope"], "conformance: unknown provider 'nope'"),
+        (["bogus"], "conformance: argument command: invalid choice: 'bogus'"),
+    ],
+)
 def test_console_script_usage_errors_are_one_sentence_and_exit_4(tmp_path, args, sentence):
     completed = _cli(tmp_path, *args, timeout=120)
     assert completed.returncode == exitcodes.USAGE, completed.stdout + completed.stderr
@@ -306,14 +419,25 @@ def test_version(tmp_path):
 
 def test_run_takes_the_suite_options_by_their_short_names(tmp_path, reference_server):
     url = reference_server("anthropic")
-    completed = _cli(tmp_path, "run", "--provider", "anthropic", "--target-url", url, "--report-dir", "out",
-                     "--max-requests", "500", env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed = _cli(
+        tmp_path,
+        "run",
+        "--provider",
+        "anthropic",
+        "--target-url",
+        url,
+        "--report-dir",
+        "out",
+        "--max-requests",
+        "500",
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     assert completed.returncode == exitcodes.OK, completed.stdout[-2000:] + completed.stderr[-2000:]
     verdicts = json.loads((tmp_path / "out" / "anthropic.json").read_text())
     assert verdicts["target"].startswith(url.split("/v1")[0]) and verdicts["embedded_reference_server"] is False
 
 
-BUDGETED_PROBE = '''
+BUDGETED_PROBE = """
 import pytest
 
 
@@ -322,7 +446,7 @@ def test_three_names_are_accepted(target, profile):
     for name in ("one", "two", "three"):
         exchange = target.create({"name": f"budget {name}"})
         assert exchange.status in profile.success_statuses, exchange.curl
-'''
+"""
 
 
 def test_a_users_own_probe_stopped_by_the_workspace_budget_is_not_run_not_failed(tmp_path):

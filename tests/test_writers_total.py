@@ -3,6 +3,7 @@ NUL and other control characters, invalid UTF-8, JSON nested thousands deep, meg
 JSON, HTML, JUnit, index, console and curl writers produce valid UTF-8 that parses, and a lone
 surrogate stays visible as the escape `\\ud800`. And a bug of ours is never a verdict: a failing
 writer or a crashing probe leaves the other reports written, says one sentence and exits 3."""
+
 from __future__ import annotations
 
 import html.parser
@@ -38,9 +39,25 @@ from .test_reports import _open, _validator, browser  # noqa: F401 - the browser
 
 PROFILE = load("anthropic")
 RIDS = sorted(r["id"] for r in summarize(PROFILE, [])["requirements"])
-HOSTILE_PIECES = ["\ud800", "\udfff", "\udbff\udc00", "\x00", "\x1b[31m", "\x7f", "\x0b", "\ufffe", "\uffff",
-                  "]]>", "</script><script>alert(1)</script>", "<!--", "\r\n", "'\"&<>", "\U0001f600", "$(id)`id`",
-                  SECRET]
+HOSTILE_PIECES = [
+    "\ud800",
+    "\udfff",
+    "\udbff\udc00",
+    "\x00",
+    "\x1b[31m",
+    "\x7f",
+    "\x0b",
+    "\ufffe",
+    "\uffff",
+    "]]>",
+    "</script><script>alert(1)</script>",
+    "<!--",
+    "\r\n",
+    "'\"&<>",
+    "\U0001f600",
+    "$(id)`id`",
+    SECRET,
+]
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Each example writes every report; shrinking one would take minutes: a failure is shown as drawn.
 WHOLE_RUN = settings(FAST, max_examples=40, phases=[Phase.explicit, Phase.reuse, Phase.generate])
@@ -54,7 +71,9 @@ def texts(max_size: int = 30):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts(8), inner, max_size=4), max_leaves=15)
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts(8), inner, max_size=4),
+    max_leaves=15,
+)
 header_maps = st.dictionaries(texts(10), texts(), max_size=3)
 
 
@@ -68,8 +87,12 @@ def nested(depth: int):
 @st.composite
 def exchanges(draw) -> Exchange:
     body = draw(texts(200))
-    exchange = Exchange(method=draw(st.sampled_from(["POST", "GET"]) | texts(6)), url=draw(texts()),
-                        request_headers=draw(header_maps), request_body=body)
+    exchange = Exchange(
+        method=draw(st.sampled_from(["POST", "GET"]) | texts(6)),
+        url=draw(texts()),
+        request_headers=draw(header_maps),
+        request_body=body,
+    )
     if draw(st.booleans()):
         exchange.status = draw(st.integers(100, 599))
         exchange.response_headers = draw(header_maps)
@@ -89,17 +112,29 @@ def results(draw) -> dict:
     findings = [Finding(rid, draw(texts()), draw(texts()), draw(texts()), draw(st.integers(0, len(transcript) - 1)))]
     status = draw(st.sampled_from([PASS, FAIL, ERROR, NOT_RUN]))
     return ProbeResult(
-        nodeid=f"conformance/test_x.py::probe[{draw(texts(10))}]", probe="probe", case=draw(texts(10)),
-        requirements=[rid], status=status, message=draw(texts()),
+        nodeid=f"conformance/test_x.py::probe[{draw(texts(10))}]",
+        probe="probe",
+        case=draw(texts(10)),
+        requirements=[rid],
+        status=status,
+        message=draw(texts()),
         findings=[f.to_dict() for f in findings] if status == FAIL else [],
         observations=[{"requirement": rid, "text": draw(texts())}],
-        exchanges=[e.to_dict() for e in transcript], traceback=draw(st.just("") | texts()),
+        exchanges=[e.to_dict() for e in transcript],
+        traceback=draw(st.just("") | texts()),
     ).to_dict()
 
 
 def _meta(target: str) -> dict:
-    return {"target": target, "suite_version": "0", "started": "2026-01-01T00:00:00+00:00", "duration_s": 1.0,
-            "requests_sent": 1, "hypothesis_seed": 0, "embedded_reference_server": False}
+    return {
+        "target": target,
+        "suite_version": "0",
+        "started": "2026-01-01T00:00:00+00:00",
+        "duration_s": 1.0,
+        "requests_sent": 1,
+        "hypothesis_seed": 0,
+        "embedded_reference_server": False,
+    }
 
 
 class _Tags(html.parser.HTMLParser):
@@ -131,8 +166,15 @@ def test_a_lone_surrogate_is_written_as_its_visible_escape_and_nothing_else_chan
 
 
 def test_an_exchange_keeps_what_the_target_sent_visible():
-    exchange = Exchange("POST", "http://t/\ud800", {"x-echo": "\udfff"}, '{"name": "\\ud800"}', status=400,
-                        response_text='{"message": "bad: \\ud800"}', json={"message": "bad: \ud800"})
+    exchange = Exchange(
+        "POST",
+        "http://t/\ud800",
+        {"x-echo": "\udfff"},
+        '{"name": "\\ud800"}',
+        status=400,
+        response_text='{"message": "bad: \\ud800"}',
+        json={"message": "bad: \ud800"},
+    )
     stored = exchange.to_dict()
     assert stored["response"]["body"] == '{\n  "message": "bad: \\ud800"\n}'
     assert stored["request"]["url"] == "http://t/\\ud800" and stored["request"]["headers"] == {"x-echo": "\\udfff"}
@@ -144,9 +186,16 @@ def test_json_nested_thousands_deep_reaches_every_writer(tmp_path):
     exchange = Exchange("POST", "http://t/", {}, deep_text, status=400, response_text=deep_text, json=nested(5000))
     stored = exchange.to_dict()
     assert stored["response"]["body"].startswith("[[[[")  # as received, clipped, not re-indented
-    result = ProbeResult("conformance/x.py::p[c]", "p", "c", [RIDS[0]], FAIL, "m",
-                         findings=[Finding(RIDS[0], "t", "e", "o\ud800", 0).to_dict()],
-                         exchanges=[stored]).to_dict()
+    result = ProbeResult(
+        "conformance/x.py::p[c]",
+        "p",
+        "c",
+        [RIDS[0]],
+        FAIL,
+        "m",
+        findings=[Finding(RIDS[0], "t", "e", "o\ud800", 0).to_dict()],
+        exchanges=[stored],
+    ).to_dict()
     _every_writer(tmp_path, [result])
 
 
@@ -156,8 +205,16 @@ def test_a_multi_megabyte_body_is_clipped_in_every_report(tmp_path):
     exchange.curl = curl_command("POST", "http://t/", {}, huge)
     stored = exchange.to_dict()
     assert len(stored["response"]["body"]) < 6 * BODY_LIMIT + 100 and "@body.txt" in stored["curl"]
-    result = ProbeResult("conformance/x.py::p[c]", "p", "c", [RIDS[0]], FAIL, "m",
-                         findings=[Finding(RIDS[0], "t", "e", "o", 0).to_dict()], exchanges=[stored]).to_dict()
+    result = ProbeResult(
+        "conformance/x.py::p[c]",
+        "p",
+        "c",
+        [RIDS[0]],
+        FAIL,
+        "m",
+        findings=[Finding(RIDS[0], "t", "e", "o", 0).to_dict()],
+        exchanges=[stored],
+    ).to_dict()
     written = _every_writer(tmp_path, [result])
     assert written["json"].stat().st_size < 100_000
 
@@ -200,8 +257,12 @@ def _every_writer(tmp_path: Path, probe_results: list[dict], target: str = "http
     assert SECRET not in run.paths["html"].read_text(encoding="utf-8")
     for line in run.closing_lines():
         printable(line).encode("utf-8")  # as the terminal summary writes it
-    page = summary_html(run.summary) + matrix_html(run.summary) + evidence_html(run.summary) + "".join(
-        extras_for(r) or "" for r in probe_results)
+    page = (
+        summary_html(run.summary)
+        + matrix_html(run.summary)
+        + evidence_html(run.summary)
+        + "".join(extras_for(r) or "" for r in probe_results)
+    )
     assert "script" not in _html_tags(page)  # whatever the target sent stays text
     write_index(out, ["anthropic", "missing"])
     assert "script" not in _html_tags((out / "index.html").read_bytes().decode("utf-8"))
@@ -236,22 +297,43 @@ def test_every_curl_line_is_utf8_and_a_well_formed_shell_line(method, url, heade
 
 
 @WHOLE_RUN
-@given(st.binary(max_size=3000), st.sampled_from([200, 201, 400, 422, 500]),
-       st.sampled_from(["application/json", "text/html", "application/json; charset=latin-1", ""]),
-       st.binary(max_size=40).filter(lambda b: not set(b) & set(b"\r\n\x00")), json_values)
-def test_any_answer_bytes_go_through_the_client_into_every_writer(tmp_path_factory, body, status, content_type,
-                                                                   header_value, sent):
+@given(
+    st.binary(max_size=3000),
+    st.sampled_from([200, 201, 400, 422, 500]),
+    st.sampled_from(["application/json", "text/html", "application/json; charset=latin-1", ""]),
+    st.binary(max_size=40).filter(lambda b: not set(b) & set(b"\r\n\x00")),
+    json_values,
+)
+def test_any_answer_bytes_go_through_the_client_into_every_writer(
+    tmp_path_factory, body, status, content_type, header_value, sent
+):
     """The real path: bytes off the wire, decoded and judged by the client, then every writer."""
-    answer = httpx.Response(status, content=body, headers=[("content-type", content_type),
-                                                           ("x-echo", header_value), ("set-cookie", SECRET)])
-    target = Target(PROFILE, "http://127.0.0.1:9/v1", SECRET, {}, run_id="t", budget=Budget(None),
-                    transport=httpx.MockTransport(lambda request: answer))
+    answer = httpx.Response(
+        status, content=body, headers=[("content-type", content_type), ("x-echo", header_value), ("set-cookie", SECRET)]
+    )
+    target = Target(
+        PROFILE,
+        "http://127.0.0.1:9/v1",
+        SECRET,
+        {},
+        run_id="t",
+        budget=Budget(None),
+        transport=httpx.MockTransport(lambda request: answer),
+    )
     exchange = target.create({"name": sent})
     stored = exchange.to_dict()
     if body and not _is_utf8(body):
         assert "not valid UTF-8" in stored["response"]["parse_error"]  # the reader sees the bytes were replaced
-    result = ProbeResult("conformance/x.py::p[c]", "p", "c", [RIDS[0]], FAIL, "m",
-                         findings=[Finding(RIDS[0], "t", "e", "o", 0).to_dict()], exchanges=[stored]).to_dict()
+    result = ProbeResult(
+        "conformance/x.py::p[c]",
+        "p",
+        "c",
+        [RIDS[0]],
+        FAIL,
+        "m",
+        findings=[Finding(RIDS[0], "t", "e", "o", 0).to_dict()],
+        exchanges=[stored],
+    ).to_dict()
     _every_writer(tmp_path_factory.mktemp("c"), [result])
     target.close()
 
@@ -266,8 +348,15 @@ def _is_utf8(data: bytes) -> bool:
 
 # -- a bug of ours is never a verdict ----------------------------------------------------
 def test_a_crashing_probe_keeps_its_redacted_traceback_and_the_run_exits_internal():
-    target = Target(PROFILE, "http://127.0.0.1:9/v1", SECRET, {}, run_id="t", budget=Budget(None),
-                    transport=httpx.MockTransport(lambda request: httpx.Response(201, json={})))
+    target = Target(
+        PROFILE,
+        "http://127.0.0.1:9/v1",
+        SECRET,
+        {},
+        run_id="t",
+        budget=Budget(None),
+        transport=httpx.MockTransport(lambda request: httpx.Response(201, json={})),
+    )
 
     def crashing_probe(target, case):
         raise KeyError(f"our own bug near {SECRET}")
@@ -341,16 +430,21 @@ module.test_create_with_wrong_credential_is_rejected = test_create_with_wrong_cr
 """
 
 
-@pytest.mark.parametrize("plugin, where, unwritten", [
-    (BREAK_JUNIT, "the JUnit report", "junit"),
-    (BREAK_HTML, "the HTML report (pytest-html)", "html"),
-    (BREAK_MATRIX, "the HTML report's summary sections", None),
-    (CRASH_PROBE, "probe probes/test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
-], ids=["junit-step", "pytest-html", "html-sections", "probe"])
-def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_written(tmp_path, plugin, where,
-                                                                                   unwritten):
+@pytest.mark.parametrize(
+    "plugin, where, unwritten",
+    [
+        (BREAK_JUNIT, "the JUnit report", "junit"),
+        (BREAK_HTML, "the HTML report (pytest-html)", "html"),
+        (BREAK_MATRIX, "the HTML report's summary sections", None),
+        (CRASH_PROBE, "probe probes/test_04_auth.py::test_create_with_wrong_credential_is_rejected", None),
+    ],
+    ids=["junit-step", "pytest-html", "html-sections", "probe"],
+)
+def test_an_internal_error_is_one_sentence_exit_3_and_the_other_reports_are_written(tmp_path, plugin, where, unwritten):
     env = _plugin(tmp_path, "inject_bug", plugin)
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "-p", "inject_bug", "-k", "auth", env=env)
+    completed, verdicts = run_suite(
+        tmp_path, "--conformance-provider", "anthropic", "-p", "inject_bug", "-k", "auth", env=env
+    )
     output = completed.stdout + completed.stderr
     assert completed.returncode == exitcodes.INTERNAL, output
     assert "Traceback" not in output and "INTERNALERROR" not in output
@@ -385,16 +479,32 @@ def echoing_target(reference_server):
         proxy.close()
 
 
-@pytest.mark.parametrize("fault, deserved, failed", [
-    (None, "CONFORMANT", set()),
-    ("name-max-41", "NOT CONFORMANT", {"anthropic.name.max-length"}),
-], ids=["conformant", "accepts-41-characters"])
-def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(tmp_path, echoing_target, browser,
-                                                                           fault, deserved, failed):
+@pytest.mark.parametrize(
+    "fault, deserved, failed",
+    [
+        (None, "CONFORMANT", set()),
+        ("name-max-41", "NOT CONFORMANT", {"anthropic.name.max-length"}),
+    ],
+    ids=["conformant", "accepts-41-characters"],
+)
+def test_a_target_echoing_lone_surrogates_gets_whole_reports_and_its_verdict(
+    tmp_path,
+    echoing_target,
+    browser,
+    fault,
+    deserved,
+    failed,
+):
     """A server that accepts a lone surrogate, echoes it back in the created resource, and
     echoes the input in every 4xx message: the verdict it deserves, three whole reports."""
-    completed, verdicts = run_suite(tmp_path, "--conformance-provider", "anthropic", "--conformance-target-url", echoing_target(fault),
-                                    env={"CONFORMANCE_CREDENTIAL": SECRET})
+    completed, verdicts = run_suite(
+        tmp_path,
+        "--conformance-provider",
+        "anthropic",
+        "--conformance-target-url",
+        echoing_target(fault),
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
+    )
     output = completed.stdout + completed.stderr
     assert "Traceback" not in output and "INTERNALERROR" not in output
     assert completed.returncode == (exitcodes.OK if not failed else exitcodes.NOT_CONFORMANT), output

@@ -14,18 +14,19 @@ class Namer:
     def __init__(self, run_id: str):
         self.prefix = f"conformance-{run_id}-"
         self._counter = itertools.count(1)
+        self._short = itertools.count(0)  # values too short for the tag, in the order made
 
     def tag(self) -> str:
         return f"{self.prefix}{next(self._counter):04d}"
 
-    def of_length(self, length: int, filler: str = "x") -> str:
-        """A string of exactly `length` code points, led by a unique tag when it fits."""
+    def of_length(self, length: int, filler: str = "x", *, unique: bool = False) -> str:
+        """A string of exactly `length` code points, led by a unique tag when it fits. Too short
+        for the tag, it is led by a letter: the same in every run, or (`unique`: the field must
+        be unique, and an earlier run may hold that value) one that differs between runs."""
         tag = self.tag() + "-"
         if length <= len(tag):
-            # Too short to carry the tag: an ordinary (printable ASCII) first character that
-            # differs between runs and between calls, so reruns rarely collide.
-
-            lead = ordinary_lead(self.prefix, next(self._counter))
+            index = next(self._short)
+            lead = ordinary_lead(index, self.prefix if unique else "")
             return (lead + filler * length)[:length] if length else ""
         # Cut to length: a filler of several code points (e + combining accent) must not overshoot.
         return (tag + filler * (length - len(tag)))[:length]

@@ -25,21 +25,25 @@ from conformance.model.request_requirements import request_properties
 
 # NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
 # valid body never carries them; every other character is fair game.
+# Each alphabet is deferred: building a `characters` strategy reads Hypothesis's character
+# tables, which the plugin must not do while pytest loads it (its fixtures import this module).
 # Each alphabet is one `characters` strategy, never a `one_of`: Hypothesis draws a text over
 # one character set as a single choice, but over a union character by character, five times
 # slower. Ordinary letters and digits are mixed in so a corner also shows up inside plain text.
 _PLAIN = string.ascii_letters + string.digits
-_ANY = st.characters(codec="utf-8", exclude_characters="\x00")
+_ANY = st.deferred(lambda: st.characters(codec="utf-8", exclude_characters="\x00"))
 # Text every server must take: no control or format characters (direction marks among them),
 # which a careful server may refuse (request.unusual-text-accepted, a SHOULD, tries those).
-_ORDINARY = st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Cs"])
+_ORDINARY = st.deferred(lambda: st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Cs"]))
 _WHITESPACE = st.sampled_from(" \u00a0\u2003\u3000")  # not tab: a control character, tried on its own
-_DIGITS = st.characters(categories=["Nd"])
+_DIGITS = st.deferred(lambda: st.characters(categories=["Nd"]))
 _HEBREW_AND_ARABIC = "".join(map(chr, range(0x5D0, 0x700)))
-_MARKS_AND_RTL = st.characters(categories=["Mn", "Me"], include_characters=_PLAIN + _HEBREW_AND_ARABIC)
+_MARKS_AND_RTL = st.deferred(
+    lambda: st.characters(categories=["Mn", "Me"], include_characters=_PLAIN + _HEBREW_AND_ARABIC)
+)
 _DIRECTION_MARKS = st.sampled_from("\u200e\u200f\u202e")  # left-to-right, right-to-left, right-to-left override
-_ASTRAL = st.characters(min_codepoint=0x10000, codec="utf-8", include_characters=_PLAIN)
-_CONTROL = st.characters(categories=["Cc"], exclude_characters="\x00")
+_ASTRAL = st.deferred(lambda: st.characters(min_codepoint=0x10000, codec="utf-8", include_characters=_PLAIN))
+_CONTROL = st.deferred(lambda: st.characters(categories=["Cc"], exclude_characters="\x00"))
 
 _WRONG_TYPES = {
     # Containers, booleans and floats: the hand-picked probe only sends an integer.

@@ -217,7 +217,8 @@ def bootstrap(reports: list[dict], sources: list[str]) -> str:
         f"# `conformance expectations --from {' --from '.join(sources)}`.",
         "# Replace each reason with why the deviation is accepted and where its fix is tracked;",
         "# add `until = YYYY-MM-DD` to make an entry expire. Use it with",
-        "# --conformance-expectations FILE or CONFORMANCE_EXPECTATIONS=FILE.",
+        "# conformance run --expectations FILE, --conformance-expectations FILE under pytest, or",
+        "# CONFORMANCE_EXPECTATIONS=FILE.",
         "",
     ]
     entries = 0

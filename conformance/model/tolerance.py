@@ -52,12 +52,14 @@ def is_ordinary_text(value, schema: dict | None = None) -> bool:
     return all(c in allowed for c in value) and value == value.strip(" ")
 
 
-def ordinary_lead(seed_text: str, index: int = 0) -> str:
-    """One ASCII letter chosen from `seed_text` (a run id): short values that cannot carry the
-    run's tag still differ between runs. A letter, not any printable character: a one-character
-    value that is all digits or all punctuation is a corner of its own, which the generated
-    valid bodies reach, not the hand-picked length probes."""
-    return string.ascii_letters[(zlib.crc32(seed_text.encode()) + index) % len(string.ascii_letters)]
+def ordinary_lead(index: int, seed_text: str = "") -> str:
+    """One ASCII letter for a value too short to carry the run's tag: the `index`-th, the same
+    in every run (the same target gets the same requests), or, given `seed_text` (a run id),
+    one that differs between runs (where the field must be unique, an earlier run may hold it).
+    A letter, not any printable character: a one-character value that is all digits or all
+    punctuation is a corner of its own, which the valid bodies' sweep reaches."""
+    offset = zlib.crc32(seed_text.encode()) if seed_text else 0
+    return string.ascii_letters[(offset + index) % len(string.ascii_letters)]
 
 
 def ascii_sweep(room: int, schema: dict | None = None) -> list[str]:
@@ -88,12 +90,13 @@ def ascii_sweep(room: int, schema: dict | None = None) -> list[str]:
 
 
 def ordinary_mixed(tag: str, limit: int | None, schema: dict | None = None) -> str:
-    """An ordinary value a sloppy server would still alter: mixed case and punctuation after the
-    run's unique tag, cut to the limit without leaving a trailing space."""
+    """An ordinary value a sloppy server would still alter: mixed case after the run's unique
+    tag, cut to the limit without leaving a trailing space. (Every other printable character
+    goes through the field in the valid bodies' sweep, whose echo is judged too.)"""
     if text_class(schema or {}) == "identifier":
         text = f"{tag}.MiXeD_Case-09"
     else:
-        text = f"{tag} MiXeD Case ~`!@#$%^&*()_+-=[]{{}}|;':\",./<>?\\"
+        text = f"{tag} MiXeD Case"
     if limit is not None:
         text = text[:limit].rstrip(" ")
     return text

@@ -31,10 +31,11 @@ def _shared_or_own(profile: Profile, case: Case) -> tuple:
 
 
 def _with_length(target: Target, case: Case):
+    unique = _unique_rejection(target, case.field_name) is not None
     if case["label"] == "surrounding-spaces":
-        inner = target.names.of_length(case["length"] - 2)
+        inner = target.names.of_length(case["length"] - 2, unique=unique)
         return " " + inner + " "
-    return target.names.of_length(case["length"], case["filler"])
+    return target.names.of_length(case["length"], case["filler"], unique=unique)
 
 
 def _unique_rejection(target: Target, field: str):

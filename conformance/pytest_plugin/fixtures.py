@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.engine.strategies import invalid_bodies, valid_bodies
 from conformance.pytest_plugin.run import active_run
 
 
@@ -41,10 +40,17 @@ def target(request):
 @pytest.fixture(scope="session")
 def valid_payloads(profile):
     """Hypothesis strategy of request bodies the provider's request schema allows."""
+    # Here, not at the top: this module is loaded while pytest configures its plugins, and
+    # importing hypothesis-jsonschema then reads Hypothesis's storage, which Hypothesis warns
+    # a plugin must not do (HypothesisSideeffectWarning on every run).
+    from conformance.engine.strategies import valid_bodies  # noqa: PLC0415
+
     return valid_bodies(profile)
 
 
 @pytest.fixture(scope="session")
 def invalid_payloads(profile):
     """Hypothesis strategy of (body, field, kind, requirement id), each body broken in one place."""
+    from conformance.engine.strategies import invalid_bodies  # noqa: PLC0415 (as valid_payloads)
+
     return invalid_bodies(profile)

@@ -189,6 +189,6 @@ def picky_text_problem(field: str, value, behaviour: Behaviour) -> str | None:
         return f"{field} must not be only digits"
     if behaviour.has(f"combining-mark-{field}-rejected") and any(unicodedata.category(c) == "Mn" for c in value):
         return f"{field} must not contain combining marks"
-    if behaviour.has(f"q-or-z-{field}-rejected") and ("Q" in value or "z" in value):
-        return f"{field} must not contain Q or z"
+    if behaviour.has(f"tilde-or-backquote-{field}-rejected") and ("~" in value or "`" in value):
+        return f"{field} must not contain ~ or `"
     return None

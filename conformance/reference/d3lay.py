@@ -166,8 +166,8 @@ FAULTS = {
             "request.unusual-text-accepted",
         ),
         _f(
-            "q-or-z-name-rejected",
-            "rejects a name holding a Q or a z (ordinary printable ASCII)",
+            "tilde-or-backquote-name-rejected",
+            "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
             "request.valid-accepted",
             generated_only=True,
         ),

@@ -230,14 +230,14 @@ FAULTS = {
         _f("status-302", "answers a successful create with HTTP 302 and the envelope", "response.success-status"),
         _f("created-at-epoch", "writes created_at as seconds since 1970", "response.created_at"),
         _f(
-            "q-or-z-name-rejected",
-            "rejects a name holding a Q or a z (ordinary printable ASCII)",
+            "tilde-or-backquote-name-rejected",
+            "rejects a name holding ~ or a backquote (ordinary printable ASCII)",
             "request.valid-accepted",
             generated_only=True,
         ),
         _f(
-            "q-or-z-description-rejected",
-            "rejects a description holding a Q or a z (ordinary printable ASCII)",
+            "tilde-or-backquote-description-rejected",
+            "rejects a description holding ~ or a backquote (ordinary printable ASCII)",
             "request.valid-accepted",
             generated_only=True,
         ),

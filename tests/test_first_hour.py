@@ -285,6 +285,8 @@ def test_the_report_names_the_page_as_users_know_it(tmp_path, reference_server):
     assert (
         "Anthropic&#x27;s live page now allows 1\u2013255 characters; this profile follows the captured page, 1\u201340"
     ) in page
+    # each source says which reading rule it rests on (DESIGN.md, the reading rules)
+    assert "reading rule 1: the page states it in prose" in page and "reading rule 4: the text says it" in page
     assert "stored as 004_" not in page and "[page]" not in page and "seed page" not in page.split("wc-facts")[1][:3000]
     assert re.search(r"pre\.wc-curl[^{]*\{[^}]*white-space:pre-wrap", page)
     assert ".run-count{display:none}" in page

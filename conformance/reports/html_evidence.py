@@ -9,6 +9,7 @@ import json
 
 from conformance.model.outcome import ERROR, FAIL, evidence_of
 from conformance.model.profile import SOURCE_KIND_NAMES
+from conformance.model.requirement import READING_RULES
 from conformance.reports.har import entry_numbers
 from conformance.text import html_text, pretty_json, printable
 
@@ -48,6 +49,9 @@ def source_html(source: dict, page: dict | None = None) -> str:
         parts.append(f"<q class='wc-quote'>{html_text(source['quote'])}</q>")
     if source.get("reading"):
         parts.append(f"<i class='wc-reading'>reading: {html_text(source['reading'])}</i>")
+    rule = source.get("rule")
+    if rule in READING_RULES:  # which reading rule (DESIGN.md) the requirement rests on
+        parts.append(f"<small class='wc-rule'>reading rule {html_text(READING_RULES[rule][1])}</small>")
     return "<br>".join(parts)
 
 

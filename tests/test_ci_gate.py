@@ -244,7 +244,8 @@ def test_markdown_summary_keeps_hostile_titles_inert():
         ),
         (
             '[expect."anthropic.name.max-lenght"]\noutcome = "fail"\nreason = "r"\n',
-            "names 'anthropic.name.max-lenght', which is not a requirement of anthropic",
+            "names 'anthropic.name.max-lenght', which is not a requirement of anthropic "
+            "(did you mean 'anthropic.name.max-length'?)",
         ),
         (
             '[expect."acme.name.max-length"]\noutcome = "fail"\nreason = "r"\n',

@@ -462,3 +462,27 @@ def test_a_run_makes_hypothesis_warn_of_nothing(tmp_path):
     )
     assert ran.returncode == exitcodes.OK, (ran.stdout + ran.stderr)[-3000:]
     assert "HypothesisSideeffectWarning" not in ran.stdout + ran.stderr
+
+
+def test_a_target_url_with_an_unexpected_path_is_noted_before_anything_is_sent(tmp_path):
+    """A near miss of the endpoint (`/v1/organization/workspaces`) is said at the start, in one line,
+    not only when the creates come back 404; a base URL (or orgo's documented `/api`) is not."""
+    near_miss = _cli(
+        tmp_path,
+        "run",
+        "--provider",
+        "anthropic",
+        "--target-url",
+        "http://127.0.0.1:9/v1/organization/workspaces",
+        "--dry-run",
+        timeout=60,
+    )
+    lines = near_miss.stdout.splitlines()
+    assert lines[1] == (
+        "conformance: note: --target-url has the path /v1/organization/workspaces, taken as a "
+        "base URL: the suite appends the documented path /v1/organizations/workspaces to it (the "
+        "URL above); give the endpoint's full URL if that is not meant"
+    ), near_miss.stdout[-2000:]
+    for provider, url in (("anthropic", "http://127.0.0.1:9"), ("orgo", "http://127.0.0.1:9/api")):
+        plain = _cli(tmp_path, "run", "--provider", provider, "--target-url", url, "--dry-run", timeout=60)
+        assert "conformance: note:" not in plain.stdout, plain.stdout[-2000:]

@@ -7,6 +7,7 @@ declared. Expectations that no longer hold are listed so the file shrinks as fix
 
 from __future__ import annotations
 
+import difflib
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -115,9 +116,10 @@ def for_provider(
         if rid in known:
             mine[rid] = expectation
         elif not any(rid.startswith(f"{other}.") for other in other_providers if other != provider):
+            close = difflib.get_close_matches(rid, sorted(known), n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]!r}?" if close else f"`conformance requirements {provider}` lists them"
             raise ExpectationsError(
-                f"the expectations file names {rid!r}, which is not a requirement of {provider} "
-                f"(`conformance requirements {provider}` lists them)"
+                f"the expectations file names {rid!r}, which is not a requirement of {provider} ({hint})"
             )
     return mine
 

@@ -6,6 +6,8 @@ Every hint names options as the user in front of the run spells them (`options.s
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from conformance import exitcodes
 from conformance.model import expectations
 from conformance.model.auth import credential_name
@@ -27,8 +29,21 @@ def first_lines(run) -> list[str]:
             f"conformance: {flag_name('conformance_target_url')} already ends with the documented path "
             f"{run.profile.path}; it is not appended again"
         )
+    elif run.target_url and _unexpected_path(run.target_url, run.profile.base_path):
+        # A near miss of the endpoint (`/v1/organization/workspaces`, a typo) is otherwise seen
+        # only in the URL above, or when the creates come back 404.
+        lines.append(
+            f"conformance: note: {flag_name('conformance_target_url')} has the path "
+            f"{urlsplit(run.target_url).path}, taken as a base URL: the suite appends the documented path "
+            f"{run.profile.path} to it (the URL above); give the endpoint's full URL if that is not meant"
+        )
     lines += [f"conformance: warning: {w}" for w in run.settings.warnings]
     return [shown(run, line) for line in lines]
+
+
+def _unexpected_path(url: str, base_path: str) -> bool:
+    path = urlsplit(url).path.rstrip("/")
+    return path not in ("", base_path)
 
 
 def header_lines(run) -> list[str]:

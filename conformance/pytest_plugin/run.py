@@ -177,6 +177,7 @@ class Run:
     def meta(self) -> dict:
         return {
             "target": self.redactor.url(self.target_url or ""),
+            "endpoint": f"{self.profile.method} {self.endpoint_url()}",
             "embedded_reference_server": self.settings.embedded,
             "suite_version": __version__,
             "started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="seconds"),

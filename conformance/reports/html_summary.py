@@ -26,7 +26,7 @@ def summary_html(s: dict) -> str:
     facts = [
         ("provider", f"{s['provider']} ({s['profile']['title']})"),
         ("document", ""),  # a link: filled in below
-        ("target", s.get("target", "")),
+        ("target", s.get("endpoint") or s.get("target", "")),
         ("embedded reference server", "yes" if s.get("embedded_reference_server") else "no"),
         *([("credential sent in", s["credential_placement"])] if s.get("credential_placement") else []),
         ("suite version", s.get("suite_version", "")),

@@ -44,7 +44,7 @@ def render(summary: dict, artifacts: list[str], run_url: str | None = None) -> s
         lines.append(f"**Gate:** exit {s['exit_status']}: {text(MEANING.get(s['exit_status'], ''))}")
     lines += [
         "",
-        f"**Target:** {code(s.get('target', ''))} · document revision "
+        f"**Target:** {code(s.get('endpoint') or s.get('target', ''))} · document revision "
         f"{text(s['profile']['document'].get('revision', '?'))}",
     ]
     if s.get("problem"):

@@ -88,8 +88,8 @@ def sent_body(target: Target, kind: str) -> dict:
 
 
 def tricky_value(target: Target, field: str, schema: dict):
-    """An ordinary value that a sloppy server would still alter: mixed case and punctuation
-    (edge text, which a careful server may trim or normalise, is `edge_value`'s)."""
+    """An ordinary value that a sloppy server would still alter: mixed case (edge text, which a
+    careful server may trim or normalise, is `edge_value`'s)."""
     profile = target.profile
     if profile.param_value(target.params, field) is not None:
         return profile.param_value(target.params, field)
@@ -106,7 +106,7 @@ def edge_value(target: Target, field: str, label: str) -> str:
     """The edge text `label` of the tolerance model, carrying the run's tag, within the field's
     maximum length (the tag is shortened, never the edge part)."""
     schema = request_properties(target.profile)[field]
-    template = tolerance.EDGE_TEXT.get(label) or tolerance.UNUSUAL_TEXT.get(label) or tolerance.NON_SLUG_IDENTIFIER
+    template = tolerance.template(label)
     tag = target.names.tag()
     limit = schema.get("maxLength")
     if "{tag}" in template and limit is not None and len(template.format(tag=tag)) > limit:
@@ -119,13 +119,12 @@ def unusual_value(target: Target, field: str, label: str) -> str:
     """The unusual or edge text `label` for `field`: edge text carries the run's tag; the short
     unusual kinds (whitespace only, a control character) are made unique without changing
     what kind of text they are."""
-    template = tolerance.EDGE_TEXT.get(label) or tolerance.UNUSUAL_TEXT.get(label) or tolerance.NON_SLUG_IDENTIFIER
-    if "{tag}" in template:
+    if "{tag}" in tolerance.template(label):
         return edge_value(target, field, label)
     if field in target.profile.tagged_fields:
         schema = request_properties(target.profile)[field]
-        return target.names.keep_class(template, schema.get("maxLength"))
-    return template
+        return target.names.keep_class(tolerance.template(label), schema.get("maxLength"))
+    return tolerance.template(label)
 
 
 def unusual_create(target: Target, label: str):

@@ -21,10 +21,10 @@ from hypothesis_jsonschema import from_schema
 from conformance.engine.mutations import LONE_SURROGATE, NULL_OPTIONAL, mutations
 from conformance.model import formats, tolerance
 from conformance.model.profile import FORMATS, Profile
-from conformance.model.request_requirements import request_properties
+from conformance.model.request_requirements import is_free_text, request_properties
 
-# NUL and lone surrogates are judged only for "never a 5xx" (a store may refuse them), so a
-# valid body never carries them; every other character is fair game.
+# The alphabets of the breaks' text (`text_values`): NUL is left out (a lone surrogate is a
+# break of its own, judged only for "never a 5xx").
 # Each alphabet is deferred: building a `characters` strategy reads Hypothesis's character
 # tables, which the plugin must not do while pytest loads it (its fixtures import this module).
 # Each alphabet is one `characters` strategy, never a `one_of`: Hypothesis draws a text over
@@ -32,9 +32,6 @@ from conformance.model.request_requirements import request_properties
 # slower. Ordinary letters and digits are mixed in so a corner also shows up inside plain text.
 _PLAIN = string.ascii_letters + string.digits
 _ANY = st.deferred(lambda: st.characters(codec="utf-8", exclude_characters="\x00"))
-# Text every server must take: no control or format characters (direction marks among them),
-# which a careful server may refuse (request.unusual-text-accepted, a SHOULD, tries those).
-_ORDINARY = st.deferred(lambda: st.characters(codec="utf-8", exclude_categories=["Cc", "Cf", "Cs"]))
 _WHITESPACE = st.sampled_from(" \u00a0\u2003\u3000")  # not tab: a control character, tried on its own
 _DIGITS = st.deferred(lambda: st.characters(categories=["Nd"]))
 _HEBREW_AND_ARABIC = "".join(map(chr, range(0x5D0, 0x700)))
@@ -57,15 +54,13 @@ _WRONG_TYPES = {
 }
 
 
-def text_values(min_size: int = 0, max_size: int | None = None, *, unusual: bool = True):
-    """Strings of min_size..max_size code points, biased toward the corners of Unicode.
-
-    With unusual=False (the text a valid body carries), no whitespace-only string, control
-    character or direction mark is drawn: the level policy makes accepting those a SHOULD.
-    """
+def text_values(min_size: int = 0, max_size: int | None = None):
+    """Strings of min_size..max_size code points, biased toward the corners of Unicode: for the
+    breaks whose value is invalid whatever text it holds (no uuid at all, a lone surrogate), so
+    its text may be anything. Valid bodies carry `ordinary_text` only."""
     cap = 24 if max_size is None else max_size
     low = min(min_size, cap)
-    anything = _ANY if unusual else _ORDINARY
+    anything = _ANY
 
     def of(alphabet, at_least=low):
         return st.text(alphabet, min_size=at_least, max_size=cap)
@@ -78,15 +73,18 @@ def text_values(min_size: int = 0, max_size: int | None = None, *, unusual: bool
             .filter(lambda s: len(s) >= low)
         )
 
-    branches = [of(anything), of(_DIGITS, max(low, 1)), of(_MARKS_AND_RTL), of(_ASTRAL)]
-    if unusual:
-        branches.insert(1, of(_WHITESPACE, max(low, 1)))
+    branches = [
+        of(anything),
+        of(_WHITESPACE, max(low, 1)),
+        of(_DIGITS, max(low, 1)),
+        of(_MARKS_AND_RTL),
+        of(_ASTRAL),
+    ]
     if cap >= 1:
-        # One rare character in ordinary text: drawn from a set of its own, or it would hardly
+        # One rare character in other text: drawn from a set of its own, or it would hardly
         # ever be drawn (Hypothesis favours the first characters of a set).
-        branches += [around(_CONTROL), around(_DIRECTION_MARKS)] if unusual else [around(_WHITESPACE)]
-    drawn = st.one_of(branches)
-    return drawn if unusual else drawn.filter(lambda s: not (s and s.isspace()))
+        branches += [around(_CONTROL), around(_DIRECTION_MARKS)]
+    return st.one_of(branches)
 
 
 # Where the page gives no maximum, ordinary text stays this short: a limit the page does not
@@ -114,7 +112,7 @@ def _field_strategy(schema: dict, required: bool):
         return st.just(schema["examples"][0])
     if "enum" in schema:
         return st.sampled_from(schema["enum"])
-    if _free_text(schema):
+    if is_free_text(schema):
         return ordinary_text(schema, schema.get("minLength", 1), min(schema.get("maxLength", 24), 24))
     return from_schema(_strip_annotations(schema), custom_formats=formats.custom_strategies())
 
@@ -154,17 +152,6 @@ def _valid(profile: Profile):
     )
 
 
-def _free_text(schema: dict) -> bool:
-    return (
-        schema.get("type") == "string"
-        and not schema.get("x-file")
-        and "enum" not in schema
-        and "format" not in schema
-        and "pattern" not in schema
-        and schema.get("x-generate") != "example"
-    )
-
-
 def _plain_body(profile: Profile) -> dict:
     """Every documented field with an ordinary valid value (the probe fixes params and names)."""
     plain = {}
@@ -190,7 +177,7 @@ def corner_bodies(profile: Profile) -> list[dict]:
     plain = _plain_body(profile)
     sweeps = {}
     for name, schema in request_properties(profile).items():
-        if not _free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
+        if not is_free_text(schema) or name in profile.param_fields:  # a param field gets the target's value
             continue
         room = schema.get("maxLength", ORDINARY_UNBOUNDED) - (TAG_ROOM if name in profile.tagged_fields else 0)
         room = max(room, schema.get("minLength", 1))

@@ -14,18 +14,26 @@ def request_properties(profile: Profile) -> dict[str, dict]:
     return profile.request_schema.get("properties", {})
 
 
-def unusual_text_fields(profile: Profile) -> list[str]:
-    """Free-text request fields: where whitespace-only or control-character text can be tried."""
-    return [
-        name
-        for name, schema in request_properties(profile).items()
-        if schema.get("type") == "string"
+def is_free_text(schema: dict) -> bool:
+    """A string field of free text: no enum, format, pattern or file, and not a value the page
+    gives by example only (a URL a target may check more strictly)."""
+    return (
+        schema.get("type") == "string"
         and not schema.get("x-file")
         and "enum" not in schema
         and "format" not in schema
         and "pattern" not in schema
-        and name not in profile.param_fields
         and schema.get("x-generate") != "example"
+    )
+
+
+def unusual_text_fields(profile: Profile) -> list[str]:
+    """Free-text request fields the suite fills (not the target's own params): where ordinary
+    text is swept and edge text is tried."""
+    return [
+        name
+        for name, schema in request_properties(profile).items()
+        if is_free_text(schema) and name not in profile.param_fields
     ]
 
 

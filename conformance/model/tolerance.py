@@ -67,26 +67,16 @@ def ascii_sweep(room: int, schema: dict | None = None) -> list[str]:
     field at least once, none with a leading or trailing space: one valid body per chunk sends
     every printable ASCII character through the field (the space inside a chunk)."""
     chars = alphabet(schema or {})
+    visible = chars.replace(" ", "")
     if room < 1:
         return []
-    if room < 3:  # no room for a space inside: send the space-free characters only
-        visible = chars.replace(" ", "")
-        return [visible[i : i + room] for i in range(0, len(visible), room)]
-    # Characters in an order that keeps neighbours of every class together, the space inside.
-    visible = chars.replace(" ", "")
-    out, rest = [], visible
-    first = True
-    while rest:
-        if first and " " in chars:
-            take = room - 1
-            chunk = rest[: take // 2] + " " + rest[take // 2 : take]
-            first = False
-        else:
-            take = room
-            chunk = rest[:take]
-        out.append(chunk)
-        rest = rest[take:]
-    return out
+    out = []
+    if " " in chars and room >= 3:  # the space in the middle of the first chunk, never at an end
+        take = min(room - 1, len(visible))
+        half = take // 2
+        out.append(visible[:half] + " " + visible[half:take])
+        visible = visible[take:]
+    return out + [visible[i : i + room] for i in range(0, len(visible), room)]
 
 
 def ordinary_mixed(tag: str, limit: int | None, schema: dict | None = None) -> str:
@@ -116,6 +106,12 @@ EDGE_TEXT = {
 UNUSUAL_TEXT = {"whitespace-only": " \u3000 ", "control-character": "a\u0007b", "direction-marks": "\u200fabc\u200e"}
 # What an identifier-like field may refuse: outside a slug, though printable ASCII.
 NON_SLUG_IDENTIFIER = "{tag} with spaces~"
+
+
+def template(label: str) -> str:
+    """The text of an unusual or edge kind, `{tag}` where the run's tag goes."""
+    return EDGE_TEXT.get(label) or UNUSUAL_TEXT.get(label) or NON_SLUG_IDENTIFIER
+
 
 # What a refusal of each kind of unusual or edge text shows, for the finding's title.
 REFUSAL_FINDINGS = {
@@ -150,9 +146,7 @@ def edge_finding(sent: str, returned) -> str:
     """What a server did to an edge value it did not return as sent, in a few words."""
     if not isinstance(returned, str):
         return "not returned as text"
-    if returned == sent.strip():
-        return "returned trimmed"
-    if returned == sent.strip(" \t\n\r\u00a0\u3000\u2003\u2002") or returned.strip() == sent.strip():
+    if returned.strip() == sent.strip():  # str.strip() takes U+00A0 and U+3000 too, as Go's TrimSpace
         return "returned trimmed"
     for form in ("NFC", "NFKC"):
         if returned == unicodedata.normalize(form, sent) or returned == unicodedata.normalize(form, sent).strip():

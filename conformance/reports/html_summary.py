@@ -5,8 +5,6 @@ the expectations file excused, the changes since a baseline, and the requirement
 
 from __future__ import annotations
 
-import re
-
 from conformance.model.outcome import BLOCKED, ERROR, FAIL, NOT_RUN, OUTCOMES, PASS
 from conformance.model.requirement import MUST, SHOULD
 from conformance.reports.html_evidence import source_html
@@ -89,24 +87,10 @@ def _document_html(s: dict) -> str:
     )
 
 
-_LIVE = re.compile(r"the live page now (?:says|allows) (\d+) to (\d+)")
-_CAPTURED_RANGE = re.compile(r"(\d+) to (\d+) characters")
-
-
 def live_page_note(s: dict) -> str | None:
-    """One line where the profile's revision says the live page has moved on since it was
-    captured (Anthropic's name limit: 1 to 40 then, 1 to 255 now)."""
-    revision = str(s["profile"]["document"].get("revision", ""))
-    live = _LIVE.search(revision)
-    if not live:
-        return None
-    owner = str(s["profile"].get("title") or s["provider"]).split()[0]
-    then = _CAPTURED_RANGE.search(revision[: live.start()])
-    follows = f", {then.group(1)}\u2013{then.group(2)}" if then else ""
-    return (
-        f"{owner}'s live page now allows {live.group(1)}\u2013{live.group(2)} characters; "
-        f"this profile follows the captured page{follows}"
-    )
+    """One line where the profile says the live page has moved on since it was captured
+    (`document.live_note`: Anthropic's name limit, 1 to 40 then, 1 to 255 now)."""
+    return s["profile"]["document"].get("live_note") or None
 
 
 def area_bars_html(s: dict) -> str:

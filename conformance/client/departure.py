@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotation only: the target calls this module
     from conformance.client.target import Target
 
 
-def went_away(target: Target, exchange: Exchange, dropped: bool) -> None:
+def judge_departure(target: Target, exchange: Exchange, dropped: bool) -> None:
     """A target that answered earlier requests and now refuses connections has gone away:
     after `exchange`, which it hung up on (`dropped`), or after the last request it answered.
     That request fails robustness.no-server-error, with its curl line; whatever comes next

@@ -5,7 +5,7 @@ request (connect to last body byte), a capped response size after decoding, a bo
 Retry-After wait on 429/503 (and a run-wide bound on all the waits together, after which nothing
 more is sent), never a redirect followed, and a breaker that stops probing once the target is
 plainly unreachable, or has gone away after answering (the request it went away after is a
-finding, see Target._went_away).
+finding, see conformance.client.departure).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from conformance.client.counters import Budget, CreateCount, SharedCreates, Slot
 from conformance.client.deadline import DeadlineBackend, deadline_transport
 from conformance.client.decoding import ACCEPT_ENCODING, read_body, record_answer
 from conformance.client.decoding import Body as ReceivedBody
-from conformance.client.departure import went_away
+from conformance.client.departure import judge_departure
 from conformance.client.naming import Namer
 from conformance.client.retries import (
     MAX_RETRIES,
@@ -324,7 +324,7 @@ class Target:
                     problem = describe_transport_error(exc)
                 exchange.error = self.redactor.text(f"{problem}: {self.redactor.url(self.base_url)}")
                 if self.answered and not isinstance(exc, httpx.TimeoutException):
-                    went_away(self, exchange, dropped=not isinstance(exc, httpx.ConnectError))
+                    judge_departure(self, exchange, dropped=not isinstance(exc, httpx.ConnectError))
                 self.breaker.failures += 1
                 if self.breaker.failures >= BREAKER_THRESHOLD or isinstance(exc, httpx.ConnectError):
                     earlier = self.went_away.known()  # another worker saw it go away

@@ -1,16 +1,12 @@
 """The project's shared test fixtures, for every test below this folder (pytest loads the
 rootdir's conftest.py first): reference servers and hostile targets on loopback, and the
-suite run as a user runs it (a pytest subprocess from an empty directory).
+helpers that read a run's verdicts (tests/conftest.py runs the suite as a user runs it).
 
 Only fixtures and helpers live here, nothing that changes how pytest runs: the conformance
 suite itself, run from this folder, is not affected by it."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -95,38 +91,6 @@ def raw_server():
     yield start
     for server in servers:
         server.close()
-
-
-def run_suite(tmp_path: Path, *args: str, env: dict | None = None, timeout: float = 120):
-    """`python -m pytest --pyargs conformance ...` from an empty directory; returns the
-    completed process and the parsed <provider>.json verdicts (None when not written)."""
-    workdir = tmp_path / "run"
-    workdir.mkdir(parents=True, exist_ok=True)
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-    full_env.update(env or {})
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--pyargs",
-            "conformance",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--conformance-report-dir",
-            str(workdir / "reports"),
-            *args,
-        ],
-        cwd=workdir,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    reports = sorted((workdir / "reports").glob("*.json"))
-    verdicts = json.loads(reports[0].read_text()) if reports else None
-    return completed, verdicts
 
 
 def failed_ids(verdicts: dict) -> set[str]:

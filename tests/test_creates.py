@@ -181,6 +181,7 @@ def test_a_tight_budget_still_runs_every_rejection_probe_against_a_target_that_b
     assert refusals and all(p["status"] == "pass" for p in refusals)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "key, fault, limit",
     [("d3lay", None, 10), ("anthropic", "name-max-41", 6)],

@@ -33,6 +33,8 @@ from conformance.model.outcome import (
 from conformance.model.profile import load
 from conformance.registry import Registry, full_name
 
+from .conftest import no_wait
+
 PROFILE = load("anthropic")
 K = PROFILE.key
 OWN = f"{K}.name.echoed"
@@ -66,6 +68,7 @@ def target():
         run_id="t",
         budget=Budget(20),
         transport=httpx.MockTransport(_answers),
+        sleep=no_wait,
     )
     yield made
     made.close()

@@ -14,7 +14,7 @@ from conformance import exitcodes
 from conformance.reference.serving import provider_app
 
 from . import hostile
-from .conftest import SECRET, run_suite, statuses
+from .conftest import SECRET, python_m, run_suite, statuses
 
 ANTHROPIC = (
     "--conformance-provider",
@@ -186,39 +186,16 @@ def test_the_wait_is_run_wide_under_xdist_and_nothing_is_sent_after_it(tmp_path,
 
 
 def test_max_wait_is_an_option_of_the_console_script(tmp_path, raw_server):
-    import subprocess
-    import sys
-
     limited = raw_server(hostile.answer("429 Too Many Requests", RATE_LIMITED, extra="Retry-After: 1\r\n"))
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "conformance",
-            "run",
-            "--provider",
-            "anthropic",
-            "--target-url",
-            limited.url,
-            "--max-wait",
-            "0",
-            "--report-dir",
-            "out",
-        ],
+    completed = python_m(
+        "conformance",
+        *("run", "--provider", "anthropic", "--target-url", limited.url, "--max-wait", "0", "--report-dir", "out"),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
         timeout=120,
-        env={**_clean_env(), "CONFORMANCE_CREDENTIAL": SECRET},
+        env={"CONFORMANCE_CREDENTIAL": SECRET},
     )
     assert completed.returncode == exitcodes.INCOMPLETE, completed.stdout[-3000:]
     assert "the target kept answering 429 (Retry-After 1); the run stopped after waiting 0 s in all" in completed.stdout
-
-
-def _clean_env() -> dict:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
 
 
 # -- a target that dies on a request fails robustness on that request --------------------------

@@ -6,11 +6,9 @@ profile directory, the package metadata a pytest plugin carries."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from conformance import exitcodes
 from conformance.model.profile import load
 
 from . import hostile
-from .conftest import SECRET, run_suite
+from .conftest import SECRET, python_m, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "conformance" / "pytest_plugin"
@@ -30,16 +28,7 @@ FAULT, BROKEN = "name-max-41", "anthropic.name.max-length"
 
 
 def _cli(cwd: Path, *args: str, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return python_m("conformance", *args, cwd=cwd, env=env, timeout=timeout)
 
 
 def _closed_port() -> int:
@@ -144,13 +133,7 @@ def test_metavars_name_the_value_not_the_variable(tmp_path):
     ):
         assert shown in run_help
     assert not re.search(r"--[a-z-]+ CONFORMANCE_", run_help)
-    pytest_help = subprocess.run(
-        [sys.executable, "-m", "pytest", "--help", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
+    pytest_help = python_m("pytest", "--help", "-p", "no:cacheprovider", cwd=tmp_path, timeout=60).stdout
     assert "--conformance-max-wait=SECONDS" in pytest_help and "--conformance-provider=NAME" in pytest_help
     assert not re.search(r"--conformance-[a-z-]+=CONFORMANCE_", pytest_help)
 

@@ -226,6 +226,7 @@ def test_framework_target_gets_the_verdict_it_deserves(tmp_path, framework_serve
     assert (reports / f"{spec.provider}.html").stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_a_parallel_run_gets_the_same_verdict_and_stays_within_the_workspace_budget(tmp_path):
     """Under pytest-xdist the workers share the run's creates and its workspace budget: an
     implementation we did not write gets the serial verdict and, counted on its side, no more

@@ -15,7 +15,7 @@ import pytest
 from conformance import exitcodes
 
 from . import hostile
-from .conftest import SECRET, run_suite
+from .conftest import SECRET, python_m, run_suite
 
 
 def _closed_port() -> int:
@@ -54,7 +54,7 @@ def _run(tmp_path, url, *extra):
             lambda raw: raw(hostile.answer("200 OK", b"{}"), read_first=False).url.replace("http:", "https:"),
             "TLS handshake failed",
         ),
-        ("hang", lambda raw: raw(hostile.hang).url, "did not answer in time"),
+        pytest.param("hang", lambda raw: raw(hostile.hang).url, "did not answer in time", marks=pytest.mark.slow),
         ("closes mid-answer", lambda raw: raw(hostile.close_mid_answer).url, "broke the HTTP exchange"),
     ],
 )
@@ -160,16 +160,39 @@ sys.exit(status if status >= 0 else 128 - status)
 """
 
 
-def _suite(tmp_path, url, *extra, credential=SECRET, env=None, timeout=120, while_running=None) -> Outcome:
-    """The suite as a user runs it, with its wall time and its peak memory (max RSS)."""
+def _launched(tmp_path, workdir, args, env, timeout, while_running):
+    """`python -m pytest ARGS` started from the launcher: (exit status, stdout, stderr, peak MB)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
+    full_env.update(env)
+    peak_file = tmp_path / "peak-kb"
+    with open(tmp_path / "stdout", "wb") as out, open(tmp_path / "stderr", "wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(peak_file), sys.executable, "-m", "pytest", *args],
+            cwd=workdir,
+            env=full_env,
+            stdout=out,
+            stderr=err,
+        )
+        if while_running is not None:
+            while_running(process)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    peak_mb = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("inf")
+    return process.returncode, (tmp_path / "stdout").read_bytes(), (tmp_path / "stderr").read_bytes(), peak_mb
+
+
+def _suite(
+    tmp_path, url, *extra, credential=SECRET, env=None, timeout=120, while_running=None, memory=False
+) -> Outcome:
+    """The suite as a user runs it, with its wall time; its peak memory (max RSS) when `memory`
+    or a signal is sent `while_running` (a process of its own, from the launcher above), else
+    forked from the warm interpreter (`python_m`; peak_mb is then None)."""
     workdir = tmp_path / "run"
     workdir.mkdir(parents=True, exist_ok=True)
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-    full_env.update({"CONFORMANCE_CREDENTIAL": credential, **(env or {})})
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
+    args = [
         "--pyargs",
         "conformance",
         "-p",
@@ -185,30 +208,19 @@ def _suite(tmp_path, url, *extra, credential=SECRET, env=None, timeout=120, whil
         "1",
         *extra,
     ]
-    peak_file = tmp_path / "peak-kb"
+    run_env = {"CONFORMANCE_CREDENTIAL": credential, **(env or {})}
     started = time.monotonic()
-    with open(tmp_path / "stdout", "wb") as out, open(tmp_path / "stderr", "wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-c", _LAUNCHER, str(peak_file), *command],
-            cwd=workdir,
-            env=full_env,
-            stdout=out,
-            stderr=err,
-        )
-        if while_running is not None:
-            while_running(process)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    if memory or while_running is not None:
+        returncode, stdout, stderr, peak_mb = _launched(tmp_path, workdir, args, run_env, timeout, while_running)
+    else:
+        completed = python_m("pytest", *args, cwd=workdir, env=run_env, timeout=timeout, text=False)
+        returncode, stdout, stderr, peak_mb = completed.returncode, completed.stdout, completed.stderr, None
     elapsed = time.monotonic() - started
     reports = sorted((workdir / "reports").glob("*.json"))
-    peak_mb = int(peak_file.read_text()) / 1024 if peak_file.exists() else float("inf")
     outcome = Outcome(
-        process.returncode,
-        (tmp_path / "stdout").read_bytes(),
-        (tmp_path / "stderr").read_bytes(),
+        returncode,
+        stdout,
+        stderr,
         json.loads(reports[0].read_text()) if reports else None,
         elapsed,
         peak_mb,
@@ -222,7 +234,7 @@ def _suite(tmp_path, url, *extra, credential=SECRET, env=None, timeout=120, whil
                         "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
                         "exit": outcome.returncode,
                         "seconds": round(elapsed, 1),
-                        "peak_mb": round(outcome.peak_mb),
+                        "peak_mb": None if outcome.peak_mb is None else round(outcome.peak_mb),
                     }
                 )
                 + "\n"
@@ -313,6 +325,7 @@ def test_compression_bombs_are_bounded_findings(tmp_path, raw_server, gigabyte_b
         "6",
         "-k",
         "test_valid_create_answers_documented_status or test_created_resource_is_sent_as_json",
+        memory=True,
     )
     assert outcome.returncode == exitcodes.NOT_CONFORMANT, outcome.stdout[-2000:]
     assert requirement in outcome.failed()
@@ -332,6 +345,7 @@ def test_a_body_that_lies_about_its_encoding_fails_the_target(tmp_path, raw_serv
     assert "wrkspc_01LIE" in evidence["evidence"]["response"]["body"]  # what was sent, as evidence
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "case, handler",
     [

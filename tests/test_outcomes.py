@@ -20,6 +20,8 @@ from conformance.model.profile import load
 from conformance.probes import test_01_create, test_05_provider_rules, test_06_robustness
 from conformance.reports.summary import outcome_for, summarize
 
+from .conftest import no_wait
+
 PROFILE = load("anthropic")
 K = PROFILE.key
 
@@ -74,6 +76,7 @@ def _run(probe, answers: Answers, requirement: str, **params) -> dict:
         run_id="t",
         budget=Budget(50),
         transport=httpx.MockTransport(answers),
+        sleep=no_wait,
     )
     try:
         return execute(probe, target, Case(requirement.removeprefix(K + "."), requirement, params=params)).to_dict()
@@ -124,6 +127,7 @@ def test_a_script_in_display_color_fails_the_field():
         run_id="t",
         budget=Budget(50),
         transport=httpx.MockTransport(Answers(change=lambda r: r.update(display_color="<script>"))),
+        sleep=no_wait,
     )
     result = execute(test_01_create.test_resource_field_matches_documented_schema, target, case).to_dict()
     assert result["outcomes"][f"{K}.response.display_color"] == FAIL
@@ -182,6 +186,7 @@ def test_a_500_to_a_limit_probe_blocks_its_requirement_and_fails_no_server_error
         run_id="t",
         budget=Budget(50),
         transport=httpx.MockTransport(answers),
+        sleep=no_wait,
     )
     result = execute(test_03_limits.test_length_above_maximum_is_rejected, target, case).to_dict()
     assert result["outcomes"][f"{K}.name.max-length"] == BLOCKED

@@ -4,6 +4,7 @@ off (a CI host with a strict Content-Security-Policy), screenshots saved to repo
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -88,7 +89,9 @@ def _open(browser, path: Path, javascript: bool):
     return context, page, outside
 
 
+@functools.cache
 def _validator():
+    """The verdicts schema's validator, the schema itself checked once (a check costs 0.1 s)."""
     schema = json.loads((builtin_directory() / "verdicts.schema.json").read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

@@ -32,6 +32,7 @@ def test_secret_appears_in_no_artifact_even_with_failures(tmp_path, reference_se
     assert "$CONFORMANCE_CREDENTIAL" in (tmp_path / "run" / "reports" / "anthropic.json").read_text()
 
 
+@pytest.mark.slow
 def test_parallel_run_gives_the_same_verdicts_as_a_serial_one(tmp_path, reference_server):
     """With room in the workspace budget. (This fault accepts what it must refuse and so spends
     the budget sooner than planned; once it is spent, which cases are left not-run depends on
@@ -72,6 +73,7 @@ def parallel_embedded_cleanup(tmp_path_factory):
     )
 
 
+@pytest.mark.slow
 def test_parallel_run_starts_one_reference_server(parallel_embedded_cleanup):
     _, verdicts = parallel_embedded_cleanup
     urls = {e["request"]["url"] for p in verdicts["probes"] for e in p["exchanges"]}

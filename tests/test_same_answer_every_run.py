@@ -31,6 +31,7 @@ def test_five_default_runs_give_identical_outcomes_and_one_seed(tmp_path, refere
             "--conformance-target-url",
             url,
             env={"CONFORMANCE_CREDENTIAL": SECRET},
+            fresh=True,  # each its own interpreter, with its own hash seed, as in CI
         )
         assert verdicts is not None, (completed.stdout + completed.stderr)[-3000:]
         runs.append(verdicts)

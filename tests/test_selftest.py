@@ -47,6 +47,7 @@ def sample():
     return outcomes
 
 
+@pytest.mark.slow  # `sample` runs the suite ten times
 @pytest.mark.parametrize("key", PROVIDERS)
 def test_a_fault_is_killed_and_a_variant_passes_for_every_provider(sample, key):
     fault, variant = sample[key]
@@ -213,6 +214,7 @@ def test_faults_declare_catalogued_requirements_and_cover_the_catalog(key):
     assert catalog - declared == set()
 
 
+@pytest.mark.slow  # the matrix's own runs of every generated-only fault
 def test_generated_only_faults_are_missed_by_the_hand_picked_probes():
     """They exist to prove generation adds something: with generation off they must survive.
     (This also runs `selftest.run` itself: its worker processes, against every provider.)"""

@@ -1,15 +1,12 @@
 """Bad input gets one clear sentence and a distinct exit status; the report is never lost."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from conformance import exitcodes
 
-from .conftest import SECRET, run_suite
+from .conftest import SECRET, python_m, run_suite
 
 
 @pytest.mark.parametrize(
@@ -114,7 +111,9 @@ class _Counting:
         await self.app(scope, receive, send)
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize(
+    "workers", [pytest.param([], id="serial"), pytest.param(["-n", "2"], id="xdist", marks=pytest.mark.slow)]
+)
 def test_max_requests_is_a_hard_cap(tmp_path, workers):
     from conformance.reference.serving import ServerThread, base_url, provider_app
 
@@ -271,26 +270,11 @@ def _run_users_probe(tmp_path, source: str, *args: str):
     workdir = tmp_path / "mine"
     workdir.mkdir()
     (workdir / "test_mine.py").write_text(source)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "test_mine.py",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--conformance-provider",
-            "anthropic",
-            "--conformance-report-dir",
-            "out",
-            *args,
-        ],
+    completed = python_m(
+        "pytest",
+        *("test_mine.py", "-q", "-p", "no:cacheprovider", "--conformance-provider", "anthropic"),
+        *("--conformance-report-dir", "out", *args),
         cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     return completed, json.loads((workdir / "out" / "anthropic.json").read_text())
@@ -342,16 +326,7 @@ def test_a_wrong_credential_is_reported_as_refused_not_as_not_conformant(tmp_pat
 
 # -- the console script -----------------------------------------------------------------------
 def _cli(tmp_path, *args, env=None, timeout=300):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", *args],
-        cwd=tmp_path,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return python_m("conformance", *args, cwd=tmp_path, env=env, timeout=timeout)
 
 
 @pytest.mark.parametrize(

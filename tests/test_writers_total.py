@@ -34,7 +34,7 @@ from conformance.settings import Settings
 from conformance.text import printable
 
 from . import hostile
-from .conftest import SECRET, run_suite
+from .conftest import SECRET, no_wait, run_suite
 from .test_reports import _open, _validator, browser  # noqa: F401 - the browser fixture
 
 PROFILE = load("anthropic")
@@ -319,6 +319,7 @@ def test_any_answer_bytes_go_through_the_client_into_every_writer(
         run_id="t",
         budget=Budget(None),
         transport=httpx.MockTransport(lambda request: answer),
+        sleep=no_wait,
     )
     exchange = target.create({"name": sent})
     stored = exchange.to_dict()
@@ -356,6 +357,7 @@ def test_a_crashing_probe_keeps_its_redacted_traceback_and_the_run_exits_interna
         run_id="t",
         budget=Budget(None),
         transport=httpx.MockTransport(lambda request: httpx.Response(201, json={})),
+        sleep=no_wait,
     )
 
     def crashing_probe(target, case):

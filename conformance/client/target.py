@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import http.cookiejar
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -105,6 +106,7 @@ class Target:
         shares: SharedCreates | None = None,
         waits: WaitBudget | None = None,
         went_away: WentAway | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.profile = profile
         self.examples = examples  # per generated probe
@@ -124,6 +126,7 @@ class Target:
         self.breaker = Breaker()
         self.waits = waits or WaitBudget(DEFAULT_MAX_WAIT)
         self.went_away = went_away or WentAway()
+        self.sleep = sleep  # how a Retry-After is waited out (tests of what follows pass one that returns at once)
         self.answered = 0  # answers this process received: a target that answered can go away
         self.last_answered: Exchange | None = None
         self.transcript: list[Exchange] = []
@@ -362,7 +365,7 @@ class Target:
                 )
             exchange.retried.append(status)
             exchange.waits.append(wait)
-            time.sleep(wait)
+            self.sleep(wait)
 
     def _asked_to_wait(self, response: httpx.Response, received: ReceivedBody) -> str:
         """`HTTP 429 (Retry-After 1) {"type": "error", ...}`: an answer retried or not judged."""

@@ -1,0 +1,59 @@
+"""Imported once by the fork server of tests/warm_interpreter.py: what a `pytest --pyargs
+conformance` process imports before its first probe, imported as that process imports it.
+
+pytest loads its plugins (the suite's entry point among them) through its assertion-rewriting
+import hook, after marking every plugin's package for rewriting; a module imported any other
+way draws "Module already imported so cannot be rewritten" in each later run. So this parses a
+command line as pytest would (reading no conftest and no ini file), imports the
+libraries the suite loads once chosen while that hook is in place, and then undoes the
+configuration, hook included. (`_prepareconfig` and `_ensure_unconfigure` are pytest's own
+steps of `pytest.main`, which would also run a session.)"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+
+from _pytest.config import _prepareconfig
+
+# The suite's layers below the probes, and the libraries beneath them. Not the probe modules
+# (conformance/probes/test_*.py): each run's pytest collects those itself.
+CHOSEN = [
+    "conformance.pytest_plugin.hooks",
+    "conformance.pytest_plugin.fixtures",
+    "conformance.pytest_plugin.run",
+    "conformance.reference.serving",
+    "conformance.engine.runner",
+    "hypothesis",
+    "httpx",
+    "jsonschema",
+    "uvicorn",
+    "starlette.applications",
+]
+
+
+def _import_as_pytest_does() -> None:
+    # As from an empty working directory: '' on sys.path (and so the plugins pytest finds and
+    # marks for rewriting) is where a run starts, never this project's checkout. No ini file,
+    # no conftest.
+    fresh_path = list(sys.path)
+    with tempfile.TemporaryDirectory(prefix="warm-preload-") as empty:
+        ini = os.path.join(empty, "pytest.ini")
+        with open(ini, "w") as file:
+            file.write("[pytest]\n")
+        sys.path[:] = [empty if entry == "" else entry for entry in fresh_path]
+        config = _prepareconfig(["-p", "no:cacheprovider", "-c", ini, "--rootdir", empty, empty])
+        try:
+            for name in CHOSEN:
+                importlib.import_module(name)
+        finally:
+            config._ensure_unconfigure()
+            sys.path[:] = fresh_path
+
+
+# The fork server runs as `python -c`: its sys.path is a fresh interpreter's, '' first. A run
+# puts its own working directory there, as `python -m pytest` does.
+FRESH_SYS_PATH = list(sys.path)
+_import_as_pytest_does()

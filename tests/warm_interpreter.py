@@ -19,7 +19,6 @@ across interpreters, the memory a run takes, a signal sent to the process. Those
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import multiprocessing
 import multiprocessing.forkserver
@@ -48,9 +47,9 @@ def _as_python_m(module: str, argv: list[str], cwd: str, env: dict[str, str], ou
     # sys.path as `python -m` starts with it: the working directory, PYTHONPATH, the rest.
     fresh = [entry for entry in sys.modules["tests.warm_preload"].FRESH_SYS_PATH if entry != ""]
     sys.path[:] = [cwd, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep)), *fresh]
-    spec = importlib.util.find_spec(f"{module}.__main__")
-    sys.argv = [spec.origin if spec and spec.origin else module, *argv]
-    runpy.run_module(module, run_name="__main__", alter_sys=True)  # its sys.exit is the exit status
+    # As `python -m`: argv[0] becomes the file run (a package's __main__.py), its sys.exit the status.
+    sys.argv = [module, *argv]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 
 class WarmInterpreter:

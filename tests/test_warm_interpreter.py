@@ -1,0 +1,82 @@
+"""The warm interpreter (tests/warm_interpreter.py) stands in for `python -m` only where it is the
+same: what a forked run sees of its process, and what the suite makes of a run, compared with a
+fresh interpreter's."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from .conftest import python_m, run_suite, warm_interpreter
+
+# Written into the run's directory and run as `python -m seen`: what a fresh `python -m` process
+# sees of itself, as JSON on stdout; its exit status is 3.
+SEEN = """
+import json, os, sys, tempfile, warnings
+print(json.dumps({
+    "argv": sys.argv,
+    "path": sys.path[:3],
+    "cwd": os.getcwd(),
+    "env": {k: os.environ.get(k) for k in ("SEEN_VALUE", "TMPDIR", "CONFORMANCE_PROVIDER", "GITHUB_STEP_SUMMARY")},
+    "tempdir": tempfile.gettempdir(),
+    "main": __name__,
+    "stdout": [sys.stdout.encoding, sys.stdout.errors, sys.stdout.isatty()],
+}))
+print("to stderr", file=sys.stderr)
+sys.exit(3)
+"""
+
+
+@pytest.fixture
+def seen_module(tmp_path, monkeypatch):
+    (tmp_path / "seen.py").write_text(SEEN)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("CONFORMANCE_PROVIDER", "orgo")  # never passed on to a run
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary"))  # nor this
+    return tmp_path
+
+
+def test_a_forked_run_sees_what_a_fresh_interpreter_sees(seen_module):
+    env = {"SEEN_VALUE": "naïve ✓", "TMPDIR": str(seen_module / "tmp")}
+    warm = python_m("seen", cwd=seen_module, env=env)
+    fresh = python_m("seen", cwd=seen_module, env=env, fresh=True)
+    assert (warm.returncode, warm.stderr) == (fresh.returncode, fresh.stderr) == (3, "to stderr\n")
+    assert json.loads(warm.stdout) == json.loads(fresh.stdout)
+    seen = json.loads(warm.stdout)
+    assert seen["path"][0] == seen["cwd"] == str(seen_module)
+    assert seen["env"] == {
+        "SEEN_VALUE": "naïve ✓",
+        "TMPDIR": str(seen_module / "tmp"),
+        "CONFORMANCE_PROVIDER": None,
+        "GITHUB_STEP_SUMMARY": None,
+    }
+    assert seen["tempdir"] == str(seen_module / "tmp") and seen["main"] == "__main__"
+
+
+def test_what_only_a_fresh_interpreter_reads_sends_the_run_to_one():
+    warm, ours = warm_interpreter(), dict(os.environ)
+    assert warm.can_run(ours)
+    assert warm.can_run({**ours, "PYTHONPATH": "/somewhere", "CONFORMANCE_CREDENTIAL": "x"})
+    for variable in ("PYTHONWARNINGS", "PYTHONHASHSEED", "PYTHONIOENCODING", "LC_ALL", "TZ"):
+        assert not warm.can_run({**ours, variable: "changed-by-the-test"}), variable
+
+
+def test_a_forked_suite_run_gives_a_fresh_runs_outcomes_and_console(tmp_path):
+    warm, warm_verdicts = run_suite(tmp_path / "warm", "--conformance-provider", "orgo")
+    fresh, fresh_verdicts = run_suite(tmp_path / "fresh", "--conformance-provider", "orgo", fresh=True)
+    assert warm.returncode == fresh.returncode == 0, warm.stdout[-2000:] + warm.stderr[-2000:]
+    assert "warnings summary" not in warm.stdout and "Warning" not in warm.stdout
+    assert warm.stderr == fresh.stderr  # (what other installed plugins say there, if anything)
+    outcomes = [{p["nodeid"]: p["status"] for p in v["probes"]} for v in (warm_verdicts, fresh_verdicts)]
+    assert outcomes[0] == outcomes[1]
+    verdict_line = next(line for line in fresh.stdout.splitlines() if line.startswith("orgo: "))
+    assert verdict_line in warm.stdout.splitlines()
+
+
+def test_a_run_past_its_timeout_is_killed_as_subprocess_would(tmp_path):
+    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(30)\n")
+    with pytest.raises(subprocess.TimeoutExpired):
+        python_m("sleeper", cwd=tmp_path, timeout=0.5)

@@ -2,8 +2,9 @@
 outcomes the fast unit tests notice.
 
 mutmut (configured under [tool.mutmut] in pyproject.toml) mutates conformance/model/outcome.py,
-reports/summary.py, engine/checks.py and engine/runner.py, and runs only the in-process tests (test_outcomes,
-test_verdicts_unit, test_checks_unit, test_execute_unit) against each mutant. This script
+reports/summary.py, engine/checks.py, engine/runner.py and probes/__init__.py (the in-process
+run), and runs only the in-process tests (test_outcomes, test_verdicts_unit, test_checks_unit,
+test_execute_unit, test_suite_run_unit) against each mutant. This script
 starts from a clean mutants/ directory, runs mutmut, and prints the counts, the score, the run
 time, and each surviving mutant: the ones judged equivalent (no test can tell them apart from
 the original; listed below with the reason) and the ones that are not, which are gaps to close.
@@ -70,7 +71,7 @@ EQUIVALENT = [
         "the module infos then compare as tuples, finder first (one finder for the "
         "package) and name next: the same order",
     ),
-    ("x_probe_specs", "probes.__path__), )", "as key=None: the same order"),
+    ("x_probe_specs", "iter_modules(__path__), )", "as key=None: the same order"),
     ("x_run_in_process", "rsplit('.', )[-1]", "the last dotted part, whatever the split count"),
     ("x_run_in_process", "rsplit('.', 2)[-1]", "the last dotted part, whatever the split count"),
     ("x_run_in_process", "rsplit('.', 1)[+1]", "a split in two: index 1 is the last"),

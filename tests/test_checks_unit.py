@@ -346,6 +346,24 @@ def test_the_envelope_status_must_equal_the_http_status():
     ]
 
 
+def _envelope_status_findings(key: str, status: int) -> tuple[bool, list]:
+    """Whether the envelope status of an answer with HTTP STATUS (and envelope status 999) was
+    judged, and the findings on it."""
+    judged, found = _passive(key, _answer(None, status, {"status": 999, "message": "m", "errors": []}))
+    return f"{key}.envelope.status" in judged, [f.observed for f in found if f.requirement == f"{key}.envelope.status"]
+
+
+def test_the_envelope_status_is_judged_on_every_answer_unless_the_page_shows_it_on_success_only():
+    # wacht-backend's page documents the envelope for every answer, success or error.
+    for status in (200, 201, 400, 422, 300):
+        assert _envelope_status_findings("wacht-backend", status) == (True, ["status 999"]), status
+    # wacht-frontend's shows it only in its success example: a 2xx is held to it, nothing else.
+    for status in (200, 201, 299):
+        assert _envelope_status_findings("wacht-frontend", status) == (True, ["status 999"]), status
+    for status in (199, 300, 400, 422):
+        assert _envelope_status_findings("wacht-frontend", status) == (False, []), status
+
+
 def test_an_answer_that_is_not_an_object_is_not_judged_for_its_envelope():
     judged, found = _passive("wacht-backend", _answer(None, 200, [1, 2]))
     assert judged == {"wacht-backend.robustness.no-server-error", "wacht-backend.response.encoding"} and found == []

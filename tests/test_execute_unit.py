@@ -535,3 +535,59 @@ def test_transient_server_errors_are_counted_over_every_probes_exchanges(target)
     assert judged["status"] == FAIL and judged["requirements"] == [f"{K}.robustness.transient-server-errors"]
     assert judged["findings"][0]["observed"] == "answered 500 to 2 and 529 to 1 of 3 requests; each succeeded on retry"
     assert runner.run_wide_results(load("orgo"), results) == []  # orgo documents no passing status
+
+
+def _answered(status: int, retried=None, note: str = "") -> dict:
+    """An exchange as ProbeResult.to_dict() keeps it: answered STATUS after retries of RETRIED."""
+    exchange = {"note": note, "response": {"status": status}, "error": ""}
+    if retried is not None:
+        exchange["retried_statuses"] = retried
+    return exchange
+
+
+def test_the_run_wide_judgement_is_one_whole_result_naming_the_first_hidden_5xx():
+    transient = f"{K}.robustness.transient-server-errors"
+    first, second = _answered(201, [503, 500, 500], note="a note"), _answered(201, [529])
+    results = [
+        {"exchanges": [_answered(201), first]},
+        {"exchanges": [second, _answered(400, [429])]},
+        {"exchanges": [{**_answered(201, [500]), "note": "x (sent once, by its probe; shown again here)"}]},
+        {"exchanges": [{"note": "", "response": None, "error": ""}]},  # never sent: not counted
+        {"exchanges": [{"note": "", "response": None, "error": "the connection was refused"}]},  # sent
+    ]
+    [judged] = runner.run_wide_results(PROFILE, results)
+    observed = "answered 500 to 1 and 503 to 1 and 529 to 1 of 5 requests; each succeeded on retry"
+    title = "a create is not answered with a passing 5xx that succeeds on retry"
+    assert judged == {
+        **judged,
+        "nodeid": runner.RUN_WIDE_NODEID,
+        "probe": "transient_server_errors",
+        "case": "run",
+        "requirements": [transient],
+        "status": FAIL,
+        "message": f"[{transient}] {title}: expected an answer at the first sending; observed {observed}",
+        "outcomes": {transient: FAIL},
+        "run_wide": True,
+    }
+    [finding] = judged["findings"]
+    assert (finding["requirement"], finding["title"], finding["observed"]) == (transient, title, observed)
+    assert finding["expected"] == "an answer at the first sending" and finding["exchange"] == 0
+    assert judged["exchanges"] == [{**first, "note": "a note (sent once, by its probe; shown again here)"}]
+
+
+def test_only_a_final_answer_under_500_after_a_retried_5xx_is_a_hidden_one():
+    transient = f"{K}.robustness.transient-server-errors"
+    for final, retried in ((500, [500]), (502, [503]), (201, [499, 429]), (201, []), (201, None)):
+        [judged] = runner.run_wide_results(PROFILE, [{"exchanges": [_answered(final, retried)]}])
+        assert (judged["status"], judged["message"], judged["findings"]) == (PASS, "", []), (final, retried)
+        assert judged["outcomes"] == {transient: PASS} and judged["exchanges"] == []
+        assert (judged["nodeid"], judged["probe"], judged["case"]) == (
+            runner.RUN_WIDE_NODEID,
+            "transient_server_errors",
+            "run",
+        )
+    [judged] = runner.run_wide_results(PROFILE, [{"exchanges": [_answered(499, [500])]}])
+    assert judged["status"] == FAIL
+    assert judged["exchanges"][0]["note"] == "(sent once, by its probe; shown again here)"  # no leading space
+    sent_once = {**_answered(201, [500]), "note": "(sent once, by its probe; shown again here)"}
+    assert runner.run_wide_results(PROFILE, [{"exchanges": [sent_once]}]) == []  # nothing of its own: not run

@@ -24,6 +24,7 @@ from conformance.model.outcome import (
     Finding,
     Observation,
     ProbeResult,
+    WaitSpent,
 )
 from conformance.model.profile import load
 from conformance.model.verdict import gating_levels
@@ -89,6 +90,13 @@ def _row(rows: list[dict], rid: str) -> dict:
 
 
 # -- model/outcome.py: the pieces a probe raises and returns -----------------------------------
+def test_the_wait_spent_is_an_error_for_the_request_it_stopped_and_not_run_for_later_probes():
+    stopped, later = WaitSpent("the wait is spent"), WaitSpent("the wait is spent", first=False)
+    assert (stopped.first, stopped.verdict, str(stopped)) == (True, ERROR, "the wait is spent")
+    assert stopped.first is True and later.first is False
+    assert (later.verdict, str(later)) == (NOT_RUN, "the wait is spent")
+
+
 def test_a_finding_serialises_every_field_under_its_report_name():
     finding = Finding("r.id", "a title", "what was wanted", "what was seen", 3)
     assert finding.to_dict() == {
@@ -314,6 +322,19 @@ def test_the_summary_names_its_format_provider_profile_and_carries_meta_and_prob
     assert summary["complete"] is True and summary["problem"] is None
     assert summary["probes"] == results and summary["run_wide"] == []
     assert summary["requirements"] == requirement_verdicts(PROFILE, results)
+
+
+def test_a_run_wide_judgement_is_kept_apart_from_the_probes_and_shown_in_its_row():
+    transient = f"{K}.robustness.transient-server-errors"
+    probes = _passing_except(transient)
+    run_wide = _result("run::wide", {transient: FAIL}, findings=[_finding(transient)], run_wide=True)
+    summary = summarize(PROFILE, [*probes, run_wide])
+    assert summary["probes"] == probes and summary["run_wide"] == [run_wide]
+    assert _row(summary["requirements"], transient)["status"] == FAIL
+    assert summary["verdict"] == "CONFORMANT"  # a SHOULD: the gate's default MUST holds
+    # With a selection (-k, a user's own file) its requirement is still one the run touched.
+    selected = summarize(PROFILE, [*probes[:2], run_wide], selected=set())
+    assert transient in {r["id"] for r in selected["requirements"]}
 
 
 def test_the_summary_counts_each_outcome_per_level():

@@ -66,6 +66,12 @@ EQUIVALENT = [
     ),
     ("x_execute", "stray_message = None", "only its truth is read, and None is falsy like the empty string"),
     (
+        "x_probe",
+        "function.__module__), None",
+        "a probe's defined_at is its full name, so a second add under that name is the same definition "
+        "either way: None as defined_at refuses nothing that the name did",
+    ),
+    (
         "x_probe_specs",
         "key=None)",
         "the module infos then compare as tuples, finder first (one finder for the "

@@ -17,9 +17,20 @@ from pathlib import Path
 import pytest
 
 from conftest import CHECKOUT, SECRET, CountingCreates, _checkout_files, failed_ids, statuses
-from tests.warm_interpreter import WarmInterpreter
 
-__all__ = ["SECRET", "CountingCreates", "failed_ids", "no_wait", "python_m", "run_suite", "statuses"]
+from .warm_interpreter import WarmInterpreter
+
+__all__ = [
+    "SECRET",
+    "CountingCreates",
+    "failed_ids",
+    "no_wait",
+    "python_m",
+    "run_env",
+    "run_suite",
+    "statuses",
+    "warm_interpreter",
+]
 
 
 def no_wait(seconds: float) -> None:
@@ -34,6 +45,12 @@ def warm_interpreter() -> WarmInterpreter:
     return WarmInterpreter()
 
 
+def run_env(env: dict | None = None) -> dict[str, str]:
+    """A run's environment: this process's less its CONFORMANCE_* and GITHUB_* variables (a test's
+    run never writes to the CI's step summary), plus ENV."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))} | (env or {})
+
+
 def python_m(
     module: str,
     *args: str,
@@ -43,13 +60,10 @@ def python_m(
     fresh: bool = False,
     text: bool = True,
 ) -> subprocess.CompletedProcess:
-    """`python -m MODULE ARGS` started in CWD: its exit status and its output as text. Its
-    environment is this process's less the CONFORMANCE_* and GITHUB_* variables (a test's run
-    never writes to the CI's step summary), plus ENV. Forked from a warm interpreter
-    (tests/warm_interpreter.py) unless `fresh`, or unless ENV sets what only a fresh interpreter
-    reads."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
-    full_env.update(env or {})
+    """`python -m MODULE ARGS` started in CWD with `run_env(ENV)`: its exit status and its output
+    (as text unless not TEXT). Forked from a warm interpreter (tests/warm_interpreter.py) unless
+    `fresh`, or unless the warm interpreter cannot stand in for a new one (`can_run`)."""
+    full_env = run_env(env)
     warm = warm_interpreter()
     if fresh or not warm.can_run(full_env):
         command = [sys.executable, "-m", module, *args]

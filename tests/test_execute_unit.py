@@ -503,8 +503,17 @@ def test_a_run_that_stopped_waiting_says_why_in_the_result(target, first, outcom
         )
 
     result = execute(check, target, CASE)
+    sentence = "the target kept answering 429 (Retry-After 9); the run stopped after waiting 30 s in all"
     assert (result.status, result.unreachable) == (outcome, "")
-    assert result.stopped == "the target kept answering 429 (Retry-After 9); the run stopped after waiting 30 s in all"
+    assert result.stopped == result.message == sentence
+
+
+def test_a_probe_that_ran_to_its_end_says_it_was_not_stopped_and_not_blocked(target):
+    def check(target, case):
+        target.create({"name": "id a"})
+
+    result = execute(check, target, CASE)
+    assert (result.status, result.stopped, result.blocked_by) == (PASS, "", {})
 
 
 def test_the_wait_budget_stops_the_sending_once_a_wait_does_not_fit(tmp_path):
@@ -591,3 +600,13 @@ def test_only_a_final_answer_under_500_after_a_retried_5xx_is_a_hidden_one():
     assert judged["exchanges"][0]["note"] == "(sent once, by its probe; shown again here)"  # no leading space
     sent_once = {**_answered(201, [500]), "note": "(sent once, by its probe; shown again here)"}
     assert runner.run_wide_results(PROFILE, [{"exchanges": [sent_once]}]) == []  # nothing of its own: not run
+
+
+def test_a_conformance_failure_without_findings_is_a_bug_of_the_probe_named_as_such(target):
+    from conformance.model.outcome import ConformanceFailure
+
+    def empty_handed(target, case):
+        raise ConformanceFailure([])
+
+    with pytest.raises(RuntimeError, match=r"^empty_handed\[echoed\] raised a ConformanceFailure without findings$"):
+        execute(empty_handed, target, CASE)

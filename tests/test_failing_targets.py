@@ -103,6 +103,39 @@ def test_how_long_the_suite_waits_before_asking_again():
     assert retry_wait(answer(500)) is None and retry_wait(answer(400, **{"retry-after": "1"})) is None
 
 
+def test_the_client_spends_each_wait_it_is_asked_for_before_asking_again():
+    """The `sleep` a Target is given (time.sleep unless a test passes another) is called with each
+    wait, in order, before the retry: what the reports show as the exchange's waits."""
+    import httpx
+
+    from conformance.client.counters import Budget
+    from conformance.client.target import Target
+    from conformance.model.profile import load
+
+    answers = iter(
+        [
+            httpx.Response(429, headers={"retry-after": "2"}),
+            httpx.Response(503, headers={"retry-after": "0"}),
+            httpx.Response(201, json={"id": "wrkspc_1", "type": "workspace", "name": "n"}),
+        ]
+    )
+    slept: list[float] = []
+    target = Target(
+        load("anthropic"),
+        "http://target.test",
+        SECRET,
+        {},
+        run_id="t",
+        budget=Budget(10),
+        transport=httpx.MockTransport(lambda request: next(answers)),
+        sleep=slept.append,
+    )
+    exchange = target.create({"name": "n"})
+    target.close()
+    assert exchange.status == 201 and exchange.retried == [429, 503]
+    assert slept == exchange.waits == [2.0, 0.0]
+
+
 # -- a passing 5xx the retries hid is counted, over the whole run ------------------------------
 @pytest.mark.parametrize(
     "workers", [pytest.param([], id="serial"), pytest.param(["-n", "2"], id="xdist", marks=pytest.mark.slow)]

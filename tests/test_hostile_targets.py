@@ -15,7 +15,7 @@ import pytest
 from conformance import exitcodes
 
 from . import hostile
-from .conftest import SECRET, python_m, run_suite
+from .conftest import SECRET, python_m, run_env, run_suite
 
 
 def _closed_port() -> int:
@@ -162,8 +162,7 @@ sys.exit(status if status >= 0 else 128 - status)
 
 def _launched(tmp_path, workdir, args, env, timeout, while_running):
     """`python -m pytest ARGS` started from the launcher: (exit status, stdout, stderr, peak MB)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CONFORMANCE_", "GITHUB_"))}
-    full_env.update(env)
+    full_env = run_env(env)
     peak_file = tmp_path / "peak-kb"
     with open(tmp_path / "stdout", "wb") as out, open(tmp_path / "stderr", "wb") as err:
         process = subprocess.Popen(
@@ -362,6 +361,7 @@ def test_one_deadline_covers_the_whole_request(tmp_path, raw_server, case, handl
     assert outcome.elapsed < 60  # start-up included, on a loaded machine; before: never, or 45 s a request
 
 
+@pytest.mark.slow  # waits out a 1 s deadline
 def test_after_one_request_runs_out_of_time_the_others_go_on(tmp_path, raw_server):
     outcome = _suite(tmp_path, raw_server(hostile.drip(0.3, first_only=True)).url, "--conformance-max-requests", "8")
     exchanges = [e for p in outcome.verdicts["probes"] for e in p["exchanges"]]

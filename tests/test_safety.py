@@ -73,13 +73,14 @@ def parallel_embedded_cleanup(tmp_path_factory):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # reads the run under pytest-xdist above
 def test_parallel_run_starts_one_reference_server(parallel_embedded_cleanup):
     _, verdicts = parallel_embedded_cleanup
     urls = {e["request"]["url"] for p in verdicts["probes"] for e in p["exchanges"]}
     assert len({u.split("/v1/")[0] for u in urls}) == 1
 
 
+@pytest.mark.slow  # reads the run under pytest-xdist above
 def test_cleanup_archives_every_created_workspace(parallel_embedded_cleanup):
     completed, verdicts = parallel_embedded_cleanup
     cleanup = verdicts["cleanup"]

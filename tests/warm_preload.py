@@ -18,6 +18,8 @@ import tempfile
 
 from _pytest.config import _prepareconfig
 
+from tests.warm_interpreter import fresh_interpreter
+
 # The suite's layers below the probes, and the libraries beneath them. Not the probe modules
 # (conformance/probes/test_*.py): each run's pytest collects those itself.
 CHOSEN = [
@@ -35,25 +37,29 @@ CHOSEN = [
 
 
 def _import_as_pytest_does() -> None:
-    # As from an empty working directory: '' on sys.path (and so the plugins pytest finds and
-    # marks for rewriting) is where a run starts, never this project's checkout. No ini file,
-    # no conftest.
-    fresh_path = list(sys.path)
+    """As from an empty working directory, on a new interpreter's sys.path: what Hypothesis and
+    rich fix at import (a storage directory, the working directory), and the plugins pytest finds
+    and marks for rewriting, are a run's, never this project's checkout's. No ini file, no conftest."""
+    home, own_path = os.getcwd(), list(sys.path)
     with tempfile.TemporaryDirectory(prefix="warm-preload-") as empty:
         ini = os.path.join(empty, "pytest.ini")
         with open(ini, "w") as file:
             file.write("[pytest]\n")
-        sys.path[:] = [empty if entry == "" else entry for entry in fresh_path]
-        config = _prepareconfig(["-p", "no:cacheprovider", "-c", ini, "--rootdir", empty, empty])
+        os.chdir(empty)
+        sys.path[:] = [empty, *FRESH_SYS_PATH]
         try:
-            for name in CHOSEN:
-                importlib.import_module(name)
+            config = _prepareconfig(["-p", "no:cacheprovider", "-c", ini, "--rootdir", empty, empty])
+            try:
+                for name in CHOSEN:
+                    importlib.import_module(name)
+            finally:
+                config._ensure_unconfigure()
         finally:
-            config._ensure_unconfigure()
-            sys.path[:] = fresh_path
+            os.chdir(home)
+            sys.path[:] = own_path
 
 
-# The fork server runs as `python -c`: its sys.path is a fresh interpreter's, '' first. A run
-# puts its own working directory there, as `python -m pytest` does.
-FRESH_SYS_PATH = list(sys.path)
+# A new interpreter's sys.path after its first entry, without PYTHONPATH: each run puts its own
+# working directory first and its own PYTHONPATH next, as `python -m` does.
+FRESH_SYS_PATH = fresh_interpreter(dict(os.environ))["path"]
 _import_as_pytest_does()

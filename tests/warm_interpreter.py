@@ -79,8 +79,9 @@ def _as_python_m(module: str, argv: list[str], cwd: str, env: dict[str, str], ou
         os.dup2(opened, fd)
         os.close(opened)
     preload = sys.modules.get("tests.warm_preload")
-    if preload is None:  # the fork server swallows an ImportError of its preload: say it here
-        os.write(2, b"warm interpreter: the fork server did not import tests.warm_preload\n")
+    failed = "the fork server did not import tests.warm_preload" if preload is None else preload.FAILED
+    if failed:  # the fork server swallows an ImportError of its preload, and dies of anything else
+        os.write(2, f"warm interpreter: {failed}\n".encode(errors="replace"))
         os._exit(HARNESS_FAILED)
     # Nothing of this helper, nor the test process's main script multiprocessing ran as
     # __mp_main__, stays visible to the run (Hypothesis draws constants from local modules).

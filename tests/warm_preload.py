@@ -16,8 +16,6 @@ import os
 import sys
 import tempfile
 
-from _pytest.config import _prepareconfig
-
 from tests.warm_interpreter import fresh_interpreter
 
 # The suite's layers below the probes, and the libraries beneath them. Not the probe modules
@@ -40,6 +38,8 @@ def _import_as_pytest_does() -> None:
     """As from an empty working directory, on a new interpreter's sys.path: what Hypothesis and
     rich fix at import (a storage directory, the working directory), and the plugins pytest finds
     and marks for rewriting, are a run's, never this project's checkout's. No ini file, no conftest."""
+    from _pytest.config import _prepareconfig  # pytest's own step, private: a change is said below
+
     home, own_path = os.getcwd(), list(sys.path)
     with tempfile.TemporaryDirectory(prefix="warm-preload-") as empty:
         ini = os.path.join(empty, "pytest.ini")
@@ -61,5 +61,11 @@ def _import_as_pytest_does() -> None:
 
 # A new interpreter's sys.path after its first entry, without PYTHONPATH: each run puts its own
 # working directory first and its own PYTHONPATH next, as `python -m` does.
-FRESH_SYS_PATH = fresh_interpreter(dict(os.environ))["path"]
-_import_as_pytest_does()
+FRESH_SYS_PATH: list[str] = []
+# Why the preload failed, for each run to say (the fork server would swallow an exception, or die).
+FAILED = ""
+try:
+    FRESH_SYS_PATH = fresh_interpreter(dict(os.environ))["path"]
+    _import_as_pytest_does()
+except Exception as error:  # every failure here is said by each run instead
+    FAILED = f"the fork server's preload failed: {type(error).__name__}: {error}"

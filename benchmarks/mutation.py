@@ -66,6 +66,11 @@ EQUIVALENT = [
     ),
     ("x_execute", "stray_message = None", "only its truth is read, and None is falsy like the empty string"),
     (
+        "x_execute",
+        "blocked_by: list[str] = None",
+        "its first value is never read: every way to BLOCKED assigns it, and it is read only then",
+    ),
+    (
         "x_probe",
         "function.__module__), None",
         "a probe's defined_at is its full name, so a second add under that name is the same definition "

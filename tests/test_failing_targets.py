@@ -120,6 +120,12 @@ def test_the_client_spends_each_wait_it_is_asked_for_before_asking_again():
         ]
     )
     slept: list[float] = []
+    waits_spent_before_each_request: list[int] = []
+
+    def answer(request):
+        waits_spent_before_each_request.append(len(slept))
+        return next(answers)
+
     target = Target(
         load("anthropic"),
         "http://target.test",
@@ -127,13 +133,14 @@ def test_the_client_spends_each_wait_it_is_asked_for_before_asking_again():
         {},
         run_id="t",
         budget=Budget(10),
-        transport=httpx.MockTransport(lambda request: next(answers)),
+        transport=httpx.MockTransport(answer),
         sleep=slept.append,
     )
     exchange = target.create({"name": "n"})
     target.close()
     assert exchange.status == 201 and exchange.retried == [429, 503]
     assert slept == exchange.waits == [2.0, 0.0]
+    assert waits_spent_before_each_request == [0, 1, 2]  # each wait before the request that follows it
 
 
 # -- a passing 5xx the retries hid is counted, over the whole run ------------------------------

@@ -92,9 +92,8 @@ def _row(rows: list[dict], rid: str) -> dict:
 # -- model/outcome.py: the pieces a probe raises and returns -----------------------------------
 def test_the_wait_spent_is_an_error_for_the_request_it_stopped_and_not_run_for_later_probes():
     stopped, later = WaitSpent("the wait is spent"), WaitSpent("the wait is spent", first=False)
-    assert (stopped.first, stopped.verdict, str(stopped)) == (True, ERROR, "the wait is spent")
-    assert stopped.first is True and later.first is False
-    assert (later.verdict, str(later)) == (NOT_RUN, "the wait is spent")
+    assert stopped.first is True and (stopped.verdict, str(stopped)) == (ERROR, "the wait is spent")
+    assert later.first is False and (later.verdict, str(later)) == (NOT_RUN, "the wait is spent")
 
 
 def test_a_finding_serialises_every_field_under_its_report_name():

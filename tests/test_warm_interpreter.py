@@ -9,10 +9,12 @@ import multiprocessing
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
 from .conftest import python_m, run_suite, warm_interpreter
+from .warm_interpreter import ROOT, started_as_a_new_python
 
 # Written into the run's directory and run as `python -m seen`: what a fresh `python -m` process
 # sees of itself, as JSON on stdout; its exit status is 3.
@@ -64,13 +66,58 @@ def test_a_forked_run_sees_what_a_fresh_interpreter_sees(seen_module):
     assert seen["tempdir"] == str(seen_module / "tmp") and seen["main"] == "__main__"
 
 
-@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
-def test_what_only_a_fresh_interpreter_reads_sends_the_run_to_one():
-    warm, ours = warm_interpreter(), dict(os.environ)
+WARM_HERE = pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods() or not started_as_a_new_python(),
+    reason="no fork server here, or the tests were started with interpreter options: every run is fresh",
+)
+
+
+@WARM_HERE
+def test_what_only_a_fresh_interpreter_reads_sends_the_run_to_one(tmp_path, monkeypatch):
+    warm = warm_interpreter()
+    python_m("pytest", "--version", cwd=tmp_path)  # the fork server is running
+    ours = dict(os.environ)
     assert warm.can_run(ours)
     assert warm.can_run({**ours, "PYTHONPATH": "/somewhere", "CONFORMANCE_CREDENTIAL": "x"})
     for variable in ("PYTHONWARNINGS", "PYTHONHASHSEED", "PYTHONIOENCODING", "LC_ALL", "TZ"):
         assert not warm.can_run({**ours, variable: "changed-by-the-test"}), variable
+    # Compared with what the fork server started with, not with this process now.
+    monkeypatch.setenv("PYTHONHASHSEED", "changed-by-the-test")
+    assert not warm.can_run(dict(os.environ)) and warm.can_run(ours)
+
+
+def test_a_process_started_with_interpreter_options_runs_everything_fresh(tmp_path):
+    asked = "from tests.warm_interpreter import started_as_a_new_python as s; print(s())"
+    for options, plain in (([], "True"), (["-X", "dev"], "False"), (["-W", "error"], "False"), (["-O"], "False")):
+        said = subprocess.run(
+            [sys.executable, *options, "-c", asked], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+        )
+        assert said.stdout.strip() == plain, (options, said.stderr)
+
+
+# A test process whose fork server cannot preload: each run says so, as a fault of the helper.
+BROKEN_PRELOAD = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import tests.warm_interpreter as warm
+warm.PRELOAD = ["tests.no_such_preload"]
+if __name__ == "__main__":
+    from pathlib import Path
+    try:
+        warm.WarmInterpreter().run("pytest", ["--version"], Path(sys.argv[2]), {}, 30)
+    except RuntimeError as error:
+        print("RuntimeError:", error)
+"""
+
+
+@WARM_HERE
+def test_a_fork_server_that_could_not_preload_is_a_fault_of_the_helper_not_an_exit_status(tmp_path):
+    script = tmp_path / "broken.py"
+    script.write_text(BROKEN_PRELOAD)
+    said = subprocess.run(
+        [sys.executable, str(script), str(ROOT), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert said.stdout.strip() == "RuntimeError: warm interpreter: the fork server did not import tests.warm_preload"
 
 
 def _as_compared(console: str) -> str:
@@ -91,6 +138,8 @@ def test_a_forked_suite_run_gives_a_fresh_runs_outcomes_and_console(tmp_path):
 
 
 def test_a_run_past_its_timeout_is_killed_as_subprocess_would(tmp_path):
-    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(30)\n")
-    with pytest.raises(subprocess.TimeoutExpired):
-        python_m("sleeper", cwd=tmp_path, timeout=0.5)
+    (tmp_path / "sleeper.py").write_text("import time\nprint('started', flush=True)\ntime.sleep(30)\n")
+    for fresh in (False, True):
+        with pytest.raises(subprocess.TimeoutExpired) as raised:
+            python_m("sleeper", cwd=tmp_path, timeout=1.5, fresh=fresh)
+        assert (raised.value.stdout, raised.value.stderr) == (b"started\n", None), fresh

@@ -37,7 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PRELOAD = ["tests.warm_preload"]  # imports what a run imports, the way pytest imports it
-HARNESS_FAILED = 211  # the child's status when the fork server could not prepare it: never a run's
+# This process's environment as it started (before any test changed it): what a new `python`
+# is asked about to tell whether this one was started with interpreter options.
+STARTED_ENVIRONMENT = dict(os.environ)
 _OWN = (
     "import json, sys; print(json.dumps({'path': sys.path[1:], 'flags': list(sys.flags), "
     "'warnoptions': sys.warnoptions, 'xoptions': sys._xoptions}))"
@@ -63,17 +65,23 @@ def _read_at_start(environ) -> dict[str, str]:
 
 
 @cache
-def _options_of_a_new_python() -> bool:
-    """Whether this process was started with no interpreter option a new `python` lacks: the
-    fork server inherits this process's (multiprocessing passes them on), a fresh run gets none."""
+def started_as_a_new_python() -> bool:
+    """Whether this process was started with no interpreter option a new `python` lacks (-W, -X,
+    -O, ...): the fork server inherits this process's (multiprocessing passes them on), a fresh
+    run gets none."""
     mine = {"flags": list(sys.flags), "warnoptions": sys.warnoptions, "xoptions": sys._xoptions}
-    fresh = fresh_interpreter(dict(os.environ))
+    fresh = fresh_interpreter(STARTED_ENVIRONMENT)
     return json.loads(json.dumps(mine)) == {k: fresh[k] for k in mine}
 
 
-def _as_python_m(module: str, argv: list[str], cwd: str, env: dict[str, str], out: str, err: str) -> None:
+def pythonpath(env) -> list[str]:
+    """PYTHONPATH's entries as a new interpreter puts them on sys.path (absolute, normalised)."""
+    return [os.path.abspath(entry) for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
+
+
+def _as_python_m(module: str, argv: list[str], cwd: str, env: dict[str, str], out: str, err: str, harness: str) -> None:
     """In the forked child: become `python -m MODULE ARGV`, started in CWD with ENV, its standard
-    output and error going to the files OUT and ERR."""
+    output and error going to the files OUT and ERR; a fault of this helper goes to HARNESS."""
     for fd, path in ((1, out), (2, err)):
         opened = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(opened, fd)
@@ -81,8 +89,8 @@ def _as_python_m(module: str, argv: list[str], cwd: str, env: dict[str, str], ou
     preload = sys.modules.get("tests.warm_preload")
     failed = "the fork server did not import tests.warm_preload" if preload is None else preload.FAILED
     if failed:  # the fork server swallows an ImportError of its preload, and dies of anything else
-        os.write(2, f"warm interpreter: {failed}\n".encode(errors="replace"))
-        os._exit(HARNESS_FAILED)
+        Path(harness).write_text(f"warm interpreter: {failed}")
+        os._exit(1)
     # Nothing of this helper, nor the test process's main script multiprocessing ran as
     # __mp_main__, stays visible to the run (Hypothesis draws constants from local modules).
     for name in [m for m in sys.modules if m in ("tests", "__mp_main__") or m.startswith("tests.")]:
@@ -92,7 +100,7 @@ def _as_python_m(module: str, argv: list[str], cwd: str, env: dict[str, str], ou
     os.environ.update(env)
     tempfile.tempdir = None  # read from TMPDIR afresh, as a new interpreter does on first use
     # sys.path as `python -m` starts with it: the working directory, PYTHONPATH, the rest.
-    sys.path[:] = [cwd, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep)), *preload.FRESH_SYS_PATH]
+    sys.path[:] = [cwd, *pythonpath(env), *preload.FRESH_SYS_PATH]
     # As `python -m`: argv[0] becomes the file run (a package's __main__.py), its sys.exit the status.
     sys.argv = [module, *argv]
     runpy.run_module(module, run_name="__main__", alter_sys=True)
@@ -109,7 +117,7 @@ class WarmInterpreter:
         """False where there is no fork server (Windows), when this process was started with
         interpreter options, or when ENV differs from the fork server's own environment in what
         an interpreter reads as it starts: such a run needs a fresh interpreter."""
-        if "forkserver" not in multiprocessing.get_all_start_methods() or not _options_of_a_new_python():
+        if "forkserver" not in multiprocessing.get_all_start_methods() or not started_as_a_new_python():
             return False
         started_with = self._started_with if self._started_with is not None else _read_at_start(os.environ)
         return started_with == _read_at_start(env)
@@ -134,13 +142,13 @@ class WarmInterpreter:
         self, module: str, argv: list[str], cwd: Path, env: dict[str, str], timeout: float, text: bool = True
     ) -> subprocess.CompletedProcess:
         """What `subprocess.run([python, -m, MODULE, *ARGV], cwd=CWD, env=ENV, timeout=TIMEOUT,
-        capture_output=True, text=TEXT)` returns, or raises; RuntimeError when the fork server
+        capture_output=True, text=TEXT)` returns or raises; RuntimeError when the fork server
         could not prepare the child (a fault of this helper, never a run's exit status)."""
         command = [sys.executable, "-m", module, *argv]
         with tempfile.TemporaryDirectory(prefix="warm-run-") as streams:  # not in CWD: the run owns that
-            out, err = Path(streams, "stdout"), Path(streams, "stderr")
+            out, err, harness = Path(streams, "stdout"), Path(streams, "stderr"), Path(streams, "harness")
             child = self._fork_server().Process(
-                target=_as_python_m, args=(module, argv, str(cwd), env, str(out), str(err))
+                target=_as_python_m, args=(module, argv, str(cwd), env, str(out), str(err), str(harness))
             )
             child.start()
             child.join(timeout)
@@ -148,13 +156,14 @@ class WarmInterpreter:
             if timed_out:
                 child.kill()
                 child.join()
-            if not out.exists():
+            if harness.exists():
+                raise RuntimeError(harness.read_text())
+            raw = [path.read_bytes() if path.exists() else None for path in (out, err)]
+            if timed_out:  # as subprocess.run raises it: what was written, as bytes, or None
+                raise subprocess.TimeoutExpired(command, timeout, output=raw[0] or None, stderr=raw[1] or None)
+            if raw[0] is None:
                 raise RuntimeError(f"warm interpreter: the child died before its run began (exit {child.exitcode})")
-            read = [out.read_bytes(), err.read_bytes()]
-            if child.exitcode == HARNESS_FAILED:
-                raise RuntimeError(read[1].decode(errors="replace").strip())
+            read: list = [data or b"" for data in raw]
             if text:  # as subprocess decodes: the locale's encoding, universal newlines
                 read = [io.TextIOWrapper(io.BytesIO(data)).read() for data in read]
-            if timed_out:
-                raise subprocess.TimeoutExpired(command, timeout, output=read[0], stderr=read[1])
             return subprocess.CompletedProcess(command, child.exitcode, *read)

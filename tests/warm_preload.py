@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 
-from tests.warm_interpreter import fresh_interpreter
+from tests.warm_interpreter import fresh_interpreter, pythonpath
 
 # The suite's layers below the probes, and the libraries beneath them. Not the probe modules
 # (conformance/probes/test_*.py): each run's pytest collects those itself.
@@ -35,9 +35,10 @@ CHOSEN = [
 
 
 def _import_as_pytest_does() -> None:
-    """As from an empty working directory, on a new interpreter's sys.path: what Hypothesis and
-    rich fix at import (a storage directory, the working directory), and the plugins pytest finds
-    and marks for rewriting, are a run's, never this project's checkout's. No ini file, no conftest."""
+    """As from an empty working directory, on a new interpreter's sys.path: the plugins pytest
+    finds and marks for rewriting are a run's, and what Hypothesis and rich fix at import (a
+    default storage directory, the working directory) is never this project's checkout (the
+    suite sets its own Hypothesis storage). No ini file, no conftest."""
     from _pytest.config import _prepareconfig  # pytest's own step, private: a change is said below
 
     home, own_path = os.getcwd(), list(sys.path)
@@ -46,7 +47,7 @@ def _import_as_pytest_does() -> None:
         with open(ini, "w") as file:
             file.write("[pytest]\n")
         os.chdir(empty)
-        sys.path[:] = [empty, *FRESH_SYS_PATH]
+        sys.path[:] = [empty, *pythonpath(os.environ), *FRESH_SYS_PATH]  # as a run with this environment
         try:
             config = _prepareconfig(["-p", "no:cacheprovider", "-c", ini, "--rootdir", empty, empty])
             try:

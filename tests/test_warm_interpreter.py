@@ -38,6 +38,12 @@ sys.exit(3)
 """
 
 
+WARM_HERE = pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods() or not started_as_a_new_python(),
+    reason="no fork server here, or the tests were started with interpreter options: every run is fresh",
+)
+
+
 @pytest.fixture
 def seen_module(tmp_path, monkeypatch):
     (tmp_path / "seen.py").write_text(SEEN)
@@ -48,6 +54,7 @@ def seen_module(tmp_path, monkeypatch):
     return tmp_path
 
 
+@WARM_HERE
 def test_a_forked_run_sees_what_a_fresh_interpreter_sees(seen_module):
     env = {"SEEN_VALUE": "naïve ✓", "TMPDIR": str(seen_module / "tmp"), "PYTHONPATH": str(seen_module / "lib")}
     warm = python_m("seen", cwd=seen_module, env=env)
@@ -64,12 +71,6 @@ def test_a_forked_run_sees_what_a_fresh_interpreter_sees(seen_module):
         "GITHUB_STEP_SUMMARY": None,
     }
     assert seen["tempdir"] == str(seen_module / "tmp") and seen["main"] == "__main__"
-
-
-WARM_HERE = pytest.mark.skipif(
-    "forkserver" not in multiprocessing.get_all_start_methods() or not started_as_a_new_python(),
-    reason="no fork server here, or the tests were started with interpreter options: every run is fresh",
-)
 
 
 @WARM_HERE
@@ -127,6 +128,7 @@ def _as_compared(console: str) -> str:
     return re.sub(r"\d+(\.\d+)?s\b", "Ns", console)
 
 
+@WARM_HERE
 def test_a_forked_suite_run_gives_a_fresh_runs_outcomes_and_console(tmp_path):
     warm, warm_verdicts = run_suite(tmp_path / "warm", "--conformance-provider", "orgo")
     fresh, fresh_verdicts = run_suite(tmp_path / "fresh", "--conformance-provider", "orgo", fresh=True)
